@@ -1,0 +1,241 @@
+// Package diff is the planner: it turns a desired state (state.Config) and a
+// live state (state.Live) into an ordered Plan of attribute-level changes, the
+// Logto calls that carry them out, and their token impact. It does no I/O.
+package diff
+
+import "github.com/orgsync/orgsync/pkg/state"
+
+// FormatVersion is the version of the JSON plan format.
+const FormatVersion = "1"
+
+// Action is what a change does to an object. The values are the JSON words.
+type Action string
+
+const (
+	Create Action = "create" // + a new object
+	Update Action = "update" // ~ attributes change in place
+	Delete Action = "delete" // - the object is removed
+	Rename Action = "rename" // > renamed in place (previous_names), possibly with other updates
+)
+
+// Symbol is the one-character plan symbol: + ~ - >.
+func (a Action) Symbol() string {
+	switch a {
+	case Create:
+		return "+"
+	case Update:
+		return "~"
+	case Delete:
+		return "-"
+	case Rename:
+		return ">"
+	}
+	return "?"
+}
+
+// Kinds of objects a change applies to.
+const (
+	KindPermission   = "permission"
+	KindRole         = "role"
+	KindOrganization = "organization"
+	KindMember       = "member"
+	KindApplication  = "application"
+	KindJIT          = "jit"
+	KindInvitation   = "invitation"
+)
+
+// Change is one object's planned change, already diffed attribute by attribute
+// so that renderers only format.
+type Change struct {
+	Address string `json:"address"`
+	Kind    string `json:"kind"`
+	Action  Action `json:"action"`
+	// ID is the live Logto id (empty for creates).
+	ID string `json:"id,omitempty"`
+	// Before and After are the object's attributes as JSON values (nil for a
+	// create's Before and a delete's After).
+	Before map[string]any `json:"before"`
+	After  map[string]any `json:"after"`
+	// Attrs lists only the attributes that differ, sorted by Name.
+	Attrs []AttrChange `json:"attributes,omitempty"`
+	// Reason is a snake_case keyword for deletes and other non-obvious actions,
+	// e.g. "not_in_config", "exclusive", "renamed_from".
+	Reason string `json:"reason,omitempty"`
+	// PreviousName is the live name a Rename renames from.
+	PreviousName string `json:"previous_name,omitempty"`
+}
+
+// AttrChange is the difference in one attribute.
+type AttrChange struct {
+	Name string `json:"name"`
+	// Scalars and objects: JSON encodings of the values; nil when absent.
+	Before *string `json:"before,omitempty"`
+	After  *string `json:"after,omitempty"`
+	// Sets (permissions, roles, email domains...): members added and removed, sorted.
+	Added   []string `json:"added,omitempty"`
+	Removed []string `json:"removed,omitempty"`
+	// Kept counts unchanged set members (shown as "N unchanged hidden").
+	Kept int  `json:"kept,omitempty"`
+	Set  bool `json:"set,omitempty"`
+}
+
+// Operation is one Logto Management API call. Path and Body may hold
+// references "${KEY}" to ids created by earlier operations of the same plan
+// (KEY is the Produces value of that operation); the executor substitutes
+// them. Ids of objects that already exist are written literally.
+type Operation struct {
+	// Stage orders execution: all operations of a stage finish before the
+	// next stage starts; operations within one stage are independent.
+	Stage   int    `json:"stage"`
+	Address string `json:"address"` // the change this call belongs to
+	Method  string `json:"method"`
+	Path    string `json:"path"` // e.g. /api/organization-roles/${role.admin}/scopes
+	Body    any    `json:"body,omitempty"`
+	// Produces names the id in this call's JSON response ("id" field), so
+	// later operations can refer to it as "${Produces}".
+	Produces string `json:"produces,omitempty"`
+	// Recover tells the executor how to find out whether a create whose
+	// response was lost took effect (e.g. list organizations by exact name).
+	Recover *Recover `json:"recover,omitempty"`
+	// Record is how the ownership record changes once this call succeeds.
+	Record []RecordEdit `json:"record,omitempty"`
+	// NotFoundOK: a 404 answer means the call's goal already holds (deletes).
+	NotFoundOK bool `json:"not_found_ok,omitempty"`
+}
+
+// Recover describes how to look for an object a create may have made.
+type Recover struct {
+	// ListPath is a GET path (with query) whose results hold the object,
+	// e.g. /api/organizations?q=Acme.
+	ListPath string `json:"list_path"`
+	// Field and Value: the result whose Field equals Value is the object.
+	Field string `json:"field"`
+	Value string `json:"value"`
+	// ExcludeIDs are ids that existed before the plan (not the object).
+	ExcludeIDs []string `json:"exclude_ids,omitempty"`
+}
+
+// RecordEdit adds or removes one id in the ownership record.
+type RecordEdit struct {
+	// Kind: "permission", "role", "organization", "member", "application", "prevent_destroy".
+	Kind string `json:"kind"`
+	// ID (may be a "${ref}") of the object; for members and applications the
+	// user or application id.
+	ID string `json:"id"`
+	// Org is the organization id (or "${ref}") for members and applications.
+	Org     string `json:"org,omitempty"`
+	Remove  bool   `json:"remove,omitempty"`
+	Address string `json:"address,omitempty"`
+}
+
+// Plan is the result of Compute.
+type Plan struct {
+	Changes     []Change    // in execution order of their first operation
+	Operations  []Operation // ordered by Stage; within a stage in a stable order
+	TokenImpact []Impact
+	Unmanaged   Unmanaged
+	// Warnings are shown above the plan (e.g. skipped missing users).
+	Warnings []string
+}
+
+// HasChanges reports whether applying the plan would change anything.
+func (p *Plan) HasChanges() bool { return len(p.Changes) > 0 }
+
+// Counts returns the summary numbers: creates; updates and renames; deletes.
+func (p *Plan) Counts() (add, change, destroy int) {
+	for _, c := range p.Changes {
+		switch c.Action {
+		case Create:
+			add++
+		case Update, Rename:
+			change++
+		case Delete:
+			destroy++
+		}
+	}
+	return
+}
+
+// Impact kinds (PRODUCT.md §5).
+const (
+	ImpactReconsent     = "reconsent"
+	ImpactRefresh       = "refresh"
+	ImpactRevocationLag = "revocation_lag"
+)
+
+// Impact is one token-impact entry: a permission gained or lost through one
+// role by a set of subjects.
+type Impact struct {
+	Kind       string  `json:"kind"`
+	Permission string  `json:"permission"`
+	Resource   *string `json:"resource"` // API resource indicator; nil for organization permissions
+	Role       string  `json:"role"`     // the role through which it is gained or lost ("" when not through a role)
+	// Organizations are the organization names concerned, sorted.
+	Organizations []string `json:"organizations"`
+	// Users and Applications are subject ids, sorted.
+	Users        []string `json:"users"`
+	Applications []string `json:"applications,omitempty"`
+	UserCount    int      `json:"user_count"`
+	AppCount     int      `json:"application_count,omitempty"`
+	// MaxLagSeconds: for revocation_lag, how long issued tokens may keep it.
+	MaxLagSeconds int `json:"max_lag_seconds,omitempty"`
+	// PerOrganization holds the subject ids per organization id (for -impact-out).
+	PerOrganization []OrgSubjects `json:"per_organization,omitempty"`
+}
+
+// OrgSubjects is the subjects of an Impact in one organization.
+type OrgSubjects struct {
+	OrganizationID   string   `json:"organization_id"`
+	OrganizationName string   `json:"organization_name"`
+	Users            []string `json:"users,omitempty"`
+	Applications     []string `json:"applications,omitempty"`
+}
+
+// Unmanaged counts live objects orgsync does not manage and leaves alone.
+type Unmanaged struct {
+	Permissions   []string `json:"permissions,omitempty"` // names
+	Roles         []string `json:"roles,omitempty"`       // names
+	Organizations int      `json:"organizations"`         // count (tenants may have thousands)
+	Members       int      `json:"members,omitempty"`     // live members of declared orgs not in config
+	Applications  int      `json:"applications,omitempty"`
+}
+
+// Options steer Compute.
+type Options struct {
+	// Targets limits the plan to these addresses and what they contain
+	// (organization.acme also covers its members); empty means everything.
+	Targets []string
+	// AllowMassDelete lifts the guard against deleting more than half of the
+	// managed objects of a kind.
+	AllowMassDelete bool
+	// AllowDestroy lists addresses whose prevent_destroy is lifted (and
+	// dropped from the record).
+	AllowDestroy []string
+	// TokenTTL is the longest access-token lifetime, in seconds, used for
+	// revocation lag (default 3600).
+	TokenTTL int
+	// Record id of the application holding the ownership record.
+	_ state.Record
+}
+
+// Problem is one reason a plan is refused (prevent_destroy, mass delete,
+// ambiguous organization name, a missing user with missing_users = "error").
+type Problem struct {
+	Address string `json:"address"`
+	Summary string `json:"summary"`
+	Detail  string `json:"detail"`
+}
+
+// RefusedError is returned by Compute when the plan must not be applied.
+type RefusedError struct{ Problems []Problem }
+
+func (e *RefusedError) Error() string {
+	if len(e.Problems) == 1 {
+		return e.Problems[0].Address + ": " + e.Problems[0].Summary
+	}
+	s := "the plan is refused:"
+	for _, p := range e.Problems {
+		s += "\n  " + p.Address + ": " + p.Summary
+	}
+	return s
+}

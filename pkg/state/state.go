@@ -1,0 +1,222 @@
+// Package state holds orgsync's normalized model of a Logto organization template:
+// the desired state decoded from HCL (Config) and the live state read from a
+// tenant (Live). Both are plain values with no I/O; slices are kept sorted so
+// that two equal states compare equal and render identically.
+package state
+
+// Role types, as Logto spells them.
+const (
+	RoleTypeUser = "User"
+	RoleTypeM2M  = "MachineToMachine"
+)
+
+// missing_users settings.
+const (
+	MissingUsersError  = "error"
+	MissingUsersSkip   = "skip"
+	MissingUsersInvite = "invite"
+)
+
+// Config is the desired state: everything one configuration directory declares.
+type Config struct {
+	Settings      Settings
+	Permissions   []Permission   // sorted by Name
+	Roles         []Role         // sorted by Name
+	Organizations []Organization // sorted by Address
+}
+
+// Settings is the orgsync {} block.
+type Settings struct {
+	ExclusivePermissions   bool
+	ExclusiveRoles         bool
+	ExclusiveOrganizations bool
+	MissingUsers           string // MissingUsersError (default), MissingUsersSkip, MissingUsersInvite
+}
+
+// Permission is a Logto organization scope, keyed by Name.
+type Permission struct {
+	Name           string
+	Description    string   // "" means no description (Logto null)
+	PreviousNames  []string // sorted
+	PreventDestroy bool
+	Pos            string // "file:line:col" of the block, for plan-time messages
+}
+
+// Address is the plan address of the permission, e.g. permission."invite:member".
+func (p Permission) Address() string { return PermissionAddress(p.Name) }
+
+// Role is a Logto organization role, keyed by Name.
+type Role struct {
+	Name           string
+	Description    string
+	Type           string              // RoleTypeUser or RoleTypeM2M
+	Permissions    []string            // organization permission names, sorted, unique
+	APIPermissions map[string][]string // resource indicator => scope names (sorted, unique)
+	PreviousNames  []string            // sorted
+	PreventDestroy bool
+	Pos            string
+}
+
+// Address is the plan address of the role, e.g. role.admin.
+func (r Role) Address() string { return RoleAddress(r.Name) }
+
+// Organization is a declared organization.
+type Organization struct {
+	// Address is the full plan address, e.g. organization.acme or organization.customer["acme"].
+	Address string
+	// Key is the part after "organization.", e.g. acme or customer["acme"].
+	Key string
+	// ID pins the organization to a live id; "" matches by Name.
+	ID string
+	// Name is the Logto organization name (default: the block label).
+	Name string
+	// Nil pointers mean "not managed": the live value is left as it is.
+	Description      *string
+	CustomData       map[string]any // nil: not managed; non-nil (possibly empty): replaces the live object
+	MFARequired      *bool
+	ExclusiveMembers bool
+	Members          []Member      // sorted by Label
+	Applications     []Application // sorted by Label
+	JIT              *JIT          // nil: not managed
+	PreventDestroy   bool
+	Pos              string
+}
+
+// MemberRefKind says how a member label refers to a Logto user.
+type MemberRefKind string
+
+const (
+	RefEmail    MemberRefKind = "email"
+	RefUsername MemberRefKind = "username"
+	RefID       MemberRefKind = "id"
+	RefName     MemberRefKind = "name" // applications only
+)
+
+// Member is a user member of an organization.
+type Member struct {
+	Label string        // as written: "alice@acme.com", "bob", "id:u123"
+	Kind  MemberRefKind // RefEmail, RefUsername or RefID
+	Value string        // email lower-cased; username as is; id without the "id:" prefix
+	Roles []string      // User-type role names, sorted, unique
+	Pos   string
+}
+
+// Address is the member's plan address within org.
+func (m Member) Address(org string) string { return MemberAddress(org, m.Label) }
+
+// Application is a machine-to-machine application member of an organization.
+type Application struct {
+	Label string        // as written: "ci-bot" or "id:abc"
+	Kind  MemberRefKind // RefName or RefID
+	Value string        // name, or id without "id:"
+	Roles []string      // MachineToMachine role names, sorted, unique
+	Pos   string
+}
+
+// Address is the application's plan address within org.
+func (a Application) Address(org string) string { return ApplicationAddress(org, a.Label) }
+
+// JIT is an organization's just-in-time provisioning settings.
+type JIT struct {
+	EmailDomains []string // lower-cased, sorted, unique
+	Roles        []string // role names, sorted, unique
+}
+
+// Live is what orgsync read from a tenant. IDs are Logto's. Relations refer to
+// other objects by id, so that renames are seen for what they are.
+type Live struct {
+	Permissions   []LivePermission   // sorted by Name
+	Roles         []LiveRole         // sorted by Name
+	Organizations []LiveOrganization // sorted by Name, then ID
+	Resources     []Resource         // sorted by Indicator
+	// Users holds every user the plan looked up, keyed by id.
+	Users map[string]User
+	// Applications holds the tenant's applications, keyed by id.
+	Applications map[string]App
+	// Invitations are the pending organization invitations that were read.
+	Invitations []Invitation
+	// Record is the ownership record kept in the tenant.
+	Record Record
+	// RecordApp is the id of the application whose custom data holds Record.
+	RecordApp string
+}
+
+// LivePermission is a live organization scope.
+type LivePermission struct {
+	ID          string
+	Name        string
+	Description string // null reads as ""
+}
+
+// LiveRole is a live organization role with its scopes.
+type LiveRole struct {
+	ID               string
+	Name             string
+	Description      string
+	Type             string
+	PermissionIDs    []string // organization scope ids, sorted
+	ResourceScopeIDs []string // API resource scope ids, sorted
+}
+
+// LiveOrganization is a live organization. Members, Applications and JIT are
+// only filled in when Loaded is true (the plan read them).
+type LiveOrganization struct {
+	ID           string
+	Name         string
+	Description  string
+	CustomData   map[string]any // never nil once read
+	MFARequired  bool
+	Loaded       bool              // members were read
+	Members      []LiveMember      // sorted by UserID
+	Applications []LiveApplication // sorted by AppID; read when Loaded
+	JITLoaded    bool
+	JIT          JIT // role ids in Roles, domains as stored
+}
+
+// LiveMember is a user's membership with its organization role ids.
+type LiveMember struct {
+	UserID  string
+	RoleIDs []string // sorted
+}
+
+// LiveApplication is an application's membership with its organization role ids.
+type LiveApplication struct {
+	AppID   string
+	RoleIDs []string // sorted
+}
+
+// User is a Logto user, as much as orgsync needs of one.
+type User struct {
+	ID       string
+	Username string
+	Email    string // primaryEmail as stored
+}
+
+// App is a Logto application.
+type App struct {
+	ID   string
+	Name string
+	Type string // "MachineToMachine", "Traditional", ...
+}
+
+// Resource is an API resource and its scopes.
+type Resource struct {
+	ID        string
+	Name      string
+	Indicator string
+	Scopes    []ResourceScope // sorted by Name
+}
+
+// ResourceScope is one scope (API permission) of a Resource.
+type ResourceScope struct {
+	ID   string
+	Name string
+}
+
+// Invitation is a pending organization invitation.
+type Invitation struct {
+	ID             string
+	OrganizationID string
+	Invitee        string
+	RoleIDs        []string
+}
