@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/orgsync/orgsync/examples"
+	"github.com/orgsync/orgsync/pkg/logto"
+	"github.com/orgsync/orgsync/pkg/logto/emulator"
+	"github.com/orgsync/orgsync/pkg/spec"
+	"github.com/orgsync/orgsync/pkg/state"
+)
+
+func runDemo(e *env, args []string) exitCode {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(e.s.Err)
+	dir := fs.String("c", "", "configuration directory to demo (default: the built-in copy of examples/saas)")
+	if err := fs.Parse(args); err != nil {
+		return exitError
+	}
+	if err := demo(e, *dir); err != nil {
+		printErr(e, err)
+		return exitError
+	}
+	return exitOK
+}
+
+func demo(e *env, dir string) error {
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "orgsync-demo-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		if err := copyFS(examples.SaaS, "saas", tmp); err != nil {
+			return err
+		}
+		dir = tmp
+	}
+	// Decode the configuration first: the demo creates the users,
+	// applications and API resources it refers to.
+	res, diags := spec.Load(spec.Input{Dir: dir, Getenv: e.getenv})
+	if diags.HasErrors() {
+		_ = spec.WriteDiagnostics(e.s.Err, res.Files, diags, false)
+		return errReported
+	}
+
+	emu, err := emulator.New(emulator.Options{Logger: zerolog.Nop()})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}()
+	endpoint := "http://" + ln.Addr().String()
+	vars := map[string]string{
+		"LOGTO_ENDPOINT":   endpoint,
+		"LOGTO_APP_ID":     emu.AppID(),
+		"LOGTO_APP_SECRET": emu.AppSecret(),
+		"LOGTO_RESOURCE":   "",
+	}
+	de := &env{ctx: e.ctx, s: e.s, getenv: func(k string) string {
+		if v, ok := vars[k]; ok {
+			return v
+		}
+		return e.getenv(k)
+	}}
+
+	say := func(format string, a ...any) { fmt.Fprintf(e.s.Out, "\n==> "+format+"\n", a...) }
+	say("Started the built-in Logto emulator at %s", endpoint)
+	c, err := logto.New(logto.Config{Endpoint: endpoint, AppID: emu.AppID(), AppSecret: emu.AppSecret()})
+	if err != nil {
+		return err
+	}
+	seeded, err := seedFor(e.ctx, c, res.Config)
+	if err != nil {
+		return fmt.Errorf("seeding the emulator: %w", err)
+	}
+	say("Created what the configuration refers to but orgsync does not manage: %s", strings.Join(seeded, ", "))
+
+	say("orgsync plan -c %s", dir)
+	if code := runPlan(de, []string{"-c", dir}); code != exitOK {
+		return errors.New("the first plan failed")
+	}
+	say("orgsync apply -auto-approve -c %s", dir)
+	if code := runApply(de, []string{"-auto-approve", "-c", dir}); code != exitOK {
+		return errors.New("apply failed")
+	}
+	say("orgsync plan -detailed-exitcode -c %s   (the tenant now matches: expect no changes)", dir)
+	switch code := runPlan(de, []string{"-detailed-exitcode", "-c", dir}); code {
+	case exitOK:
+	case exitChanges:
+		return errors.New("the plan after apply still has changes")
+	default:
+		return errors.New("the second plan failed")
+	}
+	fmt.Fprintf(e.s.Out, `
+==> Done. To run the same commands against a real tenant:
+
+    export LOGTO_ENDPOINT=https://<tenant-id>.logto.app
+    export LOGTO_APP_ID=<machine-to-machine app id>      # with the "Logto Management API access" role
+    export LOGTO_APP_SECRET=<its secret>
+    orgsync plan -c examples/saas
+
+  Or keep an emulator running for experiments: orgsync emulator -state emulator.json
+`)
+	return nil
+}
+
+// seedFor creates, in an empty emulator, the users, applications and API
+// resources that cfg refers to, and one organization orgsync does not manage.
+func seedFor(ctx context.Context, c *logto.Client, cfg *state.Config) ([]string, error) {
+	users := map[string]state.Member{}
+	apps := map[string]bool{}
+	for _, o := range cfg.Organizations {
+		for _, m := range o.Members {
+			users[m.Label] = m
+		}
+		for _, a := range o.Applications {
+			if a.Kind == state.RefName {
+				apps[a.Value] = true
+			}
+		}
+	}
+	var made []string
+	labels := make([]string, 0, len(users))
+	for l := range users {
+		labels = append(labels, l)
+	}
+	sort.Strings(labels)
+	nUsers := 0
+	for _, l := range labels {
+		m := users[l]
+		in := logto.CreateUser{}
+		switch m.Kind {
+		case state.RefEmail:
+			in.PrimaryEmail = m.Value
+			in.Name = strings.Split(m.Value, "@")[0]
+		case state.RefUsername:
+			in.Username = m.Value
+		default:
+			continue // an id cannot be chosen
+		}
+		if _, err := c.CreateUser(ctx, in); err != nil {
+			return nil, err
+		}
+		nUsers++
+	}
+	made = append(made, fmt.Sprintf("%d users", nUsers))
+	appNames := make([]string, 0, len(apps))
+	for a := range apps {
+		appNames = append(appNames, a)
+	}
+	sort.Strings(appNames)
+	for _, a := range appNames {
+		if _, err := c.CreateApplication(ctx, a, "MachineToMachine"); err != nil {
+			return nil, err
+		}
+		made = append(made, "application "+a)
+	}
+	resources := map[string]map[string]bool{}
+	for _, r := range cfg.Roles {
+		for ind, scopes := range r.APIPermissions {
+			if resources[ind] == nil {
+				resources[ind] = map[string]bool{}
+			}
+			for _, s := range scopes {
+				resources[ind][s] = true
+			}
+		}
+	}
+	inds := make([]string, 0, len(resources))
+	for ind := range resources {
+		inds = append(inds, ind)
+	}
+	sort.Strings(inds)
+	for _, ind := range inds {
+		r, err := c.CreateResource(ctx, ind, ind)
+		if err != nil {
+			return nil, err
+		}
+		names := make([]string, 0, len(resources[ind]))
+		for s := range resources[ind] {
+			names = append(names, s)
+		}
+		sort.Strings(names)
+		for _, s := range names {
+			if _, err := c.CreateResourceScope(ctx, r.ID, s, nil); err != nil {
+				return nil, err
+			}
+		}
+		made = append(made, fmt.Sprintf("API resource %s with %d scopes", ind, len(names)))
+	}
+	if _, err := c.CreateOrganization(ctx, logto.CreateOrganization{Name: "Created in the Console"}); err != nil {
+		return nil, err
+	}
+	made = append(made, `organization "Created in the Console"`)
+	return made, nil
+}
+
+func copyFS(src fs.FS, root, dst string) error {
+	return fs.WalkDir(src, root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(src, path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, filepath.Base(path)), b, 0o644)
+	})
+}
