@@ -14,5 +14,6 @@ import (
  _ "github.com/google/go-cmp/cmp"
  _ "github.com/hashicorp/go-retryablehttp"
  _ "github.com/rs/zerolog"
+ _ "gopkg.in/yaml.v3"
 )
 func main(){}
