@@ -1,0 +1,583 @@
+// Package apply is the Logto-side I/O of a reconcile: it reads the live
+// tenant into a state.Live (Fetch), keeps the ownership record in the tenant
+// (ReadRecord, WriteRecord), carries out a diff.Plan (Execute) and stores
+// plans for a later apply (WritePlanFile, ReadPlanFile, Fingerprint, Stale).
+package apply
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/orgsync/orgsync/pkg/logto"
+	"github.com/orgsync/orgsync/pkg/state"
+)
+
+// DefaultFetchParallelism is how many reads Fetch runs at once by default.
+const DefaultFetchParallelism = 8
+
+// FetchOptions steer Fetch.
+type FetchOptions struct {
+	// Parallelism bounds the concurrent reads (default DefaultFetchParallelism).
+	Parallelism int
+	// Targets limits the per-organization reads (members, applications, JIT)
+	// and the user lookups to the targeted organizations when every target is
+	// an organization address (organization.acme, organization.acme.member."x",
+	// organization.customer for all its for_each instances). Targets on
+	// permissions or roles read every declared organization, since their
+	// token impact concerns members.
+	Targets []string
+}
+
+// Fetch reads what the plan for cfg needs from the tenant: organization
+// scopes, roles, all organizations, the ownership record, API resources (only
+// when API permissions are involved), M2M applications (only when the config
+// declares organization applications), pending invitations (only with
+// missing_users = "invite"), and the members, applications and JIT settings
+// of the declared organizations that exist (and of those in the record),
+// then looks up the declared members that are not members yet.
+//
+// Any failed or incomplete read fails Fetch: nothing may be planned from
+// partial knowledge. The result is normalized: slices sorted, null
+// descriptions read as "", custom data never nil, relations by id.
+//
+// LiveOrganization.Applications is non-nil exactly when the organization's
+// applications were read (they are read when the config declares
+// applications for it, when exclusive_members is set, or when the record
+// lists applications orgsync added there).
+func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOptions) (*state.Live, error) {
+	par := cmp.Or(opts.Parallelism, DefaultFetchParallelism)
+	f := &fetcher{c: c, cfg: cfg, live: &state.Live{
+		Users:        map[string]state.User{},
+		Applications: map[string]state.App{},
+		RecordApp:    c.AppID(),
+	}}
+	scope := newTargetScope(opts.Targets)
+	declaresApps := false
+	for _, o := range cfg.Organizations {
+		if scope.org(o.Address) && len(o.Applications) > 0 {
+			declaresApps = true
+		}
+	}
+
+	// Phase 1: the collections.
+	g := newGroup(ctx, par)
+	g.Go(func(ctx context.Context) error {
+		scopes, err := c.ListOrganizationScopes(ctx)
+		if err != nil {
+			return fmt.Errorf("read organization permissions (GET /api/organization-scopes): %w", err)
+		}
+		perms, err := convertScopes(scopes)
+		f.live.Permissions = perms
+		return err
+	})
+	g.Go(func(ctx context.Context) error {
+		roles, err := c.ListOrganizationRoles(ctx)
+		if err != nil {
+			return fmt.Errorf("read organization roles (GET /api/organization-roles): %w", err)
+		}
+		f.live.Roles, err = convertRoles(roles)
+		return err
+	})
+	g.Go(func(ctx context.Context) error {
+		orgs, err := c.ListOrganizations(ctx)
+		if err != nil {
+			return fmt.Errorf("read organizations (GET /api/organizations): %w", err)
+		}
+		f.live.Organizations, err = convertOrganizations(orgs)
+		return err
+	})
+	g.Go(func(ctx context.Context) error {
+		rec, err := ReadRecord(ctx, c)
+		f.live.Record = rec
+		return err
+	})
+	if cfg.Settings.MissingUsers == state.MissingUsersInvite {
+		g.Go(func(ctx context.Context) error {
+			inv, err := c.ListInvitations(ctx, "")
+			if err != nil {
+				return fmt.Errorf("read organization invitations (GET /api/organization-invitations): %w", err)
+			}
+			f.live.Invitations, err = convertInvitations(inv)
+			return err
+		})
+	}
+	if declaresApps {
+		g.Go(func(ctx context.Context) error {
+			apps, err := c.ListApplications(ctx, "MachineToMachine")
+			if err != nil {
+				return fmt.Errorf("read machine-to-machine applications (GET /api/applications): %w", err)
+			}
+			return f.addApps(apps)
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+
+	// Phase 2: API resources and the organizations' relations.
+	g = newGroup(ctx, par)
+	if needResources(cfg, f.live.Roles) {
+		g.Go(func(ctx context.Context) error {
+			res, err := c.ListResources(ctx)
+			if err != nil {
+				return fmt.Errorf("read API resources (GET /api/resources): %w", err)
+			}
+			f.live.Resources, err = convertResources(res)
+			return err
+		})
+	}
+	plans := f.orgReads(scope)
+	for i := range f.live.Organizations {
+		if p, ok := plans[f.live.Organizations[i].ID]; ok {
+			f.readOrg(g, &f.live.Organizations[i], p)
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+
+	// Phase 3: the declared members who are not members yet.
+	if err := f.lookupUsers(ctx, par, scope); err != nil {
+		return nil, err
+	}
+	return f.live, nil
+}
+
+// LoadMembers reads the members and applications of more organizations of
+// live (for the token impact over organizations the config does not
+// declare). Organizations whose members and applications were both read
+// already are skipped.
+func LoadMembers(ctx context.Context, c *logto.Client, live *state.Live, orgIDs []string, parallelism int) error {
+	if live.Users == nil {
+		live.Users = map[string]state.User{}
+	}
+	if live.Applications == nil {
+		live.Applications = map[string]state.App{}
+	}
+	f := &fetcher{c: c, live: live}
+	index := map[string]int{}
+	for i, o := range live.Organizations {
+		index[o.ID] = i
+	}
+	g := newGroup(ctx, cmp.Or(parallelism, DefaultFetchParallelism))
+	seen := map[string]bool{}
+	for _, id := range orgIDs {
+		i, ok := index[id]
+		if !ok {
+			g.Wait()
+			return fmt.Errorf("load members: organization %s is not in the live state", id)
+		}
+		o := &live.Organizations[i]
+		if seen[id] || (o.Loaded && o.Applications != nil) {
+			continue
+		}
+		seen[id] = true
+		f.readOrg(g, o, orgRead{members: !o.Loaded, apps: o.Applications == nil})
+	}
+	return g.Wait()
+}
+
+// fetcher holds one Fetch's results while reads run concurrently.
+type fetcher struct {
+	c    *logto.Client
+	cfg  *state.Config
+	live *state.Live
+	mu   sync.Mutex // guards live.Users and live.Applications
+}
+
+// orgRead says which relations of one organization to read.
+type orgRead struct {
+	members, apps, jit bool
+}
+
+// orgReads decides, per live organization id, what to read: declared
+// organizations matched by pinned id or exact name, and organizations in
+// the record (the plan may delete them).
+func (f *fetcher) orgReads(scope targetScope) map[string]orgRead {
+	byID := map[string]bool{}
+	byName := map[string][]string{}
+	for _, o := range f.live.Organizations {
+		byID[o.ID] = true
+		byName[o.Name] = append(byName[o.Name], o.ID)
+	}
+	rec := f.live.Record
+	out := map[string]orgRead{}
+	add := func(id string, r orgRead) {
+		if !byID[id] {
+			return
+		}
+		cur := out[id]
+		out[id] = orgRead{members: true, apps: cur.apps || r.apps, jit: cur.jit || r.jit}
+	}
+	for _, o := range f.cfg.Organizations {
+		if !scope.org(o.Address) {
+			continue
+		}
+		ids := byName[o.Name]
+		if o.ID != "" {
+			ids = []string{o.ID}
+		}
+		for _, id := range ids {
+			add(id, orgRead{
+				apps: len(o.Applications) > 0 || o.ExclusiveMembers || len(rec.Applications[id]) > 0,
+				jit:  o.JIT != nil,
+			})
+		}
+	}
+	for _, id := range rec.Organizations {
+		if addr, ok := rec.Addresses[id]; ok && !scope.org(addr) {
+			continue
+		}
+		add(id, orgRead{apps: len(rec.Applications[id]) > 0})
+	}
+	return out
+}
+
+// readOrg schedules the reads of one organization's relations on g. Each
+// read writes only its own fields of o.
+func (f *fetcher) readOrg(g *group, o *state.LiveOrganization, r orgRead) {
+	id := o.ID
+	if r.members {
+		g.Go(func(ctx context.Context) error {
+			users, err := f.c.ListOrganizationUsers(ctx, id)
+			if err != nil {
+				return fmt.Errorf("read the members of organization %q (%s): %w", o.Name, id, err)
+			}
+			members := make([]state.LiveMember, 0, len(users))
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			for _, u := range users {
+				if u.ID == "" {
+					return fmt.Errorf("read the members of organization %q (%s): a member without an id in Logto's answer", o.Name, id)
+				}
+				members = append(members, state.LiveMember{UserID: u.ID, RoleIDs: idsOf(u.OrganizationRoles)})
+				f.live.Users[u.ID] = state.User{ID: u.ID, Username: u.Username, Email: u.PrimaryEmail}
+			}
+			o.Members = sortedMembers(members)
+			o.Loaded = true
+			return nil
+		})
+	}
+	if r.apps {
+		g.Go(func(ctx context.Context) error {
+			apps, err := f.c.ListOrganizationApplications(ctx, id)
+			if err != nil {
+				return fmt.Errorf("read the applications of organization %q (%s): %w", o.Name, id, err)
+			}
+			out := make([]state.LiveApplication, 0, len(apps))
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			for _, a := range apps {
+				if a.ID == "" {
+					return fmt.Errorf("read the applications of organization %q (%s): an application without an id in Logto's answer", o.Name, id)
+				}
+				out = append(out, state.LiveApplication{AppID: a.ID, RoleIDs: idsOf(a.OrganizationRoles)})
+				if _, ok := f.live.Applications[a.ID]; !ok {
+					f.live.Applications[a.ID] = state.App{ID: a.ID, Name: a.Name, Type: a.Type}
+				}
+			}
+			slices.SortFunc(out, func(a, b state.LiveApplication) int { return strings.Compare(a.AppID, b.AppID) })
+			o.Applications = out
+			return nil
+		})
+	}
+	if r.jit {
+		// Two reads fill one JIT value: the second to finish publishes it.
+		var mu sync.Mutex
+		pending := 2
+		var jit state.JIT
+		done := func() {
+			pending--
+			if pending == 0 {
+				o.JIT = jit
+				o.JITLoaded = true
+			}
+		}
+		g.Go(func(ctx context.Context) error {
+			domains, err := f.c.ListJITEmailDomains(ctx, id)
+			if err != nil {
+				return fmt.Errorf("read the just-in-time email domains of organization %q (%s): %w", o.Name, id, err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			jit.EmailDomains = sortedSet(domains)
+			done()
+			return nil
+		})
+		g.Go(func(ctx context.Context) error {
+			roles, err := f.c.ListJITRoles(ctx, id)
+			if err != nil {
+				return fmt.Errorf("read the just-in-time roles of organization %q (%s): %w", o.Name, id, err)
+			}
+			ids := make([]string, 0, len(roles))
+			for _, r := range roles {
+				if r.ID == "" {
+					return fmt.Errorf("read the just-in-time roles of organization %q (%s): a role without an id in Logto's answer", o.Name, id)
+				}
+				ids = append(ids, r.ID)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			jit.Roles = sortedSet(ids)
+			done()
+			return nil
+		})
+	}
+}
+
+// lookupUsers finds the declared members that the member listings did not
+// already show, with batched exact searches.
+func (f *fetcher) lookupUsers(ctx context.Context, par int, scope targetScope) error {
+	emails, usernames, ids := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, u := range f.live.Users {
+		emails[strings.ToLower(u.Email)] = true
+		usernames[u.Username] = true
+		ids[u.ID] = true
+	}
+	var needEmails, needUsernames, needIDs []string
+	for _, o := range f.cfg.Organizations {
+		if !scope.org(o.Address) {
+			continue
+		}
+		for _, m := range o.Members {
+			switch m.Kind {
+			case state.RefEmail:
+				if v := strings.ToLower(m.Value); !emails[v] {
+					needEmails = append(needEmails, v)
+				}
+			case state.RefUsername:
+				if !usernames[m.Value] {
+					needUsernames = append(needUsernames, m.Value)
+				}
+			case state.RefID:
+				if !ids[m.Value] {
+					needIDs = append(needIDs, m.Value)
+				}
+			}
+		}
+	}
+	needEmails, needUsernames, needIDs = sortedSet(needEmails), sortedSet(needUsernames), sortedSet(needIDs)
+	g := newGroup(ctx, par)
+	lookup := func(what string, keys []string, find func(context.Context, []string) ([]logto.User, error)) {
+		if len(keys) == 0 {
+			return
+		}
+		g.Go(func(ctx context.Context) error {
+			users, err := find(ctx, keys)
+			if err != nil {
+				return fmt.Errorf("look up %d declared member(s) by %s (GET /api/users): %w", len(keys), what, err)
+			}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			for _, u := range users {
+				if u.ID == "" {
+					return fmt.Errorf("look up declared members by %s: a user without an id in Logto's answer", what)
+				}
+				f.live.Users[u.ID] = state.User{ID: u.ID, Username: u.Username, Email: u.PrimaryEmail}
+			}
+			return nil
+		})
+	}
+	lookup("email", needEmails, f.c.FindUsersByEmail)
+	lookup("username", needUsernames, f.c.FindUsersByUsername)
+	lookup("id", needIDs, f.c.GetUsersByID)
+	return g.Wait()
+}
+
+// addApps records listed applications.
+func (f *fetcher) addApps(apps []logto.Application) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, a := range apps {
+		if a.ID == "" {
+			return fmt.Errorf("read applications: an application without an id in Logto's answer")
+		}
+		f.live.Applications[a.ID] = state.App{ID: a.ID, Name: a.Name, Type: a.Type}
+	}
+	return nil
+}
+
+// needResources reports whether API resources must be read: some declared
+// role has API permissions, or some live role has resource scopes.
+func needResources(cfg *state.Config, roles []state.LiveRole) bool {
+	for _, r := range cfg.Roles {
+		if len(r.APIPermissions) > 0 {
+			return true
+		}
+	}
+	for _, r := range roles {
+		if len(r.ResourceScopeIDs) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// targetScope answers which organizations the targets cover.
+type targetScope struct {
+	all     bool
+	targets []string
+}
+
+func newTargetScope(targets []string) targetScope {
+	s := targetScope{all: len(targets) == 0}
+	for _, t := range targets {
+		if !strings.HasPrefix(t, "organization.") {
+			s.all = true
+		}
+	}
+	s.targets = targets
+	return s
+}
+
+// org reports whether the organization at addr is targeted.
+func (s targetScope) org(addr string) bool {
+	if s.all {
+		return true
+	}
+	for _, t := range s.targets {
+		if addr == t || strings.HasPrefix(addr, t+"[") || strings.HasPrefix(t, addr+".") {
+			return true
+		}
+	}
+	return false
+}
+
+func idsOf(list []logto.IDName) []string {
+	ids := make([]string, 0, len(list))
+	for _, r := range list {
+		ids = append(ids, r.ID)
+	}
+	return sortedSet(ids)
+}
+
+func sortedMembers(m []state.LiveMember) []state.LiveMember {
+	slices.SortFunc(m, func(a, b state.LiveMember) int { return strings.Compare(a.UserID, b.UserID) })
+	return m
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func convertScopes(in []logto.OrganizationScope) ([]state.LivePermission, error) {
+	out := make([]state.LivePermission, 0, len(in))
+	for _, s := range in {
+		if s.ID == "" || s.Name == "" {
+			return nil, fmt.Errorf("read organization permissions: an entry without id or name in Logto's answer")
+		}
+		out = append(out, state.LivePermission{ID: s.ID, Name: s.Name, Description: deref(s.Description)})
+	}
+	slices.SortFunc(out, func(a, b state.LivePermission) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+func convertRoles(in []logto.OrganizationRole) ([]state.LiveRole, error) {
+	out := make([]state.LiveRole, 0, len(in))
+	for _, r := range in {
+		if r.ID == "" || r.Name == "" {
+			return nil, fmt.Errorf("read organization roles: an entry without id or name in Logto's answer")
+		}
+		res := make([]string, 0, len(r.ResourceScopes))
+		for _, s := range r.ResourceScopes {
+			res = append(res, s.ID)
+		}
+		out = append(out, state.LiveRole{
+			ID:               r.ID,
+			Name:             r.Name,
+			Description:      deref(r.Description),
+			Type:             cmp.Or(r.Type, state.RoleTypeUser),
+			PermissionIDs:    idsOf(r.Scopes),
+			ResourceScopeIDs: sortedSet(res),
+		})
+	}
+	slices.SortFunc(out, func(a, b state.LiveRole) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+func convertOrganizations(in []logto.Organization) ([]state.LiveOrganization, error) {
+	out := make([]state.LiveOrganization, 0, len(in))
+	seen := map[string]bool{}
+	for _, o := range in {
+		if o.ID == "" {
+			return nil, fmt.Errorf("read organizations: an entry without an id in Logto's answer")
+		}
+		if seen[o.ID] {
+			continue
+		}
+		seen[o.ID] = true
+		cd := o.CustomData
+		if cd == nil {
+			cd = map[string]any{}
+		}
+		out = append(out, state.LiveOrganization{
+			ID: o.ID, Name: o.Name, Description: deref(o.Description), CustomData: cd, MFARequired: o.IsMfaRequired,
+		})
+	}
+	slices.SortFunc(out, func(a, b state.LiveOrganization) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+func convertResources(in []logto.Resource) ([]state.Resource, error) {
+	out := make([]state.Resource, 0, len(in))
+	for _, r := range in {
+		if r.ID == "" {
+			return nil, fmt.Errorf("read API resources: an entry without an id in Logto's answer")
+		}
+		scopes := make([]state.ResourceScope, 0, len(r.Scopes))
+		for _, s := range r.Scopes {
+			if s.ID == "" {
+				return nil, fmt.Errorf("read API resources: a scope of %s without an id in Logto's answer", r.Indicator)
+			}
+			scopes = append(scopes, state.ResourceScope{ID: s.ID, Name: s.Name})
+		}
+		slices.SortFunc(scopes, func(a, b state.ResourceScope) int {
+			return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
+		})
+		out = append(out, state.Resource{ID: r.ID, Name: r.Name, Indicator: r.Indicator, Scopes: scopes})
+	}
+	slices.SortFunc(out, func(a, b state.Resource) int {
+		return cmp.Or(strings.Compare(a.Indicator, b.Indicator), strings.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// invitationPending is Logto's status of an open invitation.
+const invitationPending = "Pending"
+
+func convertInvitations(in []logto.Invitation) ([]state.Invitation, error) {
+	var out []state.Invitation
+	for _, inv := range in {
+		if inv.ID == "" {
+			return nil, fmt.Errorf("read organization invitations: an entry without an id in Logto's answer")
+		}
+		if inv.Status != invitationPending {
+			continue
+		}
+		out = append(out, state.Invitation{
+			ID: inv.ID, OrganizationID: inv.OrganizationID, Invitee: inv.Invitee, RoleIDs: idsOf(inv.OrganizationRoles),
+		})
+	}
+	slices.SortFunc(out, func(a, b state.Invitation) int {
+		return cmp.Or(strings.Compare(a.OrganizationID, b.OrganizationID), strings.Compare(a.Invitee, b.Invitee),
+			strings.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// sortedKeys returns the sorted keys of m.
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
