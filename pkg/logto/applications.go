@@ -1,0 +1,62 @@
+package logto
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+)
+
+// Application is a Logto application. Its secret is never decoded.
+type Application struct {
+	ID         string         `json:"id"`
+	Name       string         `json:"name"`
+	Type       string         `json:"type"` // e.g. "MachineToMachine"
+	CustomData map[string]any `json:"customData"`
+}
+
+// ListApplications returns every application, or only those of the given
+// types (e.g. "MachineToMachine").
+//
+// GET /api/applications?types={type}
+func (c *Client) ListApplications(ctx context.Context, types ...string) ([]Application, error) {
+	var q url.Values
+	if len(types) > 0 {
+		q = url.Values{"types": types}
+	}
+	return listAll[Application](ctx, c, "/api/applications", q)
+}
+
+// GetApplication returns one application.
+//
+// GET /api/applications/{id}
+func (c *Client) GetApplication(ctx context.Context, id string) (*Application, error) {
+	var out Application
+	if err := c.doRequired(ctx, http.MethodGet, pathf("/api/applications/%s", id), nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// PatchApplicationCustomData merges data shallowly into the application's
+// custom data: top-level keys in data are set, the others kept.
+//
+// PATCH /api/applications/{id}/custom-data
+func (c *Client) PatchApplicationCustomData(ctx context.Context, id string, data map[string]any) error {
+	if len(data) == 0 {
+		return errEmptyPatch
+	}
+	return c.Do(ctx, http.MethodPatch, pathf("/api/applications/%s/custom-data", id), data, nil)
+}
+
+// CreateApplication creates an application of the given type (Logto
+// answers 200).
+//
+// POST /api/applications
+func (c *Client) CreateApplication(ctx context.Context, name, appType string) (*Application, error) {
+	body := map[string]string{"name": name, "type": appType}
+	var out Application
+	if err := c.doRequired(ctx, http.MethodPost, "/api/applications", body, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

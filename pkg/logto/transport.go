@@ -1,0 +1,395 @@
+package logto
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+	"github.com/rs/zerolog"
+)
+
+// Transport defaults. Tests shorten the waits through Config.RetryWaitMin/Max.
+const (
+	defaultMaxRetries   = 5
+	defaultRetryWaitMin = 500 * time.Millisecond
+	defaultRetryWaitMax = 30 * time.Second
+	// maxRetryAfter bounds how long a server-sent Retry-After may hold a call.
+	maxRetryAfter = 2 * time.Minute
+	// cloudRequestsPerSecond stays under Logto Cloud's 200 requests / 10 s
+	// token bucket (logto-api.md §15), leaving room for other clients.
+	cloudRequestsPerSecond = 18
+	// attemptTimeout bounds one HTTP attempt on the default client.
+	attemptTimeout = 60 * time.Second
+)
+
+// idempotentKey marks a context whose POSTs may be retried.
+type idempotentKey struct{}
+
+// Idempotent marks ctx so that POST requests made with it are retried like
+// GET/PUT/PATCH/DELETE (on 5xx and on dropped connections). Use it for POSTs
+// that Logto applies with "on conflict do nothing" (relation adds).
+func Idempotent(ctx context.Context) context.Context {
+	return context.WithValue(ctx, idempotentKey{}, true)
+}
+
+func isIdempotent(ctx context.Context, method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		return true
+	}
+	marked, _ := ctx.Value(idempotentKey{}).(bool)
+	return marked
+}
+
+// callState travels in the request context through retryablehttp to the
+// retry policy and the counting transport: one per logical call.
+type callState struct {
+	idempotent bool
+	attempts   atomic.Int32
+}
+
+type callStateKey struct{}
+
+func withCallState(ctx context.Context, st *callState) context.Context {
+	return context.WithValue(ctx, callStateKey{}, st)
+}
+
+func callStateFrom(ctx context.Context) *callState {
+	st, _ := ctx.Value(callStateKey{}).(*callState)
+	return st
+}
+
+// newRetryClient configures retryablehttp explicitly: none of its defaults
+// (stderr logger, 5xx retry of POST, body-dropping "giving up" error) apply.
+func newRetryClient(httpClient *http.Client, log zerolog.Logger, maxRetries int, waitMin, waitMax time.Duration) *retryablehttp.Client {
+	return &retryablehttp.Client{
+		HTTPClient:   httpClient,
+		Logger:       leveledLogger{log: log},
+		RetryWaitMin: waitMin,
+		RetryWaitMax: waitMax,
+		RetryMax:     maxRetries,
+		CheckRetry:   checkRetry,
+		Backoff:      backoff,
+		ErrorHandler: keepLastResponse,
+	}
+}
+
+// checkRetry is the retry policy:
+//   - connection errors: retried for idempotent calls; a POST only when the
+//     connection was never established (dial error), so it surely did not run;
+//   - 429: always retried (the request was not processed), except Logto's
+//     monthly token cap, which no wait fixes;
+//   - 5xx (but 501): retried for idempotent calls only;
+//   - anything else (2xx, 3xx, other 4xx): returned as is.
+func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return false, ctxErr
+	}
+	idempotent := true
+	if st := callStateFrom(ctx); st != nil {
+		idempotent = st.idempotent
+	}
+	if err != nil {
+		if isPermanentTransportError(err) {
+			return false, nil
+		}
+		return idempotent || isDialError(err), nil
+	}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		return !isTokenQuotaExceeded(resp), nil
+	case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
+		return idempotent, nil
+	}
+	return false, nil
+}
+
+// isDialError reports whether err happened while connecting, before any byte
+// of the request was written (connection refused, DNS failure, dial timeout).
+func isDialError(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}
+
+// isPermanentTransportError reports errors that a retry cannot fix.
+func isPermanentTransportError(err error) bool {
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &invalid), errors.As(err, &verify):
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "unsupported protocol scheme") ||
+		strings.Contains(msg, "stopped after 10 redirects") ||
+		strings.Contains(msg, "invalid header")
+}
+
+// isTokenQuotaExceeded recognises Logto Cloud's monthly token cap
+// (429 auth.exceed_token_limit at /oidc/token). The body is restored.
+func isTokenQuotaExceeded(resp *http.Response) bool {
+	if resp.Body == nil {
+		return false
+	}
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	rest := resp.Body
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(strings.NewReader(string(data)), rest), rest}
+	return strings.Contains(string(data), "auth.exceed_token_limit")
+}
+
+// backoff waits what the server asked for in Retry-After (seconds or an
+// HTTP date) on 429 and 503, else an exponential delay from min doubling per
+// attempt, capped at max, with jitter in [d/2, d).
+func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			return min(d, maxRetryAfter)
+		}
+	}
+	if minWait <= 0 {
+		return 0
+	}
+	d := maxWait
+	if attempt < 62 {
+		if exp := float64(minWait) * math.Pow(2, float64(attempt)); exp < float64(maxWait) {
+			d = time.Duration(exp)
+		}
+	}
+	half := d / 2
+	if half <= 0 {
+		return d
+	}
+	return half + rand.N(half)
+}
+
+// retryAfter parses a Retry-After value: delay-seconds or an HTTP-date.
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		if secs > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter, true
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// keepLastResponse is the ErrorHandler once retries are exhausted: the last
+// response (and its unread body) goes back to the caller, which turns it into
+// an *Error with the server's code and message; a transport error is wrapped
+// with the attempt count.
+func keepLastResponse(resp *http.Response, err error, attempts int) (*http.Response, error) {
+	if err == nil && resp != nil {
+		return resp, nil
+	}
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	if err == nil {
+		err = errors.New("no response")
+	}
+	if attempts > 1 {
+		return nil, fmt.Errorf("giving up after %d attempts: %w", attempts, err)
+	}
+	return nil, err
+}
+
+// leveledLogger adapts zerolog to retryablehttp.LeveledLogger. retryablehttp
+// reports a failed attempt at error level even when it then retries; the
+// caller gets the final error anyway, so those lines are warnings here.
+type leveledLogger struct{ log zerolog.Logger }
+
+var _ retryablehttp.LeveledLogger = leveledLogger{}
+
+func (l leveledLogger) Error(msg string, kv ...any) { l.emit(l.log.Warn(), msg, kv) }
+func (l leveledLogger) Warn(msg string, kv ...any)  { l.emit(l.log.Warn(), msg, kv) }
+func (l leveledLogger) Info(msg string, kv ...any)  { l.emit(l.log.Debug(), msg, kv) }
+func (l leveledLogger) Debug(msg string, kv ...any) { l.emit(l.log.Debug(), msg, kv) }
+
+func (l leveledLogger) emit(e *zerolog.Event, msg string, kv []any) {
+	if e == nil {
+		return
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		key, ok := kv[i].(string)
+		if !ok {
+			continue
+		}
+		switch v := kv[i+1].(type) {
+		case error:
+			e = e.AnErr(key, v)
+		case time.Duration:
+			e = e.Dur(key, v)
+		default:
+			e = e.Interface(key, v)
+		}
+	}
+	e.Str("component", "retryablehttp").Msg(msg)
+}
+
+// countingTransport wraps the real RoundTripper: it waits for the rate
+// budget, counts every attempt, adapts the budget to 429s and logs each
+// attempt at debug level (method, path, status, duration, attempt; never
+// headers, bodies or queries).
+type countingTransport struct {
+	next     http.RoundTripper
+	requests *atomic.Int64
+	limiter  *limiter // nil: unlimited
+	log      zerolog.Logger
+}
+
+func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.limiter != nil {
+		if err := t.limiter.wait(req.Context()); err != nil {
+			if req.Body != nil {
+				req.Body.Close()
+			}
+			return nil, err
+		}
+	}
+	t.requests.Add(1)
+	attempt := 1
+	if st := callStateFrom(req.Context()); st != nil {
+		attempt = int(st.attempts.Add(1))
+	}
+	start := time.Now()
+	resp, err := t.next.RoundTrip(req)
+	elapsed := time.Since(start)
+	if t.limiter != nil && resp != nil {
+		if resp.StatusCode == http.StatusTooManyRequests {
+			if rate := t.limiter.throttle(); t.log.GetLevel() <= zerolog.DebugLevel {
+				t.log.Debug().Float64("requests_per_second", rate).Msg("logto: 429 received, rate budget lowered")
+			}
+		} else if resp.StatusCode < 500 {
+			t.limiter.recover()
+		}
+	}
+	if e := t.log.Debug(); e != nil {
+		e = e.Str("method", req.Method).Str("path", req.URL.Path).Int("attempt", attempt).Dur("duration", elapsed)
+		if err != nil {
+			e.AnErr("error", err).Msg("logto request failed")
+		} else {
+			e.Int("status", resp.StatusCode).Msg("logto request")
+		}
+	}
+	return resp, err
+}
+
+// limiter is an adaptive token bucket: it refills at rate tokens per second
+// up to one second's worth; a 429 halves the rate (down to a floor) and
+// empties the bucket, and every other answer adds back a twentieth of the
+// configured maximum. Waiting callers reserve their token first, so
+// concurrent callers queue in arrival order.
+type limiter struct {
+	mu         sync.Mutex
+	max, floor float64
+	rate       float64
+	tokens     float64
+	last       time.Time
+	now        func() time.Time
+}
+
+func newLimiter(rps float64, now func() time.Time) *limiter {
+	return &limiter{
+		max:    rps,
+		floor:  math.Min(rps, math.Max(0.5, rps/32)),
+		rate:   rps,
+		tokens: math.Max(1, rps),
+		last:   now(),
+		now:    now,
+	}
+}
+
+func (l *limiter) refill(now time.Time) {
+	if elapsed := now.Sub(l.last).Seconds(); elapsed > 0 {
+		l.tokens = math.Min(math.Max(1, l.rate), l.tokens+elapsed*l.rate)
+	}
+	l.last = now
+}
+
+// reserve takes a token and returns how long the caller must wait for it.
+func (l *limiter) reserve() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.refill(l.now())
+	l.tokens--
+	if l.tokens >= 0 {
+		return 0
+	}
+	return time.Duration(-l.tokens / l.rate * float64(time.Second))
+}
+
+func (l *limiter) wait(ctx context.Context) error {
+	d := l.reserve()
+	if d <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		l.mu.Lock()
+		l.tokens++ // give the reservation back
+		l.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+// throttle halves the rate after a 429 and returns the new rate.
+func (l *limiter) throttle() float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.refill(l.now())
+	l.rate = math.Max(l.floor, l.rate/2)
+	l.tokens = math.Min(l.tokens, 0)
+	return l.rate
+}
+
+// recover raises the rate additively after a successful answer.
+func (l *limiter) recover() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.rate < l.max {
+		l.refill(l.now())
+		l.rate = math.Min(l.max, l.rate+l.max/20)
+	}
+}
+
+func (l *limiter) currentRate() float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rate
+}
