@@ -205,6 +205,9 @@ type Resource struct {
 	Name      string
 	Indicator string
 	Scopes    []ResourceScope // sorted by Name
+	// AccessTokenTTL is the resource's access-token lifetime in seconds
+	// (accessTokenTtl; 0 when not read).
+	AccessTokenTTL int
 }
 
 // ResourceScope is one scope (API permission) of a Resource.
