@@ -1,0 +1,289 @@
+package spec
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+)
+
+// strItem is one string of a list together with the range of the source
+// element it came from (the whole expression when it was computed).
+type strItem struct {
+	Value string
+	Range hcl.Range
+}
+
+// checkRefs reports references to undeclared variables and locals with a
+// did-you-mean hint. It returns false when any was found.
+func (l *loader) checkRefs(expr hcl.Expression) bool {
+	ok := true
+	for _, t := range expr.Variables() {
+		root := t.RootName()
+		if root != "var" && root != "local" || len(t) < 2 {
+			continue
+		}
+		attr, isAttr := t[1].(hcl.TraverseAttr)
+		if !isAttr {
+			continue
+		}
+		switch root {
+		case "var":
+			if _, found := l.varDecls[attr.Name]; found {
+				continue
+			}
+			l.errorf(t.SourceRange(), "Reference to undeclared input variable",
+				"An input variable named %q is not declared.%s Declare it with a variable %q {} block.",
+				attr.Name, didYouMean(attr.Name, mapKeys(l.varDecls)), attr.Name)
+		case "local":
+			if _, found := l.localDecls[attr.Name]; found {
+				continue
+			}
+			l.errorf(t.SourceRange(), "Reference to undeclared local value",
+				"A local value named %q is not declared.%s Declare it in a locals {} block.",
+				attr.Name, didYouMean(attr.Name, mapKeys(l.localDecls)))
+		}
+		ok = false
+	}
+	return ok
+}
+
+// value evaluates expr. It reports false when the value cannot be used: an
+// error was reported, or the value depends on something that failed earlier.
+func (l *loader) value(expr hcl.Expression, ctx *hcl.EvalContext) (cty.Value, bool) {
+	if !l.checkRefs(expr) {
+		return cty.NilVal, false
+	}
+	v, diags := expr.Value(ctx)
+	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() || !v.IsWhollyKnown() {
+		return cty.NilVal, false
+	}
+	v, _ = v.Unmark()
+	return v, true
+}
+
+func typeError(l *loader, expr hcl.Expression, what, want string, v cty.Value) {
+	l.errorf(expr.Range(), "Incorrect attribute value type",
+		"Inappropriate value for %s: %s is required, got %s.", what, want, v.Type().FriendlyName())
+}
+
+// evalString evaluates a string attribute; set is false when it is absent or null.
+func (l *loader) evalString(expr hcl.Expression, ctx *hcl.EvalContext, what string) (s string, set bool) {
+	v, ok := l.value(expr, ctx)
+	if !ok || v.IsNull() {
+		return "", false
+	}
+	c, err := convert.Convert(v, cty.String)
+	if err != nil {
+		typeError(l, expr, what, "a string", v)
+		return "", false
+	}
+	return c.AsString(), true
+}
+
+// evalBool evaluates a bool attribute; set is false when it is absent or null.
+func (l *loader) evalBool(expr hcl.Expression, ctx *hcl.EvalContext, what string) (b bool, set bool) {
+	v, ok := l.value(expr, ctx)
+	if !ok || v.IsNull() {
+		return false, false
+	}
+	c, err := convert.Convert(v, cty.Bool)
+	if err != nil {
+		typeError(l, expr, what, "a bool", v)
+		return false, false
+	}
+	return c.True(), true
+}
+
+// evalStrings evaluates a list-of-strings attribute. Elements written as a
+// literal list keep their own ranges, so that a diagnostic points at the one
+// wrong string.
+func (l *loader) evalStrings(expr hcl.Expression, ctx *hcl.EvalContext, what string) []strItem {
+	v, ok := l.value(expr, ctx)
+	if !ok || v.IsNull() {
+		return nil
+	}
+	return l.stringsOf(v, expr, what)
+}
+
+func (l *loader) stringsOf(v cty.Value, expr hcl.Expression, what string) []strItem {
+	ty := v.Type()
+	if !ty.IsListType() && !ty.IsSetType() && !ty.IsTupleType() {
+		typeError(l, expr, what, "a list of strings", v)
+		return nil
+	}
+	// Ranges only: evaluation went through expr itself, which keeps the
+	// iterator of an enclosing dynamic block.
+	elems, diags := hcl.ExprList(expr)
+	useElems := !diags.HasErrors() && !ty.IsSetType() && len(elems) == v.LengthInt()
+	var out []strItem
+	i := 0
+	for it := v.ElementIterator(); it.Next(); i++ {
+		_, ev := it.Element()
+		rng := expr.Range()
+		if useElems {
+			rng = elems[i].Range()
+		}
+		if ev.IsNull() {
+			l.errorf(rng, "Null value in list", "Element %d of %s is null; a string is required.", i, what)
+			continue
+		}
+		c, err := convert.Convert(ev, cty.String)
+		if err != nil {
+			l.errorf(rng, "Incorrect list element type",
+				"Element %d of %s must be a string, got %s.", i, what, ev.Type().FriendlyName())
+			continue
+		}
+		out = append(out, strItem{Value: c.AsString(), Range: rng})
+	}
+	return out
+}
+
+// apiPermissions is the evaluated api_permissions attribute.
+type apiPermission struct {
+	Indicator string
+	Range     hcl.Range // of the key when written literally
+	Scopes    []strItem
+}
+
+func (l *loader) evalAPIPermissions(expr hcl.Expression, ctx *hcl.EvalContext) []apiPermission {
+	const what = "api_permissions"
+	v, ok := l.value(expr, ctx)
+	if !ok || v.IsNull() {
+		return nil
+	}
+	ty := v.Type()
+	if !ty.IsMapType() && !ty.IsObjectType() {
+		typeError(l, expr, what, "a map of resource indicator to a list of scope names", v)
+		return nil
+	}
+	keyRange := map[string]hcl.Range{}
+	valExpr := map[string]hcl.Expression{}
+	if items, diags := hcl.ExprMap(expr); !diags.HasErrors() {
+		for _, item := range items {
+			k, kd := item.Key.Value(nil)
+			if kd.HasErrors() || !k.IsKnown() || k.IsNull() || k.Type() != cty.String {
+				continue
+			}
+			keyRange[k.AsString()] = item.Key.Range()
+			valExpr[k.AsString()] = item.Value
+		}
+	}
+	var out []apiPermission
+	for it := v.ElementIterator(); it.Next(); {
+		k, ev := it.Element()
+		ind := k.AsString()
+		ap := apiPermission{Indicator: ind, Range: expr.Range()}
+		sub := expr
+		if r, found := keyRange[ind]; found {
+			ap.Range = r
+			sub = valExpr[ind]
+		}
+		if ev.IsNull() {
+			l.errorf(sub.Range(), "Null value in api_permissions",
+				"The scopes of %q are null; give a list of scope names (or remove the entry).", ind)
+			continue
+		}
+		ap.Scopes = l.stringsOf(ev, sub, fmt.Sprintf("api_permissions[%q]", ind))
+		out = append(out, ap)
+	}
+	return out
+}
+
+// evalCustomData evaluates custom_data into JSON-shaped Go values.
+func (l *loader) evalCustomData(expr hcl.Expression, ctx *hcl.EvalContext) (map[string]any, bool) {
+	v, ok := l.value(expr, ctx)
+	if !ok || v.IsNull() {
+		return nil, false
+	}
+	ty := v.Type()
+	if !ty.IsMapType() && !ty.IsObjectType() {
+		typeError(l, expr, "custom_data", "an object", v)
+		return nil, false
+	}
+	raw, err := ctyjson.Marshal(v, ty)
+	if err != nil {
+		l.errorf(expr.Range(), "Invalid custom_data", "The value cannot be encoded as JSON: %s.", err)
+		return nil, false
+	}
+	out := map[string]any{}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		l.errorf(expr.Range(), "Invalid custom_data", "The value cannot be encoded as a JSON object: %s.", err)
+		return nil, false
+	}
+	return out, true
+}
+
+// sortedUnique returns the values of items sorted and de-duplicated (nil when empty).
+func sortedUnique(items []strItem) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, it := range items {
+		if !seen[it.Value] {
+			seen[it.Value] = true
+			out = append(out, it.Value)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func mapKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// didYouMean returns ` Did you mean "x"?` for the closest candidate within
+// edit distance 2 (ties go to the first in sorted order), or "".
+func didYouMean(given string, candidates []string) string {
+	sorted := append([]string(nil), candidates...)
+	sort.Strings(sorted)
+	best, bestDist := "", 3
+	for _, c := range sorted {
+		if d := levenshtein(given, c); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if best == "" {
+		// A difference in letter case only is always worth a hint.
+		for _, c := range sorted {
+			if strings.EqualFold(c, given) {
+				return fmt.Sprintf(" Did you mean %q?", c)
+			}
+		}
+		return ""
+	}
+	return fmt.Sprintf(" Did you mean %q?", best)
+}
+
+// levenshtein is the edit distance between a and b, counted in runes.
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

@@ -1,0 +1,218 @@
+// Package spec reads an orgsync configuration: every *.hcl file of a
+// directory, merged. It decodes the blocks, evaluates variables, locals,
+// for_each and dynamic blocks, checks every reference and rule, and returns
+// the desired state as a *state.Config, or HCL diagnostics that point at the
+// exact source range of each problem.
+//
+// Numbers inside custom_data are decoded the way encoding/json decodes them
+// into an interface value: as float64. A CustomData map therefore compares
+// equal to the same object read back from Logto with json.Unmarshal, and it
+// round-trips through encoding/json unchanged.
+//
+// Empty lists and maps in the result are nil, except Organization.CustomData,
+// where nil means "not managed" and an empty map means "replace with {}".
+package spec
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/orgsync/orgsync/pkg/state"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+)
+
+// Input says where a configuration comes from.
+type Input struct {
+	// Dir is the configuration directory: every *.hcl file in it (not
+	// recursive) is read and merged.
+	Dir string
+	// Vars are raw -var "name=value" flags, in command-line order.
+	Vars []string
+	// VarFiles are -var-file paths (HCL syntax: name = value), in order.
+	VarFiles []string
+	// Getenv looks up ORGSYNC_VAR_<name> environment variables; nil means
+	// no environment variables. An empty value counts as unset.
+	Getenv func(string) string
+}
+
+// Result is a loaded configuration.
+type Result struct {
+	// Config is the desired state; nil when the diagnostics have errors.
+	Config *state.Config
+	// Files holds every parsed file (configuration, variable files and
+	// command-line values) by name, for diagnostic snippets.
+	Files map[string]*hcl.File
+}
+
+// Load reads, evaluates and validates the configuration described by in.
+// Every problem found is reported at once; Config is nil when the
+// diagnostics contain errors.
+func Load(in Input) (*Result, hcl.Diagnostics) {
+	l := &loader{
+		in:     in,
+		parser: hclparse.NewParser(),
+		files:  map[string]*hcl.File{},
+		funcs:  functions(),
+	}
+	cfg := l.load()
+	diags := normalizeDiags(l.diags)
+	res := &Result{Files: l.files}
+	if !diags.HasErrors() {
+		res.Config = cfg
+	}
+	return res, diags
+}
+
+// Pos formats the start of r as "file:line:col".
+func Pos(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}
+
+// loader holds the state of one Load call.
+type loader struct {
+	in     Input
+	parser *hclparse.Parser
+	files  map[string]*hcl.File
+	diags  hcl.Diagnostics
+	funcs  map[string]function.Function
+
+	varDecls   map[string]*variableDecl
+	vars       map[string]cty.Value
+	localDecls map[string]*hcl.Attribute
+	locals     map[string]cty.Value
+	ctx        *hcl.EvalContext
+
+	permissions map[string]*permissionDecl
+	roles       map[string]*roleDecl
+}
+
+// declared is one top-level block together with the file that holds it.
+type parsed struct {
+	orgsync       []*labelOnly
+	variables     []*namedBlock
+	locals        []*labelOnly
+	permissions   []*namedBlock
+	roles         []*namedBlock
+	organizations []*namedBlock
+}
+
+func (l *loader) errorf(subject hcl.Range, summary, detail string, args ...any) {
+	l.diags = append(l.diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  summary,
+		Detail:   fmt.Sprintf(detail, args...),
+		Subject:  subject.Ptr(),
+	})
+}
+
+func (l *loader) load() *state.Config {
+	p, ok := l.parseDir()
+	if !ok {
+		return nil
+	}
+	l.loadVariables(p.variables)
+	l.loadLocals(p.locals)
+	l.ctx = &hcl.EvalContext{
+		Variables: map[string]cty.Value{
+			"var":   cty.ObjectVal(l.vars),
+			"local": cty.ObjectVal(l.locals),
+		},
+		Functions: l.funcs,
+	}
+	cfg := &state.Config{}
+	cfg.Settings = l.loadSettings(p.orgsync)
+	cfg.Permissions = l.loadPermissions(p.permissions)
+	cfg.Roles = l.loadRoles(p.roles)
+	cfg.Organizations = l.loadOrganizations(p.organizations)
+	return cfg
+}
+
+// parseDir parses every *.hcl file in the directory and sorts the top-level
+// blocks by kind. It reports false when nothing further can be checked.
+func (l *loader) parseDir() (*parsed, bool) {
+	dir := l.in.Dir
+	if dir == "" {
+		dir = "."
+	}
+	dirRange := hcl.Range{Filename: dir, Start: hcl.InitialPos, End: hcl.InitialPos}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		l.errorf(dirRange, "Cannot read configuration directory",
+			"%s. Point -c at the directory that holds the configuration's *.hcl files.", err)
+		return nil, false
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".hcl") {
+			continue
+		}
+		names = append(names, filepath.Join(l.in.Dir, e.Name()))
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		l.errorf(dirRange, "No configuration files",
+			"The directory %s holds no *.hcl files. Point -c at the configuration directory.", dir)
+		return nil, false
+	}
+	p := &parsed{}
+	for _, name := range names {
+		f, diags := l.parser.ParseHCLFile(name)
+		l.diags = append(l.diags, diags...)
+		if f == nil {
+			continue
+		}
+		l.files[name] = f
+		if diags.HasErrors() {
+			continue
+		}
+		var tl topLevel
+		l.diags = append(l.diags, gohcl.DecodeBody(f.Body, nil, &tl)...)
+		p.orgsync = append(p.orgsync, tl.Orgsync...)
+		p.variables = append(p.variables, tl.Variables...)
+		p.locals = append(p.locals, tl.Locals...)
+		p.permissions = append(p.permissions, tl.Permissions...)
+		p.roles = append(p.roles, tl.Roles...)
+		p.organizations = append(p.organizations, tl.Organizations...)
+	}
+	if l.diags.HasErrors() {
+		return nil, false
+	}
+	return p, true
+}
+
+// normalizeDiags drops repeated diagnostics (a for_each body is decoded once
+// per instance) and orders the rest by file and position.
+func normalizeDiags(diags hcl.Diagnostics) hcl.Diagnostics {
+	seen := map[string]bool{}
+	var out hcl.Diagnostics
+	for _, d := range diags {
+		key := fmt.Sprintf("%d\x00%s\x00%s", d.Severity, d.Summary, d.Detail)
+		if d.Subject != nil {
+			key += "\x00" + d.Subject.String()
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, d)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].Subject, out[j].Subject
+		switch {
+		case a == nil || b == nil:
+			return a == nil && b != nil
+		case a.Filename != b.Filename:
+			return a.Filename < b.Filename
+		default:
+			return a.Start.Byte < b.Start.Byte
+		}
+	})
+	return out
+}
