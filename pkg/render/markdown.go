@@ -99,7 +99,7 @@ func writeMDHead(b *strings.Builder, p *diff.Plan, title string, caps mdCaps) {
 			b.WriteString("> - " + mdEscape(warn) + "\n")
 		}
 		if more := len(p.Warnings) - n; more > 0 {
-			fmt.Fprintf(b, "> - … and %s more\n", plural(more, "warning"))
+			fmt.Fprintf(b, "> - … and %d more\n", more)
 		}
 		b.WriteString("\n")
 	}
@@ -133,6 +133,16 @@ func writeImpactTable(b *strings.Builder, impacts []diff.Impact, limit int) {
 		return
 	}
 	kinds, groups := impactGroups(impacts)
+	defer func() {
+		for _, kind := range kinds {
+			fmt.Fprintf(b, "- **%s**: %s.\n", mdEscape(kind), mdEscape(impactMeaning(kind, maxLag(groups[kind]))))
+		}
+		b.WriteString("\n")
+	}()
+	if limit == 0 {
+		fmt.Fprintf(b, "**Token impact:** %s (see the JSON plan).\n\n", pluralWord(len(impacts), "1 entry", strconv.Itoa(len(impacts))+" entries"))
+		return
+	}
 	b.WriteString("**Token impact**\n\n")
 	b.WriteString("| kind | permission | resource | role | organizations | users | apps |\n")
 	b.WriteString("| --- | --- | --- | --- | --- | ---: | ---: |\n")
@@ -152,16 +162,12 @@ func writeImpactTable(b *strings.Builder, impacts []diff.Impact, limit int) {
 				role = mdEscape(im.Role)
 			}
 			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %d | %d |\n",
-				cell(im.Kind), cell(mdCode(im.Permission)), cell(resource), cell(role),
+				cell(mdEscape(im.Kind)), cell(mdCode(im.Permission)), cell(resource), cell(role),
 				cell(mdEscape(listNames(im.Organizations, 3))), userCount(im), appCount(im))
 		}
 	}
 	if more := len(impacts) - rows; more > 0 {
 		fmt.Fprintf(b, "\n… and %d more token-impact %s (see the JSON plan).\n", more, pluralWord(more, "entry", "entries"))
-	}
-	b.WriteString("\n")
-	for _, kind := range kinds {
-		fmt.Fprintf(b, "- **%s**: %s.\n", mdEscape(kind), mdEscape(impactMeaning(kind, maxLag(groups[kind]))))
 	}
 	b.WriteString("\n")
 }

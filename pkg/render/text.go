@@ -414,16 +414,18 @@ func writeImpactText(b *strings.Builder, impacts []diff.Impact, s Style) {
 		case diff.ImpactRefresh:
 			title = s.Green(title)
 		}
-		fmt.Fprintf(b, "\n  %s: %s.\n", s.Bold(title), impactMeaning(kind, maxLag(g)))
+		lag := maxLag(g)
+		fmt.Fprintf(b, "\n  %s: %s.\n", s.Bold(title), impactMeaning(kind, lag))
 		for _, im := range g {
-			fmt.Fprintf(b, "    %s\n", impactSentence(im))
+			fmt.Fprintf(b, "    %s\n", impactSentence(im, lag))
 		}
 	}
 }
 
 // impactSentence is one impact entry in words:
 // manage:billing via role "admin" in acme, globex and 997 more: 3 users and 1 application.
-func impactSentence(im diff.Impact) string {
+// A revocation lag shorter than the group's (groupLag) is given too.
+func impactSentence(im diff.Impact, groupLag int) string {
 	var b strings.Builder
 	b.WriteString(im.Permission)
 	if im.Resource != nil {
@@ -436,7 +438,7 @@ func impactSentence(im diff.Impact) string {
 		b.WriteString(" in " + listNames(im.Organizations, 3))
 	}
 	b.WriteString(": " + subjects(im))
-	if im.Kind == diff.ImpactRevocationLag && im.MaxLagSeconds > 0 {
+	if im.Kind == diff.ImpactRevocationLag && im.MaxLagSeconds > 0 && im.MaxLagSeconds != groupLag {
 		fmt.Fprintf(&b, " (up to %s)", lagString(im.MaxLagSeconds))
 	}
 	return b.String()
