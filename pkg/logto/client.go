@@ -323,8 +323,9 @@ func decodeBody(resp *http.Response, data []byte, out any) (bool, error) {
 		return false, errors.New("the server answered with an HTML page instead of JSON (a proxy, load balancer or wrong LOGTO_ENDPOINT?)")
 	}
 	isJSON := mt == "application/json" || strings.HasSuffix(mt, "+json")
-	if !isJSON && (mt != "" || (trimmed[0] != '{' && trimmed[0] != '[')) {
-		return false, nil
+	looksJSON := trimmed[0] == '{' || trimmed[0] == '['
+	if !isJSON && !looksJSON {
+		return false, nil // e.g. text/plain "Created"
 	}
 	if err := json.Unmarshal(trimmed, out); err != nil {
 		return false, fmt.Errorf("malformed JSON body: %w", err)
