@@ -1,0 +1,95 @@
+package emulator
+
+import "strings"
+
+func (e *Emulator) buildRoutes() []route {
+	var rs []route
+	add := func(method, pattern string, h func(*call) error) {
+		rs = append(rs, route{method: method, pattern: strings.Split(pattern, "/"), handler: h})
+	}
+	// §1 organization scopes
+	add("GET", "organization-scopes", e.listOrgScopes)
+	add("POST", "organization-scopes", e.createOrgScope)
+	add("GET", "organization-scopes/:id", e.getOrgScope)
+	add("PATCH", "organization-scopes/:id", e.patchOrgScope)
+	add("DELETE", "organization-scopes/:id", e.deleteOrgScope)
+
+	// §2 organization roles
+	add("GET", "organization-roles", e.listOrgRoles)
+	add("POST", "organization-roles", e.createOrgRole)
+	add("GET", "organization-roles/:id", e.getOrgRole)
+	add("PATCH", "organization-roles/:id", e.patchOrgRole)
+	add("DELETE", "organization-roles/:id", e.deleteOrgRole)
+	for _, rel := range []roleRelation{e.roleScopes(), e.roleResourceScopes()} {
+		rel := rel
+		add("GET", "organization-roles/:id/"+rel.path, rel.list)
+		add("POST", "organization-roles/:id/"+rel.path, rel.add)
+		add("PUT", "organization-roles/:id/"+rel.path, rel.replace)
+		add("DELETE", "organization-roles/:id/"+rel.path+"/:relId", rel.remove)
+	}
+
+	// §3 organizations
+	add("GET", "organizations", e.listOrgs)
+	add("POST", "organizations", e.createOrg)
+	add("GET", "organizations/:id", e.getOrg)
+	add("PATCH", "organizations/:id", e.patchOrg)
+	add("DELETE", "organizations/:id", e.deleteOrg)
+
+	// §4 / §5 members
+	for _, m := range []memberKind{e.userMembers(), e.appMembers()} {
+		m := m
+		add("POST", "organizations/:id/"+m.path+"/roles", m.assignRoles)
+		add("GET", "organizations/:id/"+m.path, m.list)
+		add("POST", "organizations/:id/"+m.path, m.add)
+		add("PUT", "organizations/:id/"+m.path, m.replace)
+		add("DELETE", "organizations/:id/"+m.path+"/:memberId", m.remove)
+		add("GET", "organizations/:id/"+m.path+"/:memberId/roles", m.listRoles)
+		add("POST", "organizations/:id/"+m.path+"/:memberId/roles", m.addRoles)
+		add("PUT", "organizations/:id/"+m.path+"/:memberId/roles", m.replaceRoles)
+		add("DELETE", "organizations/:id/"+m.path+"/:memberId/roles/:roleId", m.removeRole)
+	}
+	add("GET", "organizations/:id/users/:memberId/scopes", e.listOrgUserScopes)
+
+	// §6 JIT
+	add("GET", "organizations/:id/jit/email-domains", e.listJITDomains)
+	add("POST", "organizations/:id/jit/email-domains", e.addJITDomain)
+	add("PUT", "organizations/:id/jit/email-domains", e.replaceJITDomains)
+	add("DELETE", "organizations/:id/jit/email-domains/:domain", e.removeJITDomain)
+	add("GET", "organizations/:id/jit/roles", e.listJITRoles)
+	add("POST", "organizations/:id/jit/roles", e.addJITRoles)
+	add("PUT", "organizations/:id/jit/roles", e.replaceJITRoles)
+	add("DELETE", "organizations/:id/jit/roles/:roleId", e.removeJITRole)
+
+	// §7 invitations
+	add("GET", "organization-invitations", e.listInvitations)
+	add("POST", "organization-invitations", e.createInvitation)
+	add("GET", "organization-invitations/:id", e.getInvitation)
+	add("DELETE", "organization-invitations/:id", e.deleteInvitation)
+	add("PUT", "organization-invitations/:id/status", e.setInvitationStatus)
+
+	// §8 users
+	add("GET", "users", e.listUsers)
+	add("POST", "users", e.createUser)
+	add("GET", "users/:id", e.getUser)
+	add("DELETE", "users/:id", e.deleteUser)
+	add("GET", "users/:id/organizations", e.listUserOrgs)
+
+	// §10 applications
+	add("GET", "applications", e.listApps)
+	add("POST", "applications", e.createApp)
+	add("GET", "applications/:id", e.getApp)
+	add("PATCH", "applications/:id", e.patchApp)
+	add("PATCH", "applications/:id/custom-data", e.patchAppCustomData)
+	add("DELETE", "applications/:id", e.deleteApp)
+	add("GET", "applications/:id/organizations", e.listAppOrgs)
+
+	// §9 resources
+	add("GET", "resources", e.listResources)
+	add("POST", "resources", e.createResource)
+	add("GET", "resources/:id", e.getResource)
+	add("DELETE", "resources/:id", e.deleteResource)
+	add("DELETE", "resources/:id/scopes/:scopeId", e.deleteResourceScope)
+	add("GET", "resources/:id/scopes", e.listResourceScopes)
+	add("POST", "resources/:id/scopes", e.createResourceScope)
+	return rs
+}
