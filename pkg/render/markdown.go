@@ -38,6 +38,7 @@ func Markdown(w io.Writer, p *diff.Plan, opts MarkdownOptions) error {
 	if len(doc) > limit {
 		doc = markdownSummarised(p, opts.Title, limit, len(doc))
 	}
+	doc = strings.TrimRight(doc, "\n") + "\n"
 	if _, err := io.WriteString(w, doc); err != nil {
 		return fmt.Errorf("writing the Markdown plan: %w", err)
 	}

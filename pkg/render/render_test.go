@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -261,5 +262,45 @@ func TestListNamesAndPlural(t *testing.T) {
 	}
 	if got := unmanagedLine(diff.Unmanaged{}); got != "" {
 		t.Errorf("unmanagedLine of nothing = %q, want empty", got)
+	}
+}
+
+func TestReasonPhrase(t *testing.T) {
+	tests := []struct {
+		c    diff.Change
+		want string
+	}{
+		{diff.Change{Kind: diff.KindRole, Action: diff.Delete}, ""},
+		{diff.Change{Kind: diff.KindRole, Action: diff.Delete, Reason: "not_in_config"}, "because it is no longer in the configuration"},
+		{diff.Change{Kind: diff.KindPermission, Action: diff.Delete, Reason: "exclusive"}, "because permissions are exclusive"},
+		{diff.Change{Kind: diff.KindOrganization, Action: diff.Delete, Reason: "exclusive"}, "because organizations are exclusive"},
+		{diff.Change{Kind: diff.KindMember, Action: diff.Delete, Reason: "exclusive"}, "because the organization's members are exclusive"},
+		{diff.Change{Kind: diff.KindApplication, Action: diff.Delete, Reason: "exclusive"}, "because the organization's members are exclusive"},
+		{diff.Change{Kind: diff.KindPermission, Action: diff.Rename, Reason: "renamed_from", PreviousName: "a"}, ""},
+		{diff.Change{Kind: diff.KindInvitation, Action: diff.Create, Reason: "missing_user"}, `because no Logto user exists for this member yet (missing_users = "invite")`},
+		{diff.Change{Kind: diff.KindRole, Action: diff.Delete, Reason: "something_new"}, "reason: something_new"},
+	}
+	for _, tt := range tests {
+		if got := reasonPhrase(tt.c); got != tt.want {
+			t.Errorf("reasonPhrase(%s %s %q) = %q, want %q", tt.c.Action, tt.c.Kind, tt.c.Reason, got, tt.want)
+		}
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestWriteErrors(t *testing.T) {
+	p := mixedPlan()
+	for name, err := range map[string]error{
+		"Text":       Text(failingWriter{}, p, Style{}),
+		"Markdown":   Markdown(failingWriter{}, p, MarkdownOptions{}),
+		"JSON":       JSON(failingWriter{}, p),
+		"ImpactJSON": ImpactJSON(failingWriter{}, p, appliedAt),
+	} {
+		if err == nil || !strings.Contains(err.Error(), "disk full") || !strings.Contains(err.Error(), "writing") {
+			t.Errorf("%s: error = %v, want a writing error that wraps the cause", name, err)
+		}
 	}
 }

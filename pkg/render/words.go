@@ -65,6 +65,8 @@ func reasonPhrase(c diff.Change) string {
 			return "because the configuration is exclusive for this kind"
 		}
 		return "because " + c.Kind + "s are exclusive"
+	case "missing_user":
+		return `because no Logto user exists for this member yet (missing_users = "invite")`
 	case "exclusive_members":
 		return "because the organization's members are exclusive"
 	}
