@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/orgsync/orgsync/pkg/logto/emulator"
+)
+
+// runEmulator serves the built-in Logto Management API emulator until the
+// process is interrupted, then saves its state.
+func runEmulator(e *env, args []string) exitCode {
+	fs := flag.NewFlagSet("orgsync emulator", flag.ContinueOnError)
+	fs.SetOutput(e.s.Err)
+	addr := fs.String("addr", "127.0.0.1:3001", "listen address")
+	statePath := fs.String("state", "", "JSON state file: loaded at start if it exists, saved after every change")
+	latency := fs.Duration("latency", 0, "latency added to every request, e.g. 50ms")
+	faultRate := fs.Float64("fault-rate", 0, "share of /api requests that fail (500, 503, 429 or a dropped connection), 0..1")
+	rateLimit := fs.Bool("rate-limit", false, "enforce a Logto Cloud-like limit of 200 requests per 10 s (429 above it)")
+	appID := fs.String("app-id", "", "id of the machine-to-machine app clients sign in as (default "+emulator.DefaultAppID+")")
+	appSecret := fs.String("app-secret", "", "secret of that app (default "+emulator.DefaultAppSecret+")")
+	seed := fs.Int64("seed", 0, "random seed for ids and faults (0: random)")
+	var cf connFlags
+	fs.StringVar(&cf.logLevel, "log-level", "warn", "log level on stderr: trace, debug (one line per request), info, warn, error")
+	fs.StringVar(&cf.logFormat, "log-format", "console", "log format: console or json")
+	fs.Usage = func() {
+		fmt.Fprintln(e.s.Err, "Usage: orgsync emulator [flags]")
+		fmt.Fprintln(e.s.Err)
+		fmt.Fprintln(e.s.Err, "Runs an in-memory Logto Management API (organizations, roles, users, applications,")
+		fmt.Fprintln(e.s.Err, "resources and the client-credentials token endpoint) for local use and CI.")
+		fmt.Fprintln(e.s.Err)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitError
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.s.Err, "orgsync emulator: unexpected argument %q (the emulator takes flags only)\n", fs.Arg(0))
+		return exitError
+	}
+	log, err := cf.logger(e)
+	if err != nil {
+		fmt.Fprintf(e.s.Err, "orgsync emulator: %v\n", err)
+		return exitError
+	}
+	emu, err := emulator.New(emulator.Options{
+		AppID: *appID, AppSecret: *appSecret, Latency: *latency, FaultRate: *faultRate,
+		RateLimit: *rateLimit, Seed: *seed, StatePath: *statePath, Logger: log,
+	})
+	if err != nil {
+		fmt.Fprintf(e.s.Err, "orgsync emulator: %v\n", err)
+		return exitError
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(e.s.Err, "orgsync emulator: listen on %s: %v (choose another -addr)\n", *addr, err)
+		return exitError
+	}
+	endpoint := "http://" + ln.Addr().String()
+	fmt.Fprintf(e.s.Err, "Logto emulator listening on %s (Management API at %s/api, token endpoint %s/oidc/token)\n",
+		endpoint, endpoint, endpoint)
+	if *statePath != "" {
+		fmt.Fprintf(e.s.Err, "State file: %s\n", *statePath)
+	}
+	fmt.Fprintln(e.s.Err, "Point orgsync at it with:")
+	fmt.Fprintf(e.s.Err, "  export LOGTO_ENDPOINT=%s\n", endpoint)
+	fmt.Fprintf(e.s.Err, "  export LOGTO_APP_ID=%s\n", emu.AppID())
+	fmt.Fprintf(e.s.Err, "  export LOGTO_APP_SECRET=%s\n", emu.AppSecret())
+	fmt.Fprintln(e.s.Err, "Press Ctrl-C to stop.")
+
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case <-e.ctx.Done():
+	case err := <-serveErr:
+		fmt.Fprintf(e.s.Err, "orgsync emulator: server stopped: %v\n", err)
+		return exitError
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		srv.Close()
+	}
+	if err := emu.Save(); err != nil {
+		fmt.Fprintf(e.s.Err, "orgsync emulator: %v\n", err)
+		return exitError
+	}
+	if *statePath != "" {
+		fmt.Fprintf(e.s.Err, "Emulator stopped; state saved to %s\n", *statePath)
+	} else {
+		fmt.Fprintln(e.s.Err, "Emulator stopped.")
+	}
+	return exitOK
+}
