@@ -3,7 +3,7 @@
 // Logto calls that carry them out, and their token impact. It does no I/O.
 package diff
 
-import "github.com/orgsync/orgsync/pkg/state"
+import "time"
 
 // FormatVersion is the version of the JSON plan format.
 const FormatVersion = "1"
@@ -101,6 +101,13 @@ type Operation struct {
 	Record []RecordEdit `json:"record,omitempty"`
 	// NotFoundOK: a 404 answer means the call's goal already holds (deletes).
 	NotFoundOK bool `json:"not_found_ok,omitempty"`
+	// Idempotent: repeating the call is harmless (relation adds answered with
+	// "on conflict do nothing", set replacements), so the executor may retry a
+	// POST whose outcome is unknown.
+	Idempotent bool `json:"idempotent,omitempty"`
+	// Covers lists the addresses of every change a bulk call carries out (one
+	// POST adds many members); empty when the call serves Address alone.
+	Covers []string `json:"covers,omitempty"`
 }
 
 // Recover describes how to look for an object a create may have made.
@@ -136,9 +143,18 @@ type Plan struct {
 	Unmanaged   Unmanaged
 	// Warnings are shown above the plan (e.g. skipped missing users).
 	Warnings []string
+	// RecordEdits are ownership-record edits that hold whatever the operations
+	// do: adoption of declared objects matched live, prevent_destroy marks of
+	// declared objects, and removal of recorded ids that no longer exist. The
+	// executor applies them at the end of every apply (also when the plan has
+	// no changes, and also after a partial failure). They never contradict
+	// the edits of Operations, so their order relative to those does not matter.
+	RecordEdits []RecordEdit `json:"record_edits,omitempty"`
 }
 
-// HasChanges reports whether applying the plan would change anything.
+// HasChanges reports whether applying the plan would change anything in the
+// tenant's objects. A plan whose only effect is RecordEdits (adopting objects
+// that already match) has no changes; the executor still saves the record.
 func (p *Plan) HasChanges() bool { return len(p.Changes) > 0 }
 
 // Counts returns the summary numbers: creates; updates and renames; deletes.
@@ -214,8 +230,9 @@ type Options struct {
 	// TokenTTL is the longest access-token lifetime, in seconds, used for
 	// revocation lag (default 3600).
 	TokenTTL int
-	// Record id of the application holding the ownership record.
-	_ state.Record
+	// Now is the planning time; invitations expire 7 days after it. Required
+	// only when the plan creates invitations.
+	Now time.Time
 }
 
 // Problem is one reason a plan is refused (prevent_destroy, mass delete,

@@ -1,0 +1,515 @@
+package diff
+
+import (
+	"sort"
+	"strings"
+)
+
+// effKind is what an operation does to the scope model.
+type effKind uint8
+
+const (
+	effPermSet    effKind = iota // a permission is created or renamed
+	effPermDel                   // a permission is deleted (and leaves every role)
+	effRoleCreate                // a role is created
+	effRoleName                  // a role is renamed
+	effRolePerms                 // a role's organization permissions are replaced
+	effRoleScopes                // a role's API permissions are replaced
+	effRoleDel                   // a role is deleted (and leaves every subject)
+	effOrgCreate                 // an organization is created
+	effOrgName                   // an organization is renamed
+	effOrgDel                    // an organization is deleted with its members
+	effJoin                      // a subject joins an organization
+	effAddRoles                  // a subject gains roles
+	effSetRoles                  // a subject's roles are replaced
+	effDelRole                   // a subject loses one role
+	effLeave                     // a subject leaves an organization
+)
+
+// effect is the change one operation makes to who holds which scope.
+type effect struct {
+	k       effKind
+	id, org string // object id (subject id for memberships); organization id
+	name    string
+	app     bool
+	ids     []string
+}
+
+type mRole struct {
+	name          string
+	perms, scopes []string
+}
+
+type mOrg struct {
+	name        string
+	users, apps map[string][]string
+}
+
+// model is who holds which role and which scopes each role carries.
+type model struct {
+	perms map[string]string // permission id => name
+	roles map[string]*mRole
+	orgs  map[string]*mOrg // only organizations whose members are known
+	owned map[string]bool  // orgs copied from the before model (copy on write)
+}
+
+func (p *planner) beforeModel() *model {
+	m := &model{perms: map[string]string{}, roles: map[string]*mRole{}, orgs: map[string]*mOrg{}}
+	for _, lp := range p.live.Permissions {
+		m.perms[lp.ID] = lp.Name
+	}
+	for _, lr := range p.live.Roles {
+		m.roles[lr.ID] = &mRole{name: lr.Name, perms: lr.PermissionIDs, scopes: lr.ResourceScopeIDs}
+	}
+	for i := range p.live.Organizations {
+		lo := &p.live.Organizations[i]
+		if !lo.Loaded {
+			continue
+		}
+		o := &mOrg{name: lo.Name, users: make(map[string][]string, len(lo.Members)), apps: make(map[string][]string, len(lo.Applications))}
+		for _, mm := range lo.Members {
+			o.users[mm.UserID] = mm.RoleIDs
+		}
+		for _, a := range lo.Applications {
+			o.apps[a.AppID] = a.RoleIDs
+		}
+		m.orgs[lo.ID] = o
+	}
+	return m
+}
+
+// derive returns a model that shares the organizations of m until they change.
+func (m *model) derive() *model {
+	n := &model{perms: make(map[string]string, len(m.perms)), roles: make(map[string]*mRole, len(m.roles)),
+		orgs: make(map[string]*mOrg, len(m.orgs)), owned: map[string]bool{}}
+	for k, v := range m.perms {
+		n.perms[k] = v
+	}
+	for k, v := range m.roles {
+		c := *v
+		n.roles[k] = &c
+	}
+	for k, v := range m.orgs {
+		n.orgs[k] = v
+	}
+	return n
+}
+
+func (m *model) org(id string) *mOrg {
+	o := m.orgs[id]
+	if o == nil || m.owned[id] {
+		return o
+	}
+	c := &mOrg{name: o.name, users: make(map[string][]string, len(o.users)), apps: make(map[string][]string, len(o.apps))}
+	for k, v := range o.users {
+		c.users[k] = v
+	}
+	for k, v := range o.apps {
+		c.apps[k] = v
+	}
+	m.orgs[id] = c
+	m.owned[id] = true
+	return c
+}
+
+func (m *model) apply(e effect) {
+	switch e.k {
+	case effPermSet:
+		m.perms[e.id] = e.name
+	case effPermDel:
+		delete(m.perms, e.id)
+	case effRoleCreate:
+		m.roles[e.id] = &mRole{name: e.name}
+	case effRoleName, effRolePerms, effRoleScopes:
+		r := m.roles[e.id]
+		if r == nil {
+			return
+		}
+		switch e.k {
+		case effRoleName:
+			r.name = e.name
+		case effRolePerms:
+			r.perms = e.ids
+		default:
+			r.scopes = e.ids
+		}
+	case effRoleDel:
+		delete(m.roles, e.id)
+	case effOrgCreate:
+		m.orgs[e.id] = &mOrg{name: e.name, users: map[string][]string{}, apps: map[string][]string{}}
+		m.owned[e.id] = true
+	case effOrgName:
+		if o := m.org(e.id); o != nil {
+			o.name = e.name
+		}
+	case effOrgDel:
+		delete(m.orgs, e.id)
+	default:
+		o := m.org(e.org)
+		if o == nil {
+			return
+		}
+		subjects := o.users
+		if e.app {
+			subjects = o.apps
+		}
+		cur, member := subjects[e.id]
+		switch e.k {
+		case effJoin:
+			if !member {
+				subjects[e.id] = nil
+			}
+		case effAddRoles:
+			if member {
+				subjects[e.id] = sortedUnique(append(append([]string(nil), cur...), e.ids...))
+			}
+		case effSetRoles:
+			if member {
+				subjects[e.id] = e.ids
+			}
+		case effDelRole:
+			if member {
+				var keep []string
+				for _, r := range cur {
+					if !contains(e.ids, r) {
+						keep = append(keep, r)
+					}
+				}
+				subjects[e.id] = keep
+			}
+		case effLeave:
+			delete(subjects, e.id)
+		}
+	}
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// pkey is one effective permission: an organization permission by name, or
+// an API permission by resource indicator and scope name.
+type pkey struct {
+	api       bool
+	res, name string
+}
+
+// roleKeys returns each role's permissions by name, sorted.
+func (p *planner) roleKeys(m *model) map[string][]pkey {
+	out := make(map[string][]pkey, len(m.roles))
+	for id, r := range m.roles {
+		var ks []pkey
+		for _, pid := range r.perms {
+			if n, ok := m.perms[pid]; ok {
+				ks = append(ks, pkey{name: n})
+			}
+		}
+		for _, sid := range r.scopes {
+			if s, ok := p.scopeByID[sid]; ok {
+				ks = append(ks, pkey{api: true, res: s.indicator, name: s.name})
+			} else {
+				ks = append(ks, pkey{api: true, res: "?", name: sid})
+			}
+		}
+		sort.Slice(ks, func(i, j int) bool { return pkeyLess(ks[i], ks[j]) })
+		out[id] = ks
+	}
+	return out
+}
+
+func pkeyLess(a, b pkey) bool {
+	if a.api != b.api {
+		return !a.api
+	}
+	if a.res != b.res {
+		return a.res < b.res
+	}
+	return a.name < b.name
+}
+
+func sameKeys(a, b []pkey) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// holdings computes what a role set grants, each permission with the
+// lexicographically first role granting it; results are cached per role set.
+type holdings struct {
+	m     *model
+	keys  map[string][]pkey
+	cache map[string]map[pkey]string
+}
+
+func (h *holdings) of(roleIDs []string) (string, map[pkey]string) {
+	ck := strings.Join(roleIDs, "\x00")
+	if v, ok := h.cache[ck]; ok {
+		return ck, v
+	}
+	out := map[pkey]string{}
+	for _, rid := range roleIDs {
+		r := h.m.roles[rid]
+		if r == nil {
+			continue
+		}
+		for _, k := range h.keys[rid] {
+			if cur, ok := out[k]; !ok || r.name < cur {
+				out[k] = r.name
+			}
+		}
+	}
+	h.cache[ck] = out
+	return ck, out
+}
+
+type delta struct {
+	kind string
+	key  pkey
+	role string
+}
+
+type impKey struct {
+	kind, perm, res, role string
+	api                   bool
+}
+
+type impAcc struct {
+	orgs        map[string]*OrgSubjects
+	users, apps map[string]bool
+	lag         int
+	api         bool
+}
+
+// impact computes the token impact of the operations (PRODUCT.md §5).
+func (p *planner) impact(ops []opx) []Impact {
+	before := p.beforeModel()
+	after := before.derive()
+	for _, o := range ops {
+		for _, e := range o.eff {
+			after.apply(e)
+		}
+	}
+	bKeys, aKeys := p.roleKeys(before), p.roleKeys(after)
+	changed := map[string]bool{}
+	for id, ks := range bKeys {
+		if a, ok := aKeys[id]; !ok || !sameKeys(ks, a) {
+			changed[id] = true
+		}
+	}
+	for id := range aKeys {
+		if _, ok := bKeys[id]; !ok {
+			changed[id] = true
+		}
+	}
+	// Organization permissions whose name did not exist before the plan.
+	fresh := map[string]bool{}
+	for id, n := range after.perms {
+		if old, ok := before.perms[id]; !ok || old != n {
+			fresh[n] = true
+		}
+	}
+	for _, n := range before.perms {
+		delete(fresh, n)
+	}
+
+	bh := &holdings{m: before, keys: bKeys, cache: map[string]map[pkey]string{}}
+	ah := &holdings{m: after, keys: aKeys, cache: map[string]map[pkey]string{}}
+	deltas := map[[2]string][]delta{}
+	acc := map[impKey]*impAcc{}
+
+	record := func(d delta, app bool, orgID, orgName, subject string) {
+		k := impKey{kind: d.kind, perm: d.key.name, role: d.role, api: d.key.api, res: d.key.res}
+		a := acc[k]
+		if a == nil {
+			a = &impAcc{orgs: map[string]*OrgSubjects{}, users: map[string]bool{}, apps: map[string]bool{}, api: d.key.api}
+			if d.kind == ImpactRevocationLag {
+				a.lag = p.opts.TokenTTL
+				if ttl := p.resourceTTL[d.key.res]; d.key.api && ttl > 0 {
+					a.lag = ttl
+				}
+			}
+			acc[k] = a
+		}
+		os := a.orgs[orgID]
+		if os == nil {
+			os = &OrgSubjects{OrganizationID: orgID, OrganizationName: orgName}
+			a.orgs[orgID] = os
+		}
+		if app {
+			a.apps[subject] = true
+			os.Applications = append(os.Applications, subject)
+		} else {
+			a.users[subject] = true
+			os.Users = append(os.Users, subject)
+		}
+	}
+
+	classify := func(k pkey, app bool) string {
+		switch {
+		case app:
+			return ImpactRefresh
+		case k.api || fresh[k.name]:
+			return ImpactReconsent
+		}
+		return ImpactRefresh
+	}
+
+	orgIDs := make([]string, 0, len(after.orgs)+len(before.orgs))
+	for id := range before.orgs {
+		orgIDs = append(orgIDs, id)
+	}
+	for id := range after.orgs {
+		if before.orgs[id] == nil {
+			orgIDs = append(orgIDs, id)
+		}
+	}
+	sort.Strings(orgIDs)
+	for _, orgID := range orgIDs {
+		bo, ao := before.orgs[orgID], after.orgs[orgID]
+		if bo == ao && len(changed) == 0 {
+			continue
+		}
+		name := ""
+		if bo != nil {
+			name = bo.name
+		}
+		if ao != nil {
+			name = ao.name
+		}
+		for _, app := range []bool{false, true} {
+			var bs, as map[string][]string
+			if bo != nil {
+				bs = bo.users
+				if app {
+					bs = bo.apps
+				}
+			}
+			if ao != nil {
+				as = ao.users
+				if app {
+					as = ao.apps
+				}
+			}
+			visit := func(subject string, br, ar []string, inB, inA bool) {
+				if inB && inA && sameSlice(br, ar) && !anyIn(br, changed) {
+					return
+				}
+				bk, bp := bh.of(br)
+				ak, ap := ah.of(ar)
+				dk := [2]string{bk, ak}
+				if app {
+					dk[0] = "app\x00" + dk[0]
+				}
+				ds, ok := deltas[dk]
+				if !ok {
+					for k, role := range ap {
+						if _, had := bp[k]; !had {
+							ds = append(ds, delta{kind: classify(k, app), key: k, role: role})
+						}
+					}
+					for k, role := range bp {
+						if _, has := ap[k]; !has {
+							ds = append(ds, delta{kind: ImpactRevocationLag, key: k, role: role})
+						}
+					}
+					deltas[dk] = ds
+				}
+				for _, d := range ds {
+					record(d, app, orgID, name, subject)
+				}
+			}
+			for s, br := range bs {
+				ar, inA := as[s]
+				visit(s, br, ar, true, inA)
+			}
+			for s, ar := range as {
+				if _, inB := bs[s]; !inB {
+					visit(s, nil, ar, false, true)
+				}
+			}
+		}
+	}
+	return buildImpacts(acc)
+}
+
+func sameSlice(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func anyIn(ids []string, set map[string]bool) bool {
+	for _, id := range ids {
+		if set[id] {
+			return true
+		}
+	}
+	return false
+}
+
+var kindOrder = map[string]int{ImpactReconsent: 0, ImpactRefresh: 1, ImpactRevocationLag: 2}
+
+func buildImpacts(acc map[impKey]*impAcc) []Impact {
+	keys := make([]impKey, 0, len(acc))
+	for k := range acc {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.kind != b.kind {
+			return kindOrder[a.kind] < kindOrder[b.kind]
+		}
+		if a.api != b.api {
+			return !a.api
+		}
+		if a.res != b.res {
+			return a.res < b.res
+		}
+		if a.perm != b.perm {
+			return a.perm < b.perm
+		}
+		return a.role < b.role
+	})
+	out := make([]Impact, 0, len(keys))
+	for _, k := range keys {
+		a := acc[k]
+		im := Impact{Kind: k.kind, Permission: k.perm, Role: k.role, MaxLagSeconds: a.lag,
+			Users: sortedKeys(a.users), Applications: sortedKeys(a.apps)}
+		if k.api {
+			res := k.res
+			im.Resource = &res
+		}
+		if len(im.Applications) == 0 {
+			im.Applications = nil
+		}
+		im.UserCount, im.AppCount = len(im.Users), len(a.apps)
+		names := map[string]bool{}
+		for _, id := range sortedKeys(a.orgs) {
+			os := a.orgs[id]
+			sort.Strings(os.Users)
+			sort.Strings(os.Applications)
+			names[os.OrganizationName] = true
+			im.PerOrganization = append(im.PerOrganization, *os)
+		}
+		im.Organizations = sortedKeys(names)
+		out = append(out, im)
+	}
+	return out
+}

@@ -1,0 +1,190 @@
+package diff
+
+import (
+	"sort"
+	"strings"
+)
+
+type groupKey struct {
+	org, orgAddr string
+	app          bool
+}
+
+// operations builds the operations of the kept items: their own calls plus
+// bulk calls merging membership and role additions per organization, in
+// stage order and, within a stage, by address.
+func (p *planner) operations(items []*item) []opx {
+	var ops []opx
+	joins := map[groupKey][]intent{}
+	adds := map[groupKey]map[string][]intent{}
+	for _, it := range items {
+		ops = append(ops, it.ops...)
+		for _, in := range it.ints {
+			k := groupKey{in.org, in.orgAddr, in.app}
+			if in.join {
+				joins[k] = append(joins[k], in)
+			}
+			if len(in.add) > 0 {
+				if adds[k] == nil {
+					adds[k] = map[string][]intent{}
+				}
+				set := strings.Join(in.add, "\x00")
+				adds[k][set] = append(adds[k][set], in)
+			}
+		}
+	}
+	keys := make([]groupKey, 0, len(joins)+len(adds))
+	seen := map[groupKey]bool{}
+	for _, m := range []map[groupKey][]intent{joins} {
+		for k := range m {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	for k := range adds {
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].orgAddr != keys[j].orgAddr {
+			return keys[i].orgAddr < keys[j].orgAddr
+		}
+		return !keys[i].app && keys[j].app
+	})
+	for _, k := range keys {
+		base := "/api/organizations/" + seg(k.org)
+		rel, idsKey, recKind := "/users", "userIds", KindMember
+		if k.app {
+			rel, idsKey, recKind = "/applications", "applicationIds", KindApplication
+		}
+		for _, chunk := range chunks(joins[k]) {
+			op := Operation{Stage: StageMemberships, Address: k.orgAddr, Method: "POST", Path: base + rel, Idempotent: true}
+			ids := make([]string, len(chunk))
+			var eff []effect
+			for i, in := range chunk {
+				ids[i] = in.subject
+				op.Covers = append(op.Covers, in.addr)
+				op.Record = append(op.Record, RecordEdit{Kind: recKind, ID: in.subject, Org: k.org, Address: in.addr})
+				eff = append(eff, effect{k: effJoin, org: k.org, id: in.subject, app: k.app})
+			}
+			op.Body = map[string]any{idsKey: ids}
+			ops = append(ops, opx{op: op, eff: eff})
+		}
+		for _, set := range sortedKeys(adds[k]) {
+			group := adds[k][set]
+			roleIDs := group[0].add
+			for _, chunk := range chunks(group) {
+				op := Operation{Stage: StageAssignments, Address: k.orgAddr, Method: "POST", Path: base + rel + "/roles", Idempotent: true}
+				ids := make([]string, len(chunk))
+				var eff []effect
+				for i, in := range chunk {
+					ids[i] = in.subject
+					op.Covers = append(op.Covers, in.addr)
+					eff = append(eff, effect{k: effAddRoles, org: k.org, id: in.subject, app: k.app, ids: roleIDs})
+				}
+				op.Body = map[string]any{idsKey: ids, "organizationRoleIds": strs(roleIDs)}
+				ops = append(ops, opx{op: op, eff: eff})
+			}
+		}
+	}
+	sort.SliceStable(ops, func(i, j int) bool {
+		if ops[i].op.Stage != ops[j].op.Stage {
+			return ops[i].op.Stage < ops[j].op.Stage
+		}
+		return ops[i].op.Address < ops[j].op.Address
+	})
+	return ops
+}
+
+// chunks sorts intents by subject and splits them into bulk-sized groups.
+func chunks(in []intent) [][]intent {
+	if len(in) == 0 {
+		return nil
+	}
+	sorted := make([]intent, len(in))
+	copy(sorted, in)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].subject < sorted[j].subject })
+	var out [][]intent
+	for len(sorted) > bulkChunk {
+		out = append(out, sorted[:bulkChunk])
+		sorted = sorted[bulkChunk:]
+	}
+	return append(out, sorted)
+}
+
+// cleanupRecord drops recorded ids that no longer exist live.
+func (p *planner) cleanupRecord() {
+	rec := &p.live.Record
+	addr := func(id string) string { return rec.Addresses[id] }
+	for _, id := range rec.Permissions {
+		if p.livePermByID[id] == nil {
+			p.edits = append(p.edits, RecordEdit{Kind: KindPermission, ID: id, Remove: true, Address: addr(id)})
+		}
+	}
+	for _, id := range rec.Roles {
+		if p.liveRoleByID[id] == nil {
+			p.edits = append(p.edits, RecordEdit{Kind: KindRole, ID: id, Remove: true, Address: addr(id)})
+		}
+	}
+	goneOrgs := map[string]bool{}
+	for _, id := range rec.Organizations {
+		if p.liveOrgByID[id] == nil {
+			goneOrgs[id] = true
+		}
+	}
+	for _, m := range []map[string][]string{rec.Members, rec.Applications} {
+		for org := range m {
+			if p.liveOrgByID[org] == nil {
+				goneOrgs[org] = true
+			}
+		}
+	}
+	for _, id := range sortedKeys(goneOrgs) {
+		p.edits = append(p.edits, RecordEdit{Kind: KindOrganization, ID: id, Remove: true, Address: addr(id)})
+	}
+	// Members the plan adds back keep their record entry (the join records them).
+	joining := map[string]bool{}
+	for _, it := range p.items {
+		for _, in := range it.ints {
+			if in.join {
+				joining[in.org+"\x00"+in.subject] = true
+			}
+		}
+	}
+	for _, kind := range []string{KindMember, KindApplication} {
+		m := rec.Members
+		if kind == KindApplication {
+			m = rec.Applications
+		}
+		for _, org := range sortedKeys(m) {
+			lo := p.liveOrgByID[org]
+			if lo == nil || !lo.Loaded {
+				continue
+			}
+			live := map[string]bool{}
+			if kind == KindMember {
+				for _, lm := range lo.Members {
+					live[lm.UserID] = true
+				}
+			} else {
+				for _, la := range lo.Applications {
+					live[la.AppID] = true
+				}
+			}
+			for _, id := range m[org] {
+				if !live[id] && !joining[org+"\x00"+id] {
+					p.edits = append(p.edits, RecordEdit{Kind: kind, ID: id, Org: org, Remove: true})
+				}
+			}
+		}
+	}
+	for _, id := range rec.PreventDestroy {
+		if p.livePermByID[id] == nil && p.liveRoleByID[id] == nil && p.liveOrgByID[id] == nil {
+			p.edits = append(p.edits, RecordEdit{Kind: RecordPreventDestroy, ID: id, Remove: true, Address: addr(id)})
+		}
+	}
+}

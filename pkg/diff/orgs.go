@@ -1,0 +1,653 @@
+package diff
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orgsync/orgsync/pkg/state"
+)
+
+// seg renders an id as a path segment; references are left for the executor.
+func seg(id string) string {
+	if isRef(id) {
+		return id
+	}
+	return url.PathEscape(id)
+}
+
+// labelPart quotes s for an address unless it is an identifier.
+func labelPart(s string) string {
+	if state.IsIdentifier(s) {
+		return s
+	}
+	return strconv.Quote(s)
+}
+
+func (p *planner) planOrganizations() error {
+	orgs := p.cfg.Organizations
+	match := make([]*state.LiveOrganization, len(orgs))
+	failed := make([]bool, len(orgs))
+	claimed := map[string]string{}
+	claim := func(i int, lo *state.LiveOrganization) {
+		claimed[lo.ID] = orgs[i].Address
+		match[i] = lo
+	}
+	// 1. pinned ids
+	for i := range orgs {
+		o := &orgs[i]
+		if o.ID == "" {
+			continue
+		}
+		lo := p.liveOrgByID[o.ID]
+		switch {
+		case lo == nil:
+			p.problem(o.Address, fmt.Sprintf("no organization has id %q", o.ID),
+				"The id pinned by this block does not exist in the tenant: fix it, or remove it to match the organization by name.")
+			failed[i] = true
+		case claimed[o.ID] != "":
+			p.problem(o.Address, "this organization pins the same id as "+claimed[o.ID], "Each organization block must match a different live organization.")
+			failed[i] = true
+		default:
+			claim(i, lo)
+		}
+	}
+	// 2. the id the ownership record last managed under this address
+	for i := range orgs {
+		o := &orgs[i]
+		if o.ID != "" || failed[i] {
+			continue
+		}
+		if id, ok := p.rec.orgByAddr[o.Address]; ok {
+			if lo := p.liveOrgByID[id]; lo != nil && claimed[id] == "" {
+				claim(i, lo)
+			}
+		}
+	}
+	// 3. exact name
+	for i := range orgs {
+		o := &orgs[i]
+		if o.ID != "" || failed[i] || match[i] != nil {
+			continue
+		}
+		var cands []*state.LiveOrganization
+		for _, lo := range p.liveOrgsByName[o.Name] {
+			if claimed[lo.ID] == "" {
+				cands = append(cands, lo)
+			}
+		}
+		switch len(cands) {
+		case 0:
+		case 1:
+			claim(i, cands[0])
+		default:
+			ids := make([]string, len(cands))
+			for j, lo := range cands {
+				ids[j] = lo.ID
+			}
+			sort.Strings(ids)
+			p.problem(o.Address, fmt.Sprintf("%d live organizations are named %q: %s", len(ids), o.Name, strings.Join(ids, ", ")),
+				"Logto does not keep organization names unique. Pin this block to one of them with id = \"...\", or rename the other in Logto.")
+			failed[i] = true
+		}
+	}
+	for i := range orgs {
+		if failed[i] {
+			continue
+		}
+		if err := p.planOrganization(&orgs[i], match[i]); err != nil {
+			return err
+		}
+	}
+	for i := range p.live.Organizations {
+		lo := &p.live.Organizations[i]
+		if claimed[lo.ID] != "" {
+			continue
+		}
+		addr := state.OrganizationAddress(labelPart(lo.Name))
+		recAddr := p.live.Record.Addresses[lo.ID]
+		if p.rec.orgs[lo.ID] && recAddr != "" {
+			addr = recAddr
+		}
+		it := p.deleteItem(KindOrganization, lo.ID, addr, p.rec.orgs[lo.ID], p.cfg.Settings.ExclusiveOrganizations)
+		if it == nil {
+			p.unmanaged.Organizations++
+			continue
+		}
+		it.ch.Before = p.orgAttrs(lo)
+		it.ops = []opx{{
+			op: Operation{Stage: StageDeleteOrgs, Address: addr, Method: "DELETE", Path: "/api/organizations/" + seg(lo.ID), NotFoundOK: true,
+				Record: []RecordEdit{{Kind: KindOrganization, ID: lo.ID, Remove: true, Address: addr}}},
+			eff: []effect{{k: effOrgDel, id: lo.ID}},
+		}}
+		p.guardDelete(it, lo.ID, addr, recAddr)
+	}
+	return nil
+}
+
+func (p *planner) orgAttrs(lo *state.LiveOrganization) map[string]any {
+	cd := lo.CustomData
+	if cd == nil {
+		cd = map[string]any{}
+	}
+	_, plain, err := canonical(cd)
+	if err != nil {
+		plain = map[string]any{}
+	}
+	return map[string]any{"name": lo.Name, "description": nullable(lo.Description), "custom_data": plain, "mfa_required": lo.MFARequired}
+}
+
+var orgAttrNames = []string{"custom_data", "description", "mfa_required", "name"}
+
+func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganization) error {
+	addr := o.Address
+	var customData any
+	if o.CustomData != nil {
+		_, plain, err := canonical(o.CustomData)
+		if err != nil {
+			p.problem(addr, "custom_data cannot be encoded as JSON", err.Error())
+			return nil
+		}
+		customData = plain
+	}
+	var orgID string
+	if lo == nil {
+		key := "org:" + addr
+		orgID = ref(key)
+		after := map[string]any{"name": o.Name}
+		body := map[string]any{"name": o.Name}
+		if o.Description != nil {
+			after["description"] = nullable(*o.Description)
+			if *o.Description != "" {
+				body["description"] = *o.Description
+			}
+		}
+		if customData != nil {
+			after["custom_data"], body["customData"] = customData, customData
+		}
+		if o.MFARequired != nil {
+			after["mfa_required"], body["isMfaRequired"] = *o.MFARequired, *o.MFARequired
+		}
+		var exclude []string
+		for _, same := range p.liveOrgsByName[o.Name] {
+			exclude = append(exclude, same.ID)
+		}
+		sort.Strings(exclude)
+		rec := []RecordEdit{{Kind: KindOrganization, ID: orgID, Address: addr}}
+		if o.PreventDestroy {
+			rec = append(rec, RecordEdit{Kind: RecordPreventDestroy, ID: orgID, Address: addr})
+		}
+		p.add(&item{
+			ch: Change{Address: addr, Kind: KindOrganization, Action: Create, After: after, Attrs: scalarAttrs(nil, after, orgAttrNames...)},
+			ops: []opx{{
+				op: Operation{Stage: StageOrgs, Address: addr, Method: "POST", Path: "/api/organizations", Body: body, Produces: key, Record: rec,
+					Recover: &Recover{ListPath: "/api/organizations?q=" + url.QueryEscape(o.Name) + "&page_size=100", Field: "name", Value: o.Name, ExcludeIDs: exclude}},
+				eff: []effect{{k: effOrgCreate, id: orgID, name: o.Name}},
+			}},
+		})
+	} else {
+		orgID = lo.ID
+		p.adopt(KindOrganization, lo.ID, addr, p.rec.orgs[lo.ID], o.PreventDestroy)
+		before := p.orgAttrs(lo)
+		after := make(map[string]any, len(before))
+		for k, v := range before {
+			after[k] = v
+		}
+		body := map[string]any{}
+		after["name"] = o.Name
+		if o.Name != lo.Name {
+			body["name"] = o.Name
+		}
+		if o.Description != nil {
+			after["description"] = nullable(*o.Description)
+			if *o.Description != lo.Description {
+				body["description"] = nullable(*o.Description)
+			}
+		}
+		if customData != nil {
+			after["custom_data"] = customData
+			if mustJSON(customData) != mustJSON(before["custom_data"]) {
+				body["customData"] = customData
+			}
+		}
+		if o.MFARequired != nil {
+			after["mfa_required"] = *o.MFARequired
+			if *o.MFARequired != lo.MFARequired {
+				body["isMfaRequired"] = *o.MFARequired
+			}
+		}
+		if len(body) > 0 {
+			p.add(&item{
+				ch: Change{Address: addr, Kind: KindOrganization, Action: Update, ID: lo.ID, Before: before, After: after,
+					Attrs: scalarAttrs(before, after, orgAttrNames...)},
+				ops: []opx{{op: Operation{Stage: StageOrgs, Address: addr, Method: "PATCH", Path: "/api/organizations/" + seg(lo.ID), Body: body},
+					eff: []effect{{k: effOrgName, id: lo.ID, name: o.Name}}}},
+			})
+		}
+		needed := len(p.opts.Targets) == 0 || p.targeted(addr)
+		if !lo.Loaded || (o.JIT != nil && !lo.JITLoaded) {
+			if needed {
+				return fmt.Errorf("diff: the members, applications or JIT settings of organization %s (id %s) were not read; "+
+					"read every declared organization in full before planning", addr, lo.ID)
+			}
+			return nil
+		}
+		p.massLive[KindMember] += len(lo.Members) + len(lo.Applications)
+	}
+	p.planMembers(o, lo, orgID)
+	p.planApplications(o, lo, orgID)
+	p.planJIT(o, lo, orgID)
+	return nil
+}
+
+// roleIDs resolves role names for a member, application, JIT or invitation.
+func (p *planner) roleIDs(names []string, addr string) ([]string, bool) {
+	ids := make([]string, 0, len(names))
+	ok := true
+	for _, n := range names {
+		id, found := p.roleID[n]
+		if !found {
+			p.problem(addr, fmt.Sprintf("unknown role %q", n), "Use a role declared with a role block (or fix the role's own problem).")
+			ok = false
+			continue
+		}
+		ids = append(ids, id)
+	}
+	return sortedUnique(ids), ok
+}
+
+// roleName names a role id or reference after the plan.
+func (p *planner) roleName(id string) string {
+	if strings.HasPrefix(id, "${role:") {
+		return strings.TrimSuffix(strings.TrimPrefix(id, "${role:"), "}")
+	}
+	return p.roleDisplay(id)
+}
+
+func roleDeps(orgAddr string, roles []string) []string {
+	deps := make([]string, 0, len(roles)+1)
+	deps = append(deps, orgAddr)
+	for _, r := range roles {
+		deps = append(deps, state.RoleAddress(r))
+	}
+	return deps
+}
+
+func memberKind(label string, k state.MemberRefKind) state.MemberRefKind {
+	if k != "" {
+		return k
+	}
+	switch {
+	case strings.HasPrefix(label, "id:"):
+		return state.RefID
+	case strings.Contains(label, "@"):
+		return state.RefEmail
+	}
+	return state.RefUsername
+}
+
+func (p *planner) resolveUser(m *state.Member, liveRoles map[string][]string) (string, bool) {
+	v := m.Value
+	if v == "" {
+		v = strings.TrimPrefix(m.Label, "id:")
+	}
+	switch memberKind(m.Label, m.Kind) {
+	case state.RefEmail:
+		id, ok := p.usersByEmail[strings.ToLower(v)]
+		return id, ok
+	case state.RefID:
+		if _, ok := p.live.Users[v]; ok {
+			return v, true
+		}
+		_, ok := liveRoles[v]
+		return v, ok
+	default:
+		id, ok := p.usersByName[v]
+		return id, ok
+	}
+}
+
+// userLabel is how an undeclared live member is addressed.
+func (p *planner) userLabel(id string) string {
+	if u, ok := p.live.Users[id]; ok {
+		if u.Email != "" {
+			return u.Email
+		}
+		if u.Username != "" {
+			return u.Username
+		}
+	}
+	return "id:" + id
+}
+
+func memberAttrs(key, id string, roles []string) map[string]any {
+	return map[string]any{key: id, "roles": strs(roles)}
+}
+
+func (p *planner) planMembers(o *state.Organization, lo *state.LiveOrganization, orgID string) {
+	addr := o.Address
+	liveRoles := map[string][]string{}
+	if lo != nil {
+		for _, m := range lo.Members {
+			liveRoles[m.UserID] = m.RoleIDs
+		}
+	}
+	declared := map[string]string{}
+	for i := range o.Members {
+		m := &o.Members[i]
+		maddr := m.Address(addr)
+		uid, ok := p.resolveUser(m, liveRoles)
+		if !ok {
+			p.missingUser(lo, orgID, addr, m, maddr)
+			continue
+		}
+		if other, dup := declared[uid]; dup {
+			p.problem(maddr, "this member is the same user as "+other, fmt.Sprintf("Both blocks resolve to user %s; keep one.", uid))
+			continue
+		}
+		declared[uid] = maddr
+		ids, ok := p.roleIDs(m.Roles, maddr)
+		if !ok {
+			continue
+		}
+		names := sortedUnique(m.Roles)
+		after := memberAttrs("user_id", uid, names)
+		lr, isMember := liveRoles[uid]
+		if !isMember {
+			it := &item{ch: Change{Address: maddr, Kind: KindMember, Action: Create, ID: uid, After: after},
+				deps: roleDeps(addr, m.Roles),
+				ints: []intent{{org: orgID, orgAddr: addr, subject: uid, join: true, add: ids, addr: maddr}}}
+			if a, ok := setAttr("roles", nil, names); ok {
+				it.ch.Attrs = []AttrChange{a}
+			}
+			p.add(it)
+			continue
+		}
+		if !p.rec.members[lo.ID][uid] {
+			p.edits = append(p.edits, RecordEdit{Kind: KindMember, ID: uid, Org: lo.ID, Address: maddr})
+		}
+		if sameSet(lr, ids) {
+			continue
+		}
+		added, removed, kept := setDiff(lr, ids)
+		it := &item{ch: Change{Address: maddr, Kind: KindMember, Action: Update, ID: uid,
+			Before: memberAttrs("user_id", uid, displays(lr, p.roleDisplay)), After: after,
+			Attrs: []AttrChange{{Name: "roles", Added: displays(added, p.roleName), Removed: displays(removed, p.roleDisplay), Kept: kept, Set: true}}},
+			deps: roleDeps(addr, m.Roles)}
+		if len(removed) == 0 {
+			it.ints = []intent{{org: orgID, orgAddr: addr, subject: uid, add: added, addr: maddr}}
+		} else {
+			it.ops = []opx{{
+				op: Operation{Stage: StageAssignments, Address: maddr, Method: "PUT",
+					Path: "/api/organizations/" + seg(orgID) + "/users/" + seg(uid) + "/roles",
+					Body: map[string]any{"organizationRoleIds": strs(ids)}, Idempotent: true},
+				eff: []effect{{k: effSetRoles, org: orgID, id: uid, ids: ids}},
+			}}
+		}
+		p.add(it)
+	}
+	if lo == nil {
+		return
+	}
+	for _, lm := range lo.Members {
+		if declared[lm.UserID] != "" {
+			continue
+		}
+		maddr := state.MemberAddress(addr, p.userLabel(lm.UserID))
+		it := p.deleteItem(KindMember, lm.UserID, maddr, p.rec.members[lo.ID][lm.UserID], o.ExclusiveMembers)
+		if it == nil {
+			p.unmanaged.Members++
+			continue
+		}
+		it.ch.Before = memberAttrs("user_id", lm.UserID, displays(lm.RoleIDs, p.roleDisplay))
+		it.ops = []opx{{
+			op: Operation{Stage: StageRemoveMember, Address: maddr, Method: "DELETE",
+				Path: "/api/organizations/" + seg(lo.ID) + "/users/" + seg(lm.UserID), NotFoundOK: true,
+				Record: []RecordEdit{{Kind: KindMember, ID: lm.UserID, Org: lo.ID, Remove: true, Address: maddr}}},
+			eff: []effect{{k: effLeave, org: lo.ID, id: lm.UserID}},
+		}}
+	}
+}
+
+func (p *planner) pendingInvitation(orgID, email string) bool {
+	for _, inv := range p.live.Invitations {
+		if inv.OrganizationID == orgID && strings.EqualFold(inv.Invitee, email) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *planner) missingUser(lo *state.LiveOrganization, orgID, orgAddr string, m *state.Member, maddr string) {
+	switch p.cfg.Settings.MissingUsers {
+	case state.MissingUsersSkip:
+		p.warnings = append(p.warnings, fmt.Sprintf("%s: no Logto user matches %q; skipped (missing_users = \"skip\")", maddr, m.Label))
+	case state.MissingUsersInvite:
+		if memberKind(m.Label, m.Kind) != state.RefEmail {
+			p.problem(maddr, fmt.Sprintf("no Logto user matches %q, and only email members can be invited", m.Label),
+				"Create the user first, or declare the member by email address so that missing_users = \"invite\" can invite them.")
+			return
+		}
+		email := strings.ToLower(m.Value)
+		if email == "" {
+			email = strings.ToLower(m.Label)
+		}
+		if lo != nil && p.pendingInvitation(lo.ID, email) {
+			return
+		}
+		if p.opts.Now.IsZero() {
+			p.problem(maddr, "cannot plan an invitation without the planning time",
+				"diff.Options.Now must be set when missing_users = \"invite\" (the invitation expires 7 days after it).")
+			return
+		}
+		ids, ok := p.roleIDs(m.Roles, maddr)
+		if !ok {
+			return
+		}
+		names := sortedUnique(m.Roles)
+		after := map[string]any{"invitee": email, "roles": strs(names)}
+		attrs := scalarAttrs(nil, after, "invitee")
+		if a, ok := setAttr("roles", nil, names); ok {
+			attrs = append(attrs, a)
+		}
+		expires := p.opts.Now.Add(InvitationTTLDays * 24 * time.Hour).UnixMilli()
+		p.add(&item{
+			ch:   Change{Address: maddr, Kind: KindInvitation, Action: Create, After: after, Attrs: attrs, Reason: "missing_user"},
+			deps: roleDeps(orgAddr, m.Roles),
+			ops: []opx{{op: Operation{Stage: StageAssignments, Address: maddr, Method: "POST", Path: "/api/organization-invitations",
+				Body: map[string]any{"invitee": email, "organizationId": orgID, "expiresAt": expires,
+					"organizationRoleIds": strs(ids), "messagePayload": false}}}},
+		})
+	default:
+		p.problem(maddr, fmt.Sprintf("no Logto user matches %q", m.Label),
+			"Create the user first, remove the member block, or set missing_users = \"skip\" or \"invite\" in the orgsync block.")
+	}
+}
+
+// resolveApp finds the live application an application block names.
+func (p *planner) resolveApp(a *state.Application, addr string) (string, bool) {
+	kind := a.Kind
+	v := a.Value
+	if kind == "" {
+		kind = state.RefName
+		if strings.HasPrefix(a.Label, "id:") {
+			kind = state.RefID
+		}
+	}
+	if v == "" {
+		v = strings.TrimPrefix(a.Label, "id:")
+	}
+	var id string
+	if kind == state.RefID {
+		if _, ok := p.live.Applications[v]; !ok {
+			p.problem(addr, fmt.Sprintf("no application has id %q", v), "Fix the id, or create the application in Logto first.")
+			return "", false
+		}
+		id = v
+	} else {
+		ids := p.appsByName[v]
+		switch len(ids) {
+		case 0:
+			p.problem(addr, fmt.Sprintf("no application is named %q", v), "Fix the name, or create the machine-to-machine application in Logto first.")
+			return "", false
+		case 1:
+			id = ids[0]
+		default:
+			p.problem(addr, fmt.Sprintf("%d applications are named %q: %s", len(ids), v, strings.Join(ids, ", ")),
+				"Application names are not unique; refer to one by id: application \"id:<appId>\".")
+			return "", false
+		}
+	}
+	if t := p.live.Applications[id].Type; t != state.RoleTypeM2M {
+		p.problem(addr, fmt.Sprintf("application %s is a %s application", id, t),
+			"Only machine-to-machine applications can join organizations.")
+		return "", false
+	}
+	return id, true
+}
+
+// appLabel is how an undeclared live application member is addressed.
+func (p *planner) appLabel(id string) string {
+	if a, ok := p.live.Applications[id]; ok && a.Name != "" && len(p.appsByName[a.Name]) == 1 {
+		return a.Name
+	}
+	return "id:" + id
+}
+
+func (p *planner) planApplications(o *state.Organization, lo *state.LiveOrganization, orgID string) {
+	addr := o.Address
+	liveRoles := map[string][]string{}
+	if lo != nil {
+		for _, a := range lo.Applications {
+			liveRoles[a.AppID] = a.RoleIDs
+		}
+	}
+	declared := map[string]string{}
+	for i := range o.Applications {
+		a := &o.Applications[i]
+		aaddr := a.Address(addr)
+		id, ok := p.resolveApp(a, aaddr)
+		if !ok {
+			continue
+		}
+		if other, dup := declared[id]; dup {
+			p.problem(aaddr, "this application is the same as "+other, "Both blocks resolve to application "+id+"; keep one.")
+			continue
+		}
+		declared[id] = aaddr
+		ids, ok := p.roleIDs(a.Roles, aaddr)
+		if !ok {
+			continue
+		}
+		names := sortedUnique(a.Roles)
+		after := memberAttrs("application_id", id, names)
+		lr, isMember := liveRoles[id]
+		if !isMember {
+			it := &item{ch: Change{Address: aaddr, Kind: KindApplication, Action: Create, ID: id, After: after},
+				deps: roleDeps(addr, a.Roles),
+				ints: []intent{{org: orgID, orgAddr: addr, subject: id, app: true, join: true, add: ids, addr: aaddr}}}
+			if at, ok := setAttr("roles", nil, names); ok {
+				it.ch.Attrs = []AttrChange{at}
+			}
+			p.add(it)
+			continue
+		}
+		if !p.rec.apps[lo.ID][id] {
+			p.edits = append(p.edits, RecordEdit{Kind: KindApplication, ID: id, Org: lo.ID, Address: aaddr})
+		}
+		if sameSet(lr, ids) {
+			continue
+		}
+		added, removed, kept := setDiff(lr, ids)
+		it := &item{ch: Change{Address: aaddr, Kind: KindApplication, Action: Update, ID: id,
+			Before: memberAttrs("application_id", id, displays(lr, p.roleDisplay)), After: after,
+			Attrs: []AttrChange{{Name: "roles", Added: displays(added, p.roleName), Removed: displays(removed, p.roleDisplay), Kept: kept, Set: true}}},
+			deps: roleDeps(addr, a.Roles)}
+		if len(added) > 0 {
+			it.ints = []intent{{org: orgID, orgAddr: addr, subject: id, app: true, add: added, addr: aaddr}}
+		}
+		for _, r := range removed {
+			it.ops = append(it.ops, opx{
+				op: Operation{Stage: StageAssignments, Address: aaddr, Method: "DELETE",
+					Path:       "/api/organizations/" + seg(orgID) + "/applications/" + seg(id) + "/roles/" + seg(r),
+					NotFoundOK: true},
+				eff: []effect{{k: effDelRole, org: orgID, id: id, app: true, ids: []string{r}}},
+			})
+		}
+		p.add(it)
+	}
+	if lo == nil {
+		return
+	}
+	for _, la := range lo.Applications {
+		if declared[la.AppID] != "" {
+			continue
+		}
+		aaddr := state.ApplicationAddress(addr, p.appLabel(la.AppID))
+		it := p.deleteItem(KindApplication, la.AppID, aaddr, p.rec.apps[lo.ID][la.AppID], o.ExclusiveMembers)
+		if it == nil {
+			p.unmanaged.Applications++
+			continue
+		}
+		it.ch.Before = memberAttrs("application_id", la.AppID, displays(la.RoleIDs, p.roleDisplay))
+		it.ops = []opx{{
+			op: Operation{Stage: StageRemoveMember, Address: aaddr, Method: "DELETE",
+				Path: "/api/organizations/" + seg(lo.ID) + "/applications/" + seg(la.AppID), NotFoundOK: true,
+				Record: []RecordEdit{{Kind: KindApplication, ID: la.AppID, Org: lo.ID, Remove: true, Address: aaddr}}},
+			eff: []effect{{k: effLeave, org: lo.ID, id: la.AppID, app: true}},
+		}}
+	}
+}
+
+func lowerAll(s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = strings.ToLower(v)
+	}
+	return sortedUnique(out)
+}
+
+func (p *planner) planJIT(o *state.Organization, lo *state.LiveOrganization, orgID string) {
+	if o.JIT == nil {
+		return
+	}
+	addr := state.JITAddress(o.Address)
+	domains := lowerAll(o.JIT.EmailDomains)
+	ids, ok := p.roleIDs(o.JIT.Roles, addr)
+	if !ok {
+		return
+	}
+	var liveDomains, liveRoles []string
+	if lo != nil {
+		liveDomains, liveRoles = lowerAll(lo.JIT.EmailDomains), sortedUnique(lo.JIT.Roles)
+	}
+	sameDomains, sameRoles := sameSet(liveDomains, domains), sameSet(liveRoles, ids)
+	if sameDomains && sameRoles {
+		return
+	}
+	after := map[string]any{"email_domains": strs(domains), "roles": strs(sortedUnique(o.JIT.Roles))}
+	it := &item{ch: Change{Address: addr, Kind: KindJIT, Action: Update, ID: orgID, After: after}, deps: roleDeps(o.Address, o.JIT.Roles)}
+	if lo == nil {
+		it.ch.Action, it.ch.ID = Create, ""
+	} else {
+		it.ch.Before = map[string]any{"email_domains": strs(liveDomains), "roles": displays(liveRoles, p.roleDisplay)}
+	}
+	base := "/api/organizations/" + seg(orgID) + "/jit/"
+	if !sameDomains {
+		a, _ := setAttr("email_domains", liveDomains, domains)
+		it.ch.Attrs = append(it.ch.Attrs, a)
+		it.ops = append(it.ops, opx{op: Operation{Stage: StageAssignments, Address: addr, Method: "PUT", Path: base + "email-domains",
+			Body: map[string]any{"emailDomains": strs(domains)}, Idempotent: true}})
+	}
+	if !sameRoles {
+		added, removed, kept := setDiff(liveRoles, ids)
+		it.ch.Attrs = append(it.ch.Attrs, AttrChange{Name: "roles", Added: displays(added, p.roleName),
+			Removed: displays(removed, p.roleDisplay), Kept: kept, Set: true})
+		it.ops = append(it.ops, opx{op: Operation{Stage: StageAssignments, Address: addr, Method: "PUT", Path: base + "roles",
+			Body: map[string]any{"organizationRoleIds": strs(ids)}, Idempotent: true}})
+	}
+	p.add(it)
+}

@@ -1,0 +1,474 @@
+package diff
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/orgsync/orgsync/pkg/state"
+)
+
+// Execution stages (Operation.Stage). Creates and updates run first, in
+// dependency order; deletes run last, in reverse dependency order.
+const (
+	StagePermissions  = 1 // permission creates, updates, renames
+	StageRoles        = 2 // role creates, updates, renames, scope sets
+	StageOrgs         = 3 // organization creates and updates
+	StageMemberships  = 4 // users and applications join organizations
+	StageAssignments  = 5 // organization role assignments, JIT, invitations
+	StageRemoveMember = 6 // users and applications leave organizations
+	StageDeleteOrgs   = 7
+	StageDeleteRoles  = 8
+	StageDeletePerms  = 9
+)
+
+// DefaultTokenTTL is the access-token lifetime assumed when Options.TokenTTL is 0.
+const DefaultTokenTTL = 3600
+
+// InvitationTTLDays is how long a planned organization invitation stays valid.
+const InvitationTTLDays = 7
+
+// bulkChunk caps the ids sent in one bulk call, keeping bodies far below
+// Logto's 1 MB request limit.
+const bulkChunk = 500
+
+// item is one planned change with what is needed to carry it out.
+type item struct {
+	ch   Change
+	deps []string // addresses of the objects this change needs (roles, permissions, its organization)
+	ops  []opx
+	ints []intent // membership and role additions, merged into bulk calls after target filtering
+	// problem refuses the plan if this item is kept (prevent_destroy).
+	problem *Problem
+	// massKind is the mass-delete guard kind of a delete; exclusive marks a
+	// delete of an object orgsync never managed.
+	massKind  string
+	exclusive bool
+}
+
+// opx is an operation with its effect on the scope model (for token impact).
+type opx struct {
+	op  Operation
+	eff []effect
+}
+
+// intent is a membership or role addition that bulk calls carry out.
+type intent struct {
+	org, orgAddr string // org id (or reference) and address
+	subject      string // user or application id
+	app          bool
+	join         bool     // the subject joins the organization
+	add          []string // role ids to add, sorted
+	addr         string   // the member's address
+}
+
+// recordSets are the ownership record as sets, for constant-time lookups.
+type recordSets struct {
+	perms, roles, orgs, prevent map[string]bool
+	members, apps               map[string]map[string]bool
+	orgByAddr                   map[string]string
+}
+
+type apiScope struct{ indicator, name string }
+
+type planner struct {
+	cfg  *state.Config
+	live *state.Live
+	opts Options
+	rec  recordSets
+
+	problems  []Problem
+	warnings  []string
+	items     []*item
+	edits     []RecordEdit
+	unmanaged Unmanaged
+
+	livePermByID   map[string]*state.LivePermission
+	livePermByName map[string]*state.LivePermission
+	liveRoleByID   map[string]*state.LiveRole
+	liveRoleByName map[string]*state.LiveRole
+	liveOrgByID    map[string]*state.LiveOrganization
+	liveOrgsByName map[string][]*state.LiveOrganization
+	scopeByID      map[string]apiScope
+	scopeByKey     map[apiScope]string
+	resourceTTL    map[string]int
+	usersByEmail   map[string]string
+	usersByName    map[string]string
+	appsByName     map[string][]string
+
+	permID    map[string]string // declared permission name => live id or reference
+	roleID    map[string]string // declared role name => live id or reference
+	permAfter map[string]string // live permission id => declared name it is matched to
+	roleAfter map[string]string // live role id => declared name it is matched to
+	permGone  map[string]bool   // live permission ids the plan deletes
+	roleGone  map[string]bool   // live role ids the plan deletes
+
+	// massLive counts live objects per guard kind (for exclusive deletes).
+	massLive map[string]int
+}
+
+// Compute plans how to bring the live state to the desired one. It returns a
+// *RefusedError when the plan must not be applied (prevent_destroy, mass
+// delete, ambiguous or missing objects), and a plain error when its inputs
+// are incomplete.
+func Compute(desired *state.Config, live *state.Live, opts Options) (*Plan, error) {
+	if desired == nil || live == nil {
+		return nil, errors.New("diff: Compute needs both a desired and a live state")
+	}
+	p := newPlanner(desired, live, opts)
+	p.planPermissions()
+	p.planRoles()
+	if err := p.planOrganizations(); err != nil {
+		return nil, err
+	}
+	p.cleanupRecord()
+	return p.finish()
+}
+
+func newPlanner(desired *state.Config, live *state.Live, opts Options) *planner {
+	if opts.TokenTTL <= 0 {
+		opts.TokenTTL = DefaultTokenTTL
+	}
+	p := &planner{
+		cfg:            desired,
+		live:           live,
+		opts:           opts,
+		livePermByID:   make(map[string]*state.LivePermission, len(live.Permissions)),
+		livePermByName: make(map[string]*state.LivePermission, len(live.Permissions)),
+		liveRoleByID:   make(map[string]*state.LiveRole, len(live.Roles)),
+		liveRoleByName: make(map[string]*state.LiveRole, len(live.Roles)),
+		liveOrgByID:    make(map[string]*state.LiveOrganization, len(live.Organizations)),
+		liveOrgsByName: make(map[string][]*state.LiveOrganization, len(live.Organizations)),
+		scopeByID:      map[string]apiScope{},
+		scopeByKey:     map[apiScope]string{},
+		resourceTTL:    map[string]int{},
+		usersByEmail:   make(map[string]string, len(live.Users)),
+		usersByName:    make(map[string]string, len(live.Users)),
+		appsByName:     map[string][]string{},
+		permID:         map[string]string{},
+		roleID:         map[string]string{},
+		permAfter:      map[string]string{},
+		roleAfter:      map[string]string{},
+		permGone:       map[string]bool{},
+		roleGone:       map[string]bool{},
+		massLive:       map[string]int{},
+	}
+	for i := range live.Permissions {
+		lp := &live.Permissions[i]
+		p.livePermByID[lp.ID] = lp
+		p.livePermByName[lp.Name] = lp
+	}
+	for i := range live.Roles {
+		lr := &live.Roles[i]
+		p.liveRoleByID[lr.ID] = lr
+		p.liveRoleByName[lr.Name] = lr
+	}
+	for i := range live.Organizations {
+		lo := &live.Organizations[i]
+		p.liveOrgByID[lo.ID] = lo
+		p.liveOrgsByName[lo.Name] = append(p.liveOrgsByName[lo.Name], lo)
+	}
+	for _, r := range live.Resources {
+		p.resourceTTL[r.Indicator] = r.AccessTokenTTL
+		for _, s := range r.Scopes {
+			k := apiScope{r.Indicator, s.Name}
+			p.scopeByID[s.ID] = k
+			p.scopeByKey[k] = s.ID
+		}
+	}
+	for _, id := range sortedKeys(live.Users) {
+		u := live.Users[id]
+		if u.Email != "" {
+			if _, dup := p.usersByEmail[strings.ToLower(u.Email)]; !dup {
+				p.usersByEmail[strings.ToLower(u.Email)] = id
+			}
+		}
+		if u.Username != "" {
+			p.usersByName[u.Username] = id
+		}
+	}
+	for _, id := range sortedKeys(live.Applications) {
+		a := live.Applications[id]
+		p.appsByName[a.Name] = append(p.appsByName[a.Name], id)
+	}
+	p.rec = newRecordSets(&live.Record)
+	p.massLive[KindPermission] = len(live.Permissions)
+	p.massLive[KindRole] = len(live.Roles)
+	p.massLive[KindOrganization] = len(live.Organizations)
+	return p
+}
+
+func newRecordSets(r *state.Record) recordSets {
+	set := func(ids []string) map[string]bool {
+		m := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			m[id] = true
+		}
+		return m
+	}
+	nested := func(in map[string][]string) map[string]map[string]bool {
+		m := make(map[string]map[string]bool, len(in))
+		for org, ids := range in {
+			m[org] = set(ids)
+		}
+		return m
+	}
+	rs := recordSets{
+		perms:     set(r.Permissions),
+		roles:     set(r.Roles),
+		orgs:      set(r.Organizations),
+		prevent:   set(r.PreventDestroy),
+		members:   nested(r.Members),
+		apps:      nested(r.Applications),
+		orgByAddr: map[string]string{},
+	}
+	for _, id := range sortedKeys(r.Addresses) {
+		if rs.orgs[id] {
+			if _, dup := rs.orgByAddr[r.Addresses[id]]; !dup {
+				rs.orgByAddr[r.Addresses[id]] = id
+			}
+		}
+	}
+	return rs
+}
+
+func (p *planner) problem(addr, summary, detail string) {
+	p.problems = append(p.problems, Problem{Address: addr, Summary: summary, Detail: detail})
+}
+
+func (p *planner) add(it *item) *item {
+	p.items = append(p.items, it)
+	return it
+}
+
+// adopt records a declared object matched live as managed (and protected).
+func (p *planner) adopt(kind, id, addr string, managed bool, prevent bool) {
+	if !managed || p.live.Record.Addresses[id] != addr {
+		p.edits = append(p.edits, RecordEdit{Kind: kind, ID: id, Address: addr})
+	}
+	if prevent && !p.rec.prevent[id] {
+		p.edits = append(p.edits, RecordEdit{Kind: RecordPreventDestroy, ID: id, Address: addr})
+	}
+}
+
+// guardDelete applies prevent_destroy to the delete of a live object: it
+// refuses unless the address is in Options.AllowDestroy, in which case the
+// delete also drops the mark from the record.
+func (p *planner) guardDelete(it *item, id string, addrs ...string) {
+	if !p.rec.prevent[id] {
+		return
+	}
+	for _, a := range p.opts.AllowDestroy {
+		for _, addr := range addrs {
+			if a != "" && a == addr {
+				for i := range it.ops {
+					it.ops[i].op.Record = append(it.ops[i].op.Record,
+						RecordEdit{Kind: RecordPreventDestroy, ID: id, Remove: true, Address: it.ch.Address})
+				}
+				return
+			}
+		}
+	}
+	it.problem = &Problem{
+		Address: it.ch.Address,
+		Summary: "prevent_destroy forbids deleting this object",
+		Detail: fmt.Sprintf("%s (id %s) is protected by lifecycle.prevent_destroy (kept in the ownership record even after its block is removed). "+
+			"Declare it again to keep it, or plan with -allow-destroy '%s' to delete it.", it.ch.Address, id, it.ch.Address),
+	}
+}
+
+// finish filters by target, applies the guards, builds the operations and
+// computes the token impact.
+func (p *planner) finish() (*Plan, error) {
+	kept := p.keep()
+	var problems []Problem
+	for _, pr := range p.problems {
+		if p.problemInScope(pr.Address, kept) {
+			problems = append(problems, pr)
+		}
+	}
+	var items []*item
+	for _, it := range p.items {
+		if kept[it] {
+			items = append(items, it)
+			if it.problem != nil {
+				problems = append(problems, *it.problem)
+			}
+		}
+	}
+	problems = append(problems, p.massDelete(items)...)
+	if len(problems) > 0 {
+		sort.SliceStable(problems, func(i, j int) bool { return problems[i].Address < problems[j].Address })
+		return nil, &RefusedError{Problems: problems}
+	}
+
+	ops := p.operations(items)
+	plan := &Plan{
+		Changes:    p.orderChanges(items, ops),
+		Unmanaged:  p.unmanaged,
+		Warnings:   p.warnings,
+		Operations: make([]Operation, len(ops)),
+	}
+	for i := range ops {
+		plan.Operations[i] = ops[i].op
+	}
+	for _, e := range p.edits {
+		if e.Remove || len(p.opts.Targets) == 0 || p.targeted(e.Address) {
+			plan.RecordEdits = append(plan.RecordEdits, e)
+		}
+	}
+	plan.TokenImpact = p.impact(ops)
+	return plan, nil
+}
+
+// targeted reports whether addr is inside one of Options.Targets.
+func (p *planner) targeted(addr string) bool {
+	for _, t := range p.opts.Targets {
+		if covers(t, addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// keep selects the items inside the targets, plus the creates and renames
+// they depend on.
+func (p *planner) keep() map[*item]bool {
+	kept := make(map[*item]bool, len(p.items))
+	if len(p.opts.Targets) == 0 {
+		for _, it := range p.items {
+			kept[it] = true
+		}
+		return kept
+	}
+	byAddr := map[string][]*item{}
+	for _, it := range p.items {
+		byAddr[it.ch.Address] = append(byAddr[it.ch.Address], it)
+	}
+	var queue []*item
+	for _, it := range p.items {
+		if p.targeted(it.ch.Address) {
+			kept[it] = true
+			queue = append(queue, it)
+		}
+	}
+	for len(queue) > 0 {
+		it := queue[0]
+		queue = queue[1:]
+		for _, d := range it.deps {
+			for _, dep := range byAddr[d] {
+				if kept[dep] || (dep.ch.Action != Create && dep.ch.Action != Rename) {
+					continue
+				}
+				kept[dep] = true
+				queue = append(queue, dep)
+			}
+		}
+	}
+	return kept
+}
+
+// problemInScope: with targets, problems about organizations outside them do
+// not refuse the plan; problems about the template (permissions, roles) always do.
+func (p *planner) problemInScope(addr string, kept map[*item]bool) bool {
+	if len(p.opts.Targets) == 0 || !strings.HasPrefix(addr, "organization.") {
+		return true
+	}
+	if p.targeted(addr) {
+		return true
+	}
+	for it := range kept {
+		if it.ch.Address == addr {
+			return true
+		}
+	}
+	return false
+}
+
+// massDelete refuses plans that delete more than half of a kind.
+func (p *planner) massDelete(items []*item) []Problem {
+	if p.opts.AllowMassDelete {
+		return nil
+	}
+	deletes := map[string]int{}
+	exclusive := map[string]bool{}
+	for _, it := range items {
+		if it.massKind != "" {
+			deletes[it.massKind]++
+			if it.exclusive {
+				exclusive[it.massKind] = true
+			}
+		}
+	}
+	managed := map[string]int{}
+	for id := range p.rec.perms {
+		if p.livePermByID[id] != nil {
+			managed[KindPermission]++
+		}
+	}
+	for id := range p.rec.roles {
+		if p.liveRoleByID[id] != nil {
+			managed[KindRole]++
+		}
+	}
+	for id := range p.rec.orgs {
+		if p.liveOrgByID[id] != nil {
+			managed[KindOrganization]++
+		}
+	}
+	for _, m := range []map[string]map[string]bool{p.rec.members, p.rec.apps} {
+		for _, ids := range m {
+			managed[KindMember] += len(ids)
+		}
+	}
+	var out []Problem
+	for _, kind := range []string{KindPermission, KindRole, KindOrganization, KindMember} {
+		n := deletes[kind]
+		if n == 0 {
+			continue
+		}
+		base, what := managed[kind], "managed"
+		if exclusive[kind] && p.massLive[kind] > base {
+			base, what = p.massLive[kind], "live"
+		}
+		if 2*n > base {
+			out = append(out, Problem{
+				Address: kind + ".*",
+				Summary: fmt.Sprintf("the plan deletes %d of %d %s %s objects, more than half", n, base, what, kind),
+				Detail: "A configuration that is empty or only partly checked out would wipe the tenant. " +
+					"If these deletes are intended, plan again with -allow-mass-delete.",
+			})
+		}
+	}
+	return out
+}
+
+// orderChanges lists the kept changes in the execution order of their first
+// operation, then by address.
+func (p *planner) orderChanges(items []*item, ops []opx) []Change {
+	first := map[string]int{}
+	note := func(addr string, stage int) {
+		if s, ok := first[addr]; !ok || stage < s {
+			first[addr] = stage
+		}
+	}
+	for _, o := range ops {
+		note(o.op.Address, o.op.Stage)
+		for _, a := range o.op.Covers {
+			note(a, o.op.Stage)
+		}
+	}
+	changes := make([]Change, 0, len(items))
+	for _, it := range items {
+		changes = append(changes, it.ch)
+	}
+	sort.SliceStable(changes, func(i, j int) bool {
+		si, sj := first[changes[i].Address], first[changes[j].Address]
+		if si != sj {
+			return si < sj
+		}
+		return changes[i].Address < changes[j].Address
+	})
+	return changes
+}

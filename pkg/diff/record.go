@@ -1,0 +1,158 @@
+package diff
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/orgsync/orgsync/pkg/state"
+)
+
+// Record edit kinds besides the object kinds (permission, role,
+// organization, member, application).
+const RecordPreventDestroy = "prevent_destroy"
+
+// ApplyRecordEdits applies edits to rec. resolve turns "${KEY}" references
+// into the ids produced by the plan's operations (it may be nil when there
+// are none); an edit whose id or organization still holds a reference after
+// resolving (its create did not happen) is skipped. Removing an organization
+// also forgets the members and applications recorded for it. Lists stay
+// sorted and unique, and Addresses only keeps ids the record still holds.
+func ApplyRecordEdits(rec *state.Record, edits []RecordEdit, resolve func(string) string) {
+	if resolve == nil {
+		resolve = func(s string) string { return s }
+	}
+	for _, l := range [][]string{rec.Permissions, rec.Roles, rec.Organizations, rec.PreventDestroy} {
+		sort.Strings(l)
+	}
+	for _, m := range []map[string][]string{rec.Members, rec.Applications} {
+		for _, l := range m {
+			sort.Strings(l)
+		}
+	}
+	for _, e := range edits {
+		id, org := resolve(e.ID), resolve(e.Org)
+		if id == "" || isRef(id) || isRef(org) {
+			continue
+		}
+		switch e.Kind {
+		case KindPermission:
+			rec.Permissions = editList(rec.Permissions, id, e.Remove)
+		case KindRole:
+			rec.Roles = editList(rec.Roles, id, e.Remove)
+		case KindOrganization:
+			rec.Organizations = editList(rec.Organizations, id, e.Remove)
+			if e.Remove {
+				delete(rec.Members, id)
+				delete(rec.Applications, id)
+			}
+		case KindMember:
+			rec.Members = editNested(rec.Members, org, id, e.Remove)
+		case KindApplication:
+			rec.Applications = editNested(rec.Applications, org, id, e.Remove)
+		case RecordPreventDestroy:
+			rec.PreventDestroy = editList(rec.PreventDestroy, id, e.Remove)
+		default:
+			continue
+		}
+		if e.Address != "" && !e.Remove && e.Kind != KindMember && e.Kind != KindApplication {
+			if rec.Addresses == nil {
+				rec.Addresses = map[string]string{}
+			}
+			rec.Addresses[id] = e.Address
+		}
+	}
+	held := map[string]bool{}
+	for _, l := range [][]string{rec.Permissions, rec.Roles, rec.Organizations, rec.PreventDestroy} {
+		for _, id := range l {
+			held[id] = true
+		}
+	}
+	for id := range rec.Addresses {
+		if !held[id] {
+			delete(rec.Addresses, id)
+		}
+	}
+}
+
+// NewRecord returns a copy of old with the edits of the given (successful)
+// operations applied; ids maps reference keys ("role:admin") to the ids the
+// operations produced. It leaves old untouched and does not change Serial.
+func NewRecord(old state.Record, ops []Operation, ids map[string]string) state.Record {
+	rec := CopyRecord(old)
+	resolve := func(s string) string {
+		if !isRef(s) {
+			return s
+		}
+		for k, v := range ids {
+			s = strings.ReplaceAll(s, ref(k), v)
+		}
+		return s
+	}
+	for _, op := range ops {
+		ApplyRecordEdits(&rec, op.Record, resolve)
+	}
+	return rec
+}
+
+// CopyRecord returns a deep copy of r.
+func CopyRecord(r state.Record) state.Record {
+	c := state.Record{
+		Serial:         r.Serial,
+		Permissions:    append([]string(nil), r.Permissions...),
+		Roles:          append([]string(nil), r.Roles...),
+		Organizations:  append([]string(nil), r.Organizations...),
+		PreventDestroy: append([]string(nil), r.PreventDestroy...),
+	}
+	copyNested := func(m map[string][]string) map[string][]string {
+		if m == nil {
+			return nil
+		}
+		out := make(map[string][]string, len(m))
+		for k, v := range m {
+			out[k] = append([]string(nil), v...)
+		}
+		return out
+	}
+	c.Members, c.Applications = copyNested(r.Members), copyNested(r.Applications)
+	if r.Addresses != nil {
+		c.Addresses = make(map[string]string, len(r.Addresses))
+		for k, v := range r.Addresses {
+			c.Addresses[k] = v
+		}
+	}
+	return c
+}
+
+// editList adds or removes id in a sorted list.
+func editList(list []string, id string, remove bool) []string {
+	i := sort.SearchStrings(list, id)
+	found := i < len(list) && list[i] == id
+	switch {
+	case remove && found:
+		return append(list[:i], list[i+1:]...)
+	case !remove && !found:
+		list = append(list, "")
+		copy(list[i+1:], list[i:])
+		list[i] = id
+	}
+	return list
+}
+
+func editNested(m map[string][]string, org, id string, remove bool) map[string][]string {
+	if org == "" {
+		return m
+	}
+	if m == nil {
+		if remove {
+			return m
+		}
+		m = map[string][]string{}
+	}
+	l := editList(m[org], id, remove)
+	if len(l) == 0 {
+		delete(m, org)
+	} else {
+		m[org] = l
+	}
+	return m
+}
