@@ -43,7 +43,7 @@ func listPages[T any](ctx context.Context, c *Client, path string, query url.Val
 		q[k] = append([]string(nil), v...)
 	}
 	q.Set("page_size", strconv.Itoa(pageSize))
-	var all []T
+	all := []T{}
 	total := -1
 	for page := 1; ; page++ {
 		if page > maxPages {
