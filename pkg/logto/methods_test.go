@@ -120,7 +120,9 @@ var methodCases = []methodCase{
 	{
 		name: "SetOrganizationRoleScopes empty", method: "PUT", path: "/api/organization-roles/r1/scopes", body: `{"organizationScopeIds":[]}`,
 		status: 204,
-		call: func(ctx context.Context, c *Client) (any, error) { return nil, c.SetOrganizationRoleScopes(ctx, "r1", nil) },
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.SetOrganizationRoleScopes(ctx, "r1", nil)
+		},
 	},
 	{
 		name: "SetOrganizationRoleResourceScopes", method: "PUT", path: "/api/organization-roles/r1/resource-scopes", body: `{"scopeIds":["rs1"]}`,
@@ -187,11 +189,15 @@ var methodCases = []methodCase{
 	{
 		name: "AddOrganizationUsers (1.42 echo)", method: "POST", path: "/api/organizations/o1/users", body: `{"userIds":["u1"]}`,
 		status: 201, response: `{"userIds":["u1"]}`,
-		call: func(ctx context.Context, c *Client) (any, error) { return nil, c.AddOrganizationUsers(ctx, "o1", []string{"u1"}) },
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.AddOrganizationUsers(ctx, "o1", []string{"u1"})
+		},
 	},
 	{
 		name: "RemoveOrganizationUser", method: "DELETE", path: "/api/organizations/o1/users/u1", status: 204,
-		call: func(ctx context.Context, c *Client) (any, error) { return nil, c.RemoveOrganizationUser(ctx, "o1", "u1") },
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.RemoveOrganizationUser(ctx, "o1", "u1")
+		},
 	},
 	{
 		name: "AssignOrganizationUsersRoles", method: "POST", path: "/api/organizations/o1/users/roles",
@@ -222,7 +228,9 @@ var methodCases = []methodCase{
 	},
 	{
 		name: "RemoveOrganizationApplication", method: "DELETE", path: "/api/organizations/o1/applications/a1", status: 204,
-		call: func(ctx context.Context, c *Client) (any, error) { return nil, c.RemoveOrganizationApplication(ctx, "o1", "a1") },
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.RemoveOrganizationApplication(ctx, "o1", "a1")
+		},
 	},
 	{
 		name: "AssignOrganizationApplicationsRoles", method: "POST", path: "/api/organizations/o1/applications/roles",
@@ -253,7 +261,9 @@ var methodCases = []methodCase{
 	},
 	{
 		name: "SetJITRoles", method: "PUT", path: "/api/organizations/o1/jit/roles", body: `{"organizationRoleIds":["r1"]}`, status: 204,
-		call: func(ctx context.Context, c *Client) (any, error) { return nil, c.SetJITRoles(ctx, "o1", []string{"r1"}) },
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.SetJITRoles(ctx, "o1", []string{"r1"})
+		},
 	},
 	// invitations
 	{
@@ -345,7 +355,9 @@ var methodCases = []methodCase{
 	{
 		name: "CreateApplication", method: "POST", path: "/api/applications", body: `{"name":"ci","type":"MachineToMachine"}`,
 		status: 200, response: `{"id":"a1","name":"ci","type":"MachineToMachine","secret":"x"}`,
-		call: func(ctx context.Context, c *Client) (any, error) { return c.CreateApplication(ctx, "ci", "MachineToMachine") },
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.CreateApplication(ctx, "ci", "MachineToMachine")
+		},
 		want: &Application{ID: "a1", Name: "ci", Type: "MachineToMachine"},
 	},
 	// resources
@@ -360,7 +372,9 @@ var methodCases = []methodCase{
 	{
 		name: "CreateResource", method: "POST", path: "/api/resources", body: `{"name":"API","indicator":"https://api.example"}`,
 		status: 201, response: `{"id":"res1","name":"API","indicator":"https://api.example","accessTokenTtl":3600,"scopes":[]}`,
-		call: func(ctx context.Context, c *Client) (any, error) { return c.CreateResource(ctx, "API", "https://api.example") },
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.CreateResource(ctx, "API", "https://api.example")
+		},
 		want: &Resource{ID: "res1", Name: "API", Indicator: "https://api.example", AccessTokenTTL: 3600, Scopes: []Scope{}},
 	},
 	{
