@@ -269,6 +269,18 @@ func readTenant(ctx context.Context, c *logto.Client, opts Options) (*tenant, er
 		return t.orgs[i].ID < t.orgs[j].ID
 	})
 	t.labels = assignOrgLabels(t.orgs, nameCount)
+	// Write organizations in label order, the order a reader looks them up by.
+	idx := make([]int, len(t.orgs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return t.labels[idx[a]].Label < t.labels[idx[b]].Label })
+	orgsByLabel := make([]logto.Organization, len(idx))
+	labelsSorted := make([]orgLabel, len(idx))
+	for i, j := range idx {
+		orgsByLabel[i], labelsSorted[i] = t.orgs[j], t.labels[j]
+	}
+	t.orgs, t.labels = orgsByLabel, labelsSorted
 	return t, nil
 }
 
