@@ -175,3 +175,8 @@ func newClock(t time.Time) *clock { c := &clock{}; c.ns.Store(t.UnixNano()); ret
 func (c *clock) now() time.Time { return time.Unix(0, c.ns.Load()) }
 
 func (c *clock) advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
