@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -179,6 +180,12 @@ func TestExportRoundTrip(t *testing.T) {
 	for n, b := range files {
 		if f := hclwrite.Format(b); !bytes.Equal(f, b) {
 			t.Errorf("%s is not canonically formatted:\n%s", n, b)
+		}
+		f, diags := spec.FormatFile(b, n)
+		if diags.HasErrors() {
+			t.Errorf("orgsync fmt cannot parse %s: %v", n, diags)
+		} else if !bytes.Equal(f, b) {
+			t.Errorf("orgsync fmt would change %s:\n%s", n, f)
 		}
 	}
 
@@ -395,4 +402,82 @@ func TestExportSelectsOrganizations(t *testing.T) {
 			assertNoChanges(t, p, tt.opts.Dir)
 		})
 	}
+}
+
+func TestExportFailureLeavesDirectoryUnchanged(t *testing.T) {
+	srv := emulatortest.Start(t, emulator.Options{})
+	c, err := logto.New(logto.Config{Endpoint: srv.URL, AppID: srv.AppID, AppSecret: srv.AppSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := exporttest.Seed(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	keep := []byte("# kept\n")
+	if err := os.WriteFile(filepath.Join(dir, "notes.hcl"), keep, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv.E.FailNext("GET", "/api/organizations/"+ids["org:"+exporttest.OrgBeta]+"/users", 403, "auth.forbidden")
+	_, err = export.Run(context.Background(), c, export.Options{Dir: dir, Parallelism: 2})
+	if err == nil || !strings.Contains(err.Error(), `reading the members of organization "beta"`) || !strings.Contains(err.Error(), "auth.forbidden") {
+		t.Fatalf("err = %v, want one naming the organization and Logto's error", err)
+	}
+	files := readDir(t, dir)
+	if len(files) != 1 || !bytes.Equal(files["notes.hcl"], keep) {
+		t.Errorf("the failed export left %v", names(files))
+	}
+}
+
+func TestExportManyOrganizations(t *testing.T) {
+	srv := emulatortest.Start(t, emulator.Options{})
+	c, err := logto.New(logto.Config{Endpoint: srv.URL, AppID: srv.AppID, AppSecret: srv.AppSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	role, err := c.CreateOrganizationRole(ctx, logto.CreateOrganizationRole{Name: "member"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, err := c.CreateUser(ctx, logto.CreateUser{PrimaryEmail: "someone@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 120
+	for i := range n {
+		o, err := c.CreateOrganization(ctx, logto.CreateOrganization{Name: "customer " + strings.Repeat("x", i%3) + string(rune('a'+i%26)) + "-" + strconv.Itoa(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 0 {
+			if err := c.AddOrganizationUsers(ctx, o.ID, []string{user.ID}); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.SetOrganizationUserRoles(ctx, o.ID, user.ID, []string{role.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	dir := t.TempDir()
+	sum := runExport(t, c, export.Options{Dir: dir, Parallelism: 3})
+	if sum.Organizations != n || sum.Members != n/2 {
+		t.Errorf("summary = %+v, want %d organizations and %d members", *sum, n, n/2)
+	}
+	files := readDir(t, dir)
+	if len(files) != n+1 { // roles.hcl + one file per organization (no permissions)
+		t.Errorf("wrote %d files, want %d", len(files), n+1)
+	}
+	// Another parallelism gives the same bytes.
+	dir2 := t.TempDir()
+	runExport(t, c, export.Options{Dir: dir2, Parallelism: 16})
+	for name, b := range readDir(t, dir2) {
+		if !bytes.Equal(b, files[name]) {
+			t.Errorf("%s differs between parallelism 3 and 16", name)
+		}
+	}
+	_, _, p := planExported(t, c, dir)
+	assertNoChanges(t, p, dir)
 }
