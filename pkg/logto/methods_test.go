@@ -360,6 +360,14 @@ var methodCases = []methodCase{
 		},
 		want: &Application{ID: "a1", Name: "ci", Type: "MachineToMachine"},
 	},
+	{
+		name: "DeleteApplication", method: "DELETE", path: "/api/applications/a1", status: 204,
+		call: func(ctx context.Context, c *Client) (any, error) { return nil, c.DeleteApplication(ctx, "a1") },
+	},
+	{
+		name: "DeleteResource", method: "DELETE", path: "/api/resources/res1", status: 204,
+		call: func(ctx context.Context, c *Client) (any, error) { return nil, c.DeleteResource(ctx, "res1") },
+	},
 	// resources
 	{
 		name: "ListResources", method: "GET", path: "/api/resources", query: pageQ(url.Values{"includeScopes": {"true"}}), status: 200,

@@ -57,3 +57,10 @@ func (c *Client) CreateResourceScope(ctx context.Context, resourceID, name strin
 	}
 	return &out, nil
 }
+
+// DeleteResource deletes an API resource with its scopes.
+//
+// DELETE /api/resources/{id}
+func (c *Client) DeleteResource(ctx context.Context, id string) error {
+	return c.Do(ctx, http.MethodDelete, pathf("/api/resources/%s", id), nil, nil)
+}

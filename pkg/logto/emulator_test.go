@@ -1,0 +1,417 @@
+package logto_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orgsync/orgsync/pkg/logto"
+	"github.com/orgsync/orgsync/pkg/logto/emulator"
+	"github.com/orgsync/orgsync/pkg/logto/emulator/emulatortest"
+)
+
+// target is the Logto the end-to-end tests run against: the emulator, or a
+// real tenant when ORGSYNC_TEST_LOGTO_ENDPOINT, ORGSYNC_TEST_LOGTO_APP_ID
+// and ORGSYNC_TEST_LOGTO_APP_SECRET are set (ORGSYNC_TEST_LOGTO_RESOURCE
+// optionally). Against a real tenant every object is named with a unique
+// prefix and deleted afterwards.
+type target struct {
+	client *logto.Client
+	prefix string // unique per run
+	real   bool
+}
+
+func newTarget(t *testing.T, opts emulator.Options, tune func(*logto.Config)) *target {
+	t.Helper()
+	b := make([]byte, 4)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	tg := &target{prefix: "orgsync-e2e-" + hex.EncodeToString(b) + "-"}
+	var cfg logto.Config
+	if endpoint := os.Getenv("ORGSYNC_TEST_LOGTO_ENDPOINT"); endpoint != "" {
+		cfg = logto.Config{
+			Endpoint:     endpoint,
+			AppID:        os.Getenv("ORGSYNC_TEST_LOGTO_APP_ID"),
+			AppSecret:    os.Getenv("ORGSYNC_TEST_LOGTO_APP_SECRET"),
+			Resource:     os.Getenv("ORGSYNC_TEST_LOGTO_RESOURCE"),
+			InsecureHTTP: true, // the test environment was chosen explicitly
+		}
+		tg.real = true
+	} else {
+		srv := emulatortest.Start(t, opts)
+		cfg = logto.Config{
+			Endpoint: srv.URL, AppID: srv.AppID, AppSecret: srv.AppSecret,
+			RetryWaitMin: time.Millisecond, RetryWaitMax: 10 * time.Millisecond,
+		}
+	}
+	if tune != nil {
+		tune(&cfg)
+	}
+	c, err := logto.New(cfg)
+	if err != nil {
+		t.Fatalf("logto.New: %v", err)
+	}
+	tg.client = c
+	return tg
+}
+
+// cleanup registers a deletion that tolerates an object already gone.
+func (tg *target) cleanup(t *testing.T, what string, del func(context.Context) error) {
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := del(ctx); err != nil && !logto.IsNotFound(err) {
+			t.Errorf("cleanup: deleting %s: %v", what, err)
+		}
+	})
+}
+
+func check(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func names(list []logto.IDName) []string {
+	out := make([]string, len(list))
+	for i, x := range list {
+		out[i] = x.Name
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestEndToEnd(t *testing.T) {
+	tg := newTarget(t, emulator.Options{Seed: 7}, nil)
+	c, p := tg.client, tg.prefix
+	ctx := context.Background()
+
+	// Organization scopes: create, duplicate, update, list.
+	read, err := c.CreateOrganizationScope(ctx, p+"read:doc", ptr("Read documents"))
+	check(t, err)
+	tg.cleanup(t, "scope "+read.ID, func(ctx context.Context) error { return c.DeleteOrganizationScope(ctx, read.ID) })
+	write, err := c.CreateOrganizationScope(ctx, p+"write:doc", nil)
+	check(t, err)
+	tg.cleanup(t, "scope "+write.ID, func(ctx context.Context) error { return c.DeleteOrganizationScope(ctx, write.ID) })
+	if write.ID == "" || write.Description != nil {
+		t.Errorf("created scope %+v", write)
+	}
+	_, err = c.CreateOrganizationScope(ctx, p+"read:doc", nil)
+	if !logto.HasCode(err, "entity.unique_integrity_violation") || logto.StatusOf(err) != 422 {
+		t.Errorf("duplicate scope: %v, want 422 entity.unique_integrity_violation", err)
+	}
+	upd, err := c.UpdateOrganizationScope(ctx, write.ID, map[string]any{"description": "Write documents"})
+	check(t, err)
+	if upd.Description == nil || *upd.Description != "Write documents" {
+		t.Errorf("updated scope %+v", upd)
+	}
+
+	// Roles with organization and API resource scopes.
+	res, err := c.CreateResource(ctx, p+"api", "https://"+strings.TrimSuffix(p, "-")+".example.com/api")
+	check(t, err)
+	tg.cleanup(t, "resource "+res.ID, func(ctx context.Context) error { return c.DeleteResource(ctx, res.ID) })
+	rs, err := c.CreateResourceScope(ctx, res.ID, "read:reports", ptr("Reports"))
+	check(t, err)
+	admin, err := c.CreateOrganizationRole(ctx, logto.CreateOrganizationRole{
+		Name: p + "admin", Description: ptr("Admins"), OrganizationScopeIDs: []string{read.ID},
+	})
+	check(t, err)
+	tg.cleanup(t, "role "+admin.ID, func(ctx context.Context) error { return c.DeleteOrganizationRole(ctx, admin.ID) })
+	bot, err := c.CreateOrganizationRole(ctx, logto.CreateOrganizationRole{Name: p + "bot", Type: "MachineToMachine"})
+	check(t, err)
+	tg.cleanup(t, "role "+bot.ID, func(ctx context.Context) error { return c.DeleteOrganizationRole(ctx, bot.ID) })
+	if admin.Type != "User" || bot.Type != "MachineToMachine" {
+		t.Errorf("role types %q, %q", admin.Type, bot.Type)
+	}
+	check(t, c.SetOrganizationRoleScopes(ctx, admin.ID, []string{read.ID, write.ID}))
+	check(t, c.SetOrganizationRoleResourceScopes(ctx, admin.ID, []string{rs.ID}))
+	// A relation add through the generic Do, as the plan executor sends it.
+	check(t, c.Do(logto.Idempotent(ctx), http.MethodPost, "/api/organization-roles/"+bot.ID+"/scopes",
+		map[string][]string{"organizationScopeIds": {read.ID}}, nil))
+	roles, err := c.ListOrganizationRoles(ctx)
+	check(t, err)
+	byName := map[string]logto.OrganizationRole{}
+	for _, r := range roles {
+		byName[r.Name] = r
+	}
+	if got := names(byName[p+"admin"].Scopes); !slices.Equal(got, []string{p + "read:doc", p + "write:doc"}) {
+		t.Errorf("admin scopes = %v", got)
+	}
+	if rsc := byName[p+"admin"].ResourceScopes; len(rsc) != 1 || rsc[0].ID != rs.ID || rsc[0].Resource.ID != res.ID {
+		t.Errorf("admin resource scopes = %+v", rsc)
+	}
+	if got := names(byName[p+"bot"].Scopes); !slices.Equal(got, []string{p + "read:doc"}) {
+		t.Errorf("bot scopes = %v", got)
+	}
+	resources, err := c.ListResources(ctx)
+	check(t, err)
+	found := false
+	for _, r := range resources {
+		if r.ID == res.ID {
+			found = len(r.Scopes) == 1 && r.Scopes[0].Name == "read:reports" && r.Indicator == res.Indicator
+		}
+	}
+	if !found {
+		t.Errorf("ListResources lacks %s with its scope", res.ID)
+	}
+
+	// Organizations.
+	org, err := c.CreateOrganization(ctx, logto.CreateOrganization{
+		Name: p + "acme", CustomData: map[string]any{"tier": "gold"}, IsMfaRequired: ptr(true),
+	})
+	check(t, err)
+	tg.cleanup(t, "organization "+org.ID, func(ctx context.Context) error { return c.DeleteOrganization(ctx, org.ID) })
+	other, err := c.CreateOrganization(ctx, logto.CreateOrganization{Name: p + "acme-labs"})
+	check(t, err)
+	tg.cleanup(t, "organization "+other.ID, func(ctx context.Context) error { return c.DeleteOrganization(ctx, other.ID) })
+	got, err := c.GetOrganization(ctx, org.ID)
+	check(t, err)
+	if got.Name != p+"acme" || !got.IsMfaRequired || got.CustomData["tier"] != "gold" || got.CreatedAt == 0 {
+		t.Errorf("GetOrganization = %+v", got)
+	}
+	exact, err := c.FindOrganizationsByName(ctx, p+"acme")
+	check(t, err)
+	if len(exact) != 1 || exact[0].ID != org.ID {
+		t.Errorf("FindOrganizationsByName = %+v, want only %s", exact, org.ID)
+	}
+	if _, err := c.UpdateOrganization(ctx, org.ID, map[string]any{"description": "ACME Inc."}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := c.ListOrganizations(ctx)
+	check(t, err)
+	if !slices.ContainsFunc(all, func(o logto.Organization) bool {
+		return o.ID == org.ID && o.Description != nil && *o.Description == "ACME Inc."
+	}) {
+		t.Errorf("ListOrganizations lacks the updated %s", org.ID)
+	}
+	if _, err := c.GetOrganization(ctx, "does-not-exist"); !logto.IsNotFound(err) {
+		t.Errorf("GetOrganization(missing) = %v, want a 404", err)
+	}
+
+	// Users and membership.
+	alice, err := c.CreateUser(ctx, logto.CreateUser{
+		PrimaryEmail: p + "alice@example.com", Username: strings.ReplaceAll(p, "-", "_") + "alice", Name: "Alice",
+	})
+	check(t, err)
+	tg.cleanup(t, "user "+alice.ID, func(ctx context.Context) error { return c.DeleteUser(ctx, alice.ID) })
+	bob, err := c.CreateUser(ctx, logto.CreateUser{PrimaryEmail: p + "bob@example.com"})
+	check(t, err)
+	tg.cleanup(t, "user "+bob.ID, func(ctx context.Context) error { return c.DeleteUser(ctx, bob.ID) })
+	users, err := c.FindUsersByEmail(ctx, []string{strings.ToUpper(p) + "ALICE@EXAMPLE.COM", p + "bob@example.com", p + "nobody@example.com"})
+	check(t, err)
+	if ids := userIDs(users); !slices.Equal(ids, sorted(alice.ID, bob.ID)) {
+		t.Errorf("FindUsersByEmail = %v, want alice and bob", ids)
+	}
+	users, err = c.FindUsersByUsername(ctx, []string{alice.Username})
+	check(t, err)
+	if len(users) != 1 || users[0].ID != alice.ID {
+		t.Errorf("FindUsersByUsername = %+v", users)
+	}
+	users, err = c.GetUsersByID(ctx, []string{bob.ID, "unknown-user-id"})
+	check(t, err)
+	if len(users) != 1 || users[0].ID != bob.ID {
+		t.Errorf("GetUsersByID = %+v", users)
+	}
+
+	check(t, c.AddOrganizationUsers(ctx, org.ID, []string{alice.ID, bob.ID}))
+	check(t, c.AddOrganizationUsers(ctx, org.ID, []string{alice.ID})) // already a member: no-op
+	check(t, c.AssignOrganizationUsersRoles(ctx, org.ID, []string{alice.ID, bob.ID}, []string{admin.ID}))
+	check(t, c.SetOrganizationUserRoles(ctx, org.ID, bob.ID, nil))
+	members, err := c.ListOrganizationUsers(ctx, org.ID)
+	check(t, err)
+	roleNames := map[string][]string{}
+	for _, m := range members {
+		roleNames[m.ID] = names(m.OrganizationRoles)
+	}
+	if len(members) != 2 || !slices.Equal(roleNames[alice.ID], []string{p + "admin"}) || len(roleNames[bob.ID]) != 0 {
+		t.Errorf("members = %v", roleNames)
+	}
+	check(t, c.RemoveOrganizationUser(ctx, org.ID, bob.ID))
+	if err := c.RemoveOrganizationUser(ctx, org.ID, bob.ID); !logto.IsNotFound(err) {
+		t.Errorf("removing a non-member = %v, want a 404", err)
+	}
+
+	// Applications.
+	app, err := c.CreateApplication(ctx, p+"ci", "MachineToMachine")
+	check(t, err)
+	tg.cleanup(t, "application "+app.ID, func(ctx context.Context) error { return c.DeleteApplication(ctx, app.ID) })
+	m2m, err := c.ListApplications(ctx, "MachineToMachine")
+	check(t, err)
+	if !slices.ContainsFunc(m2m, func(a logto.Application) bool { return a.ID == app.ID }) {
+		t.Errorf("ListApplications(MachineToMachine) lacks %s", app.ID)
+	}
+	check(t, c.AddOrganizationApplications(ctx, org.ID, []string{app.ID}))
+	check(t, c.AssignOrganizationApplicationsRoles(ctx, org.ID, []string{app.ID}, []string{bot.ID}))
+	apps, err := c.ListOrganizationApplications(ctx, org.ID)
+	check(t, err)
+	if len(apps) != 1 || apps[0].ID != app.ID || !slices.Equal(names(apps[0].OrganizationRoles), []string{p + "bot"}) {
+		t.Errorf("organization applications = %+v", apps)
+	}
+	check(t, c.PatchApplicationCustomData(ctx, app.ID, map[string]any{"a": 1}))
+	check(t, c.PatchApplicationCustomData(ctx, app.ID, map[string]any{"b": map[string]any{"x": "y"}}))
+	gotApp, err := c.GetApplication(ctx, app.ID)
+	check(t, err)
+	if gotApp.CustomData["a"] != float64(1) || gotApp.CustomData["b"] == nil {
+		t.Errorf("custom data after two merges = %v", gotApp.CustomData)
+	}
+	check(t, c.RemoveOrganizationApplication(ctx, org.ID, app.ID))
+
+	// JIT.
+	check(t, c.SetJITEmailDomains(ctx, org.ID, []string{"acme.example", "acme-labs.example"}))
+	domains, err := c.ListJITEmailDomains(ctx, org.ID)
+	check(t, err)
+	sort.Strings(domains)
+	if !slices.Equal(domains, []string{"acme-labs.example", "acme.example"}) {
+		t.Errorf("JIT domains = %v", domains)
+	}
+	check(t, c.SetJITRoles(ctx, org.ID, []string{admin.ID}))
+	jitRoles, err := c.ListJITRoles(ctx, org.ID)
+	check(t, err)
+	if len(jitRoles) != 1 || jitRoles[0].ID != admin.ID {
+		t.Errorf("JIT roles = %+v", jitRoles)
+	}
+
+	// Invitations (no email is sent).
+	inv, err := c.CreateInvitation(ctx, logto.CreateInvitation{
+		Invitee: p + "carol@example.com", OrganizationID: org.ID,
+		ExpiresAt: time.Now().Add(24 * time.Hour).UnixMilli(), OrganizationRoleIDs: []string{admin.ID},
+	})
+	check(t, err)
+	tg.cleanup(t, "invitation "+inv.ID, func(ctx context.Context) error {
+		return c.Do(ctx, http.MethodDelete, "/api/organization-invitations/"+inv.ID, nil, nil)
+	})
+	invs, err := c.ListInvitations(ctx, org.ID)
+	check(t, err)
+	if len(invs) != 1 || invs[0].ID != inv.ID || invs[0].Status != "Pending" || !slices.Equal(names(invs[0].OrganizationRoles), []string{p + "admin"}) {
+		t.Errorf("ListInvitations(org) = %+v", invs)
+	}
+	everyone, err := c.ListInvitations(ctx, "")
+	check(t, err)
+	if !slices.ContainsFunc(everyone, func(i logto.Invitation) bool { return i.ID == inv.ID }) {
+		t.Errorf("ListInvitations(\"\") lacks %s", inv.ID)
+	}
+}
+
+func TestEndToEndPagination(t *testing.T) {
+	tg := newTarget(t, emulator.Options{Seed: 11}, nil)
+	c, p := tg.client, tg.prefix
+	ctx := context.Background()
+	const n = 205 // three pages of 100
+	want := make([]string, 0, n)
+	for i := range n {
+		s, err := c.CreateOrganizationScope(ctx, fmt.Sprintf("%sp%03d", p, i), nil)
+		check(t, err)
+		tg.cleanup(t, "scope "+s.ID, func(ctx context.Context) error { return c.DeleteOrganizationScope(ctx, s.ID) })
+		want = append(want, s.Name)
+	}
+	before := c.Requests()
+	scopes, err := c.ListOrganizationScopes(ctx)
+	check(t, err)
+	var got []string
+	for _, s := range scopes {
+		if strings.HasPrefix(s.Name, p) {
+			got = append(got, s.Name)
+		}
+	}
+	sort.Strings(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("listed %d of our %d scopes", len(got), n)
+	}
+	if !tg.real {
+		if pages := c.Requests() - before; pages != 3 {
+			t.Errorf("list took %d requests, want 3 pages", pages)
+		}
+	}
+}
+
+// TestEndToEndUnderFaults reads and writes through an emulator that fails a
+// third of the /api requests (5xx, 429, dropped connections, before or after
+// applying the change): reads and idempotent writes must all succeed.
+func TestEndToEndUnderFaults(t *testing.T) {
+	if os.Getenv("ORGSYNC_TEST_LOGTO_ENDPOINT") != "" {
+		t.Skip("fault injection needs the emulator")
+	}
+	srv := emulatortest.Start(t, emulator.Options{Seed: 3})
+	c, err := logto.New(logto.Config{
+		Endpoint: srv.URL, AppID: srv.AppID, AppSecret: srv.AppSecret,
+		RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond, MaxRetries: 12,
+	})
+	check(t, err)
+	ctx := context.Background()
+	org, err := c.CreateOrganization(ctx, logto.CreateOrganization{Name: "faulty"})
+	check(t, err)
+	var ids []string
+	for i := range 5 {
+		u, err := c.CreateUser(ctx, logto.CreateUser{PrimaryEmail: fmt.Sprintf("u%d@faulty.example", i)})
+		check(t, err)
+		ids = append(ids, u.ID)
+	}
+	srv.E.SetFaultRate(0.33)
+	for range 20 {
+		check(t, c.AddOrganizationUsers(ctx, org.ID, ids))
+		members, err := c.ListOrganizationUsers(ctx, org.ID)
+		check(t, err)
+		if len(members) != len(ids) {
+			t.Fatalf("members = %d, want %d", len(members), len(ids))
+		}
+		check(t, c.SetJITEmailDomains(ctx, org.ID, []string{"faulty.example"}))
+	}
+	const calls = 1 + 5 + 20*3 + 1 // creates, faulty loop, token
+	t.Logf("%d HTTP requests for %d calls", c.Requests(), calls)
+	if c.Requests() <= calls {
+		t.Errorf("Requests() = %d: no fault was retried?", c.Requests())
+	}
+}
+
+// TestEndToEndRateLimit runs against an emulator with a small Logto
+// Cloud-like bucket: the client's adaptive budget and 429 retries must get
+// every call through.
+func TestEndToEndRateLimit(t *testing.T) {
+	if os.Getenv("ORGSYNC_TEST_LOGTO_ENDPOINT") != "" {
+		t.Skip("the rate limit scenario needs the emulator")
+	}
+	srv := emulatortest.Start(t, emulator.Options{Seed: 5, RateLimit: true, RateLimitCapacity: 10, RateLimitPerSecond: 200})
+	c, err := logto.New(logto.Config{
+		Endpoint: srv.URL, AppID: srv.AppID, AppSecret: srv.AppSecret,
+		RetryWaitMin: time.Millisecond, RetryWaitMax: 20 * time.Millisecond, MaxRetries: 10,
+		RequestsPerSecond: 2000,
+	})
+	check(t, err)
+	ctx := context.Background()
+	for range 60 {
+		if _, err := c.ListOrganizationScopes(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const calls = 60 + 1 // lists, token
+	t.Logf("%d HTTP requests for %d calls", c.Requests(), calls)
+	if c.Requests() <= calls {
+		t.Errorf("Requests() = %d: the emulator's limit was never hit", c.Requests())
+	}
+}
+
+func userIDs(users []logto.User) []string {
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func sorted(s ...string) []string {
+	sort.Strings(s)
+	return s
+}
+
+func ptr[T any](v T) *T { return &v }
