@@ -117,7 +117,7 @@ func TestChanges(t *testing.T) {
 					Permissions: []string{"write:x"}, APIPermissions: map[string][]string{api: {"write:reports", "read:reports"}}})
 			},
 			wantChanges: []string{`create role.zeta api_permissions+[https://api.acme.com read:reports https://api.acme.com write:reports]-[] description=null->"Z" name=null->"zeta" permissions+[write:x]-[] type=null->"User"`},
-			wantOps: []string{`2 POST /api/organization-roles {"description":"Z","name":"zeta","organizationScopeIds":["ps-write"],"resourceScopeIds":["rs-read","rs-write"],"type":"User"}`},
+			wantOps:     []string{`2 POST /api/organization-roles {"description":"Z","name":"zeta","organizationScopeIds":["ps-write"],"resourceScopeIds":["rs-read","rs-write"],"type":"User"}`},
 		},
 		{
 			name: "role update of every attribute",
@@ -200,8 +200,8 @@ func TestChanges(t *testing.T) {
 			},
 		},
 		{
-			name: "member loses every role",
-			cfg:  func(c *state.Config) { c.Organizations[0].Members[1].Roles = nil },
+			name:        "member loses every role",
+			cfg:         func(c *state.Config) { c.Organizations[0].Members[1].Roles = nil },
 			wantChanges: []string{`update organization.acme.member."bob@acme.com" roles+[]-[editor]`},
 			wantOps:     []string{`5 PUT /api/organizations/o-acme/users/u-bob/roles {"organizationRoleIds":[]}`},
 		},
@@ -234,8 +234,10 @@ func TestChanges(t *testing.T) {
 			},
 		},
 		{
-			name:        "JIT",
-			cfg:         func(c *state.Config) { c.Organizations[0].JIT = &state.JIT{EmailDomains: []string{"acme.io"}, Roles: []string{"editor"}} },
+			name: "JIT",
+			cfg: func(c *state.Config) {
+				c.Organizations[0].JIT = &state.JIT{EmailDomains: []string{"acme.io"}, Roles: []string{"editor"}}
+			},
 			wantChanges: []string{`update organization.acme.jit email_domains+[acme.io]-[acme.com] roles+[editor]-[viewer]`},
 			wantOps: []string{
 				`5 PUT /api/organizations/o-acme/jit/email-domains {"emailDomains":["acme.io"]}`,
