@@ -46,7 +46,9 @@ func TestOrganizationScopes(t *testing.T) {
 		{name: "patch missing", method: "PATCH", path: "/api/organization-scopes/nope", body: `{"name":"x"}`, status: 404, code: "entity.not_exists"},
 		{name: "patch to duplicate", method: "PATCH", path: "/api/organization-scopes/{s1}", body: `{"name":"a:first"}`, status: 422, code: "entity.unique_integrity_violation"},
 		{name: "patch", method: "PATCH", path: "/api/organization-scopes/{s1}", body: `{"name":"doc:read","description":null}`, status: 200,
-			check: func(t *testing.T, r result) { equal(t, "patched", []any{r.obj()["name"], r.obj()["description"]}, []any{"doc:read", nil}) }},
+			check: func(t *testing.T, r result) {
+				equal(t, "patched", []any{r.obj()["name"], r.obj()["description"]}, []any{"doc:read", nil})
+			}},
 		{name: "delete", method: "DELETE", path: "/api/organization-scopes/{s1}", status: 204},
 		{name: "delete again", method: "DELETE", path: "/api/organization-scopes/{s1}", status: 404, code: "entity.not_found"},
 	})
@@ -145,7 +147,9 @@ func TestOrganizationsAndMembers(t *testing.T) {
 		{name: "role member", method: "POST", path: "/api/organization-roles", body: `{"name":"member"}`, status: 201, save: "member"},
 		{name: "role bot", method: "POST", path: "/api/organization-roles", body: `{"name":"bot","type":"MachineToMachine"}`, status: 201, save: "bot"},
 		{name: "add users", method: "POST", path: "/api/organizations/{org}/users", body: `{"userIds":["{alice}","{alice}"]}`, status: 201,
-			check: func(t *testing.T, r result) { equal(t, "echo", r.obj()["userIds"], []string{h.vars["alice"], h.vars["alice"]}) }},
+			check: func(t *testing.T, r result) {
+				equal(t, "echo", r.obj()["userIds"], []string{h.vars["alice"], h.vars["alice"]})
+			}},
 		{name: "add again: idempotent", method: "POST", path: "/api/organizations/{org}/users", body: `{"userIds":["{alice}"]}`, status: 201},
 		{name: "add empty", method: "POST", path: "/api/organizations/{org}/users", body: `{"userIds":[]}`, status: 400, code: "guard.invalid_input"},
 		{name: "add unknown user", method: "POST", path: "/api/organizations/{org}/users", body: `{"userIds":["ghost"]}`, status: 422, code: "entity.relation_foreign_key_not_found"},
@@ -175,7 +179,9 @@ func TestOrganizationsAndMembers(t *testing.T) {
 			check: func(t *testing.T, r result) { equal(t, "ids", names(r, "id"), []string{h.vars["bob"]}) }},
 		{name: "roles of non-member", method: "GET", path: "/api/organizations/{org2}/users/{alice}/roles", status: 422, code: "organization.require_membership"},
 		{name: "add roles by name", method: "POST", path: "/api/organizations/{org}/users/{bob}/roles", body: `{"organizationRoleNames":["member"],"organizationRoleIds":["{member}"]}`, status: 201,
-			check: func(t *testing.T, r result) { equal(t, "ids", r.obj()["organizationRoleIds"], []string{h.vars["member"]}) }},
+			check: func(t *testing.T, r result) {
+				equal(t, "ids", r.obj()["organizationRoleIds"], []string{h.vars["member"]})
+			}},
 		{name: "unknown role name", method: "POST", path: "/api/organizations/{org}/users/{bob}/roles", body: `{"organizationRoleNames":["nope"]}`, status: 422, code: "organization.role_names_not_found"},
 		{name: "empty list is fine", method: "POST", path: "/api/organizations/{org}/users/{bob}/roles", body: `{"organizationRoleIds":[]}`, status: 201},
 		{name: "user roles", method: "GET", path: "/api/organizations/{org}/users/{alice}/roles", status: 200,

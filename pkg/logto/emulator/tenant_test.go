@@ -31,7 +31,7 @@ func TestInvitations(t *testing.T) {
 		{name: "message needs a connector", method: "POST", path: "/api/organization-invitations",
 			body: `{"invitee":"new@acme.com","organizationId":"{org}","expiresAt":{future},"messagePayload":{}}`, status: 501, code: "connector.not_found"},
 		{name: "create", method: "POST", path: "/api/organization-invitations",
-			body: `{"invitee":"new@acme.com","organizationId":"{org}","expiresAt":{future},"organizationRoleIds":["{member}"],"messagePayload":false}`,
+			body:   `{"invitee":"new@acme.com","organizationId":"{org}","expiresAt":{future},"organizationRoleIds":["{member}"],"messagePayload":false}`,
 			status: 201, save: "inv", check: func(t *testing.T, r result) {
 				m := r.obj()
 				equal(t, "fields", []any{m["status"], m["organizationRoles"]}, []any{"Pending", []map[string]any{{"id": h.vars["member"], "name": "member"}}})
@@ -87,7 +87,9 @@ func TestUsers(t *testing.T) {
 			equal(t, "total", r.header.Get("Total-Number"), "3")
 		}},
 		{name: "exact batch, case-insensitive", method: "GET", path: "/api/users?search.primaryEmail=ALICE@acme.com&search.primaryEmail=bob_x@acme.com&mode.primaryEmail=exact", status: 200,
-			check: func(t *testing.T, r result) { equal(t, "ids", names(r, "id"), []string{h.vars["bob"], h.vars["alice"]}) }},
+			check: func(t *testing.T, r result) {
+				equal(t, "ids", names(r, "id"), []string{h.vars["bob"], h.vars["alice"]})
+			}},
 		{name: "exact is not a wildcard", method: "GET", path: "/api/users?search.primaryEmail=bob_x@acme.com&mode.primaryEmail=exact", status: 200,
 			check: func(t *testing.T, r result) { equal(t, "ids", names(r, "id"), []string{h.vars["bob"]}) }},
 		{name: "case-sensitive exact", method: "GET", path: "/api/users?search.primaryEmail=alice@acme.com&mode.primaryEmail=exact&isCaseSensitive=true", status: 200,
@@ -95,7 +97,9 @@ func TestUsers(t *testing.T) {
 		{name: "like is verbatim (no implicit %)", method: "GET", path: "/api/users?search.primaryEmail=bob", status: 200,
 			check: func(t *testing.T, r result) { equal(t, "ids", len(r.list()), 0) }},
 		{name: "like _ is a wildcard", method: "GET", path: "/api/users?search.primaryEmail=bob_x%25", status: 200,
-			check: func(t *testing.T, r result) { equal(t, "ids", names(r, "id"), []string{h.vars["carol"], h.vars["bob"]}) }},
+			check: func(t *testing.T, r result) {
+				equal(t, "ids", names(r, "id"), []string{h.vars["carol"], h.vars["bob"]})
+			}},
 		{name: "exact on id", method: "GET", path: "/api/users?search.id={alice}&search.id=unknown&mode.id=exact", status: 200,
 			check: func(t *testing.T, r result) { equal(t, "ids", names(r, "id"), []string{h.vars["alice"]}) }},
 		{name: "several values need exact", method: "GET", path: "/api/users?search.username=a&search.username=b", status: 400, code: "request.invalid_input"},
