@@ -415,6 +415,12 @@ func TestErrorMapping(t *testing.T) {
 			wantString: "POST /api/organization-scopes: 501: Not Implemented",
 		},
 		{
+			name: "forbidden gets a hint", status: 403, contentType: "application/json",
+			body: `{"code":"auth.forbidden","message":"Forbidden"}`,
+			want: Error{StatusCode: 403, Code: "auth.forbidden", Message: "Forbidden (the access token lacks the Management API scope \"all\": " +
+				"give the application a machine-to-machine role with the Logto Management API permission)"},
+		},
+		{
 			name: "html gateway page", status: 502, contentType: "text/html",
 			body: "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
 			want: Error{StatusCode: 502, Message: "the server answered with an HTML page instead of a Logto JSON error " +

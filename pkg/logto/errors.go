@@ -121,7 +121,18 @@ func newError(method, path string, resp *http.Response, body []byte, attempts in
 		line, _, _ := strings.Cut(string(trimmed), "\n")
 		e.Message = truncate(strings.TrimSpace(line), 200)
 	}
+	if hint, ok := codeHints[e.Code]; ok {
+		e.Message += " (" + hint + ")"
+	}
 	return e
+}
+
+// codeHints say what to do about errors that are configuration mistakes.
+var codeHints = map[string]string{
+	"auth.forbidden": "the access token lacks the Management API scope \"all\": give the application " +
+		"a machine-to-machine role with the Logto Management API permission",
+	"oidc.invalid_target": "the resource indicator is wrong: set LOGTO_RESOURCE, e.g. https://{tenant}.logto.app/api " +
+		"for Logto Cloud or https://default.logto.app/api for a self-hosted Logto",
 }
 
 // isHTML reports whether a response is an HTML document (proxy error pages).
