@@ -48,6 +48,10 @@ func (p *planner) planOrganizations() error {
 			p.problem(o.Address, fmt.Sprintf("no organization has id %q", o.ID),
 				"The id pinned by this block does not exist in the tenant: fix it, or remove it to match the organization by name.")
 			failed[i] = true
+			if id, ok := p.rec.orgByAddr[o.Address]; ok && claimed[id] == "" {
+				// The plan is refused; do not also report the organization as deleted.
+				claimed[id] = o.Address
+			}
 		case claimed[o.ID] != "":
 			p.problem(o.Address, "this organization pins the same id as "+claimed[o.ID], "Each organization block must match a different live organization.")
 			failed[i] = true
@@ -92,6 +96,9 @@ func (p *planner) planOrganizations() error {
 			p.problem(o.Address, fmt.Sprintf("%d live organizations are named %q: %s", len(ids), o.Name, strings.Join(ids, ", ")),
 				"Logto does not keep organization names unique. Pin this block to one of them with id = \"...\", or rename the other in Logto.")
 			failed[i] = true
+			for _, lo := range cands {
+				claimed[lo.ID] = o.Address
+			}
 		}
 	}
 	for i := range orgs {

@@ -130,6 +130,14 @@ func newPlanner(desired *state.Config, live *state.Live, opts Options) *planner 
 	if opts.TokenTTL <= 0 {
 		opts.TokenTTL = DefaultTokenTTL
 	}
+	norm := func(in []string) []string {
+		out := make([]string, len(in))
+		for i, a := range in {
+			out[i] = NormalizeAddress(strings.TrimSpace(a))
+		}
+		return out
+	}
+	opts.Targets, opts.AllowDestroy = norm(opts.Targets), norm(opts.AllowDestroy)
 	p := &planner{
 		cfg:            desired,
 		live:           live,

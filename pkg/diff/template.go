@@ -60,6 +60,13 @@ func (p *planner) planPermissions() {
 		addr := d.Address()
 		id, from, ok, conflict := p.matchNamed(KindPermission, addr, d.Name, d.PreviousNames, lookup)
 		if conflict {
+			// The plan is refused; keep dependants from reporting the name as unknown.
+			if lp := p.livePermByName[d.Name]; lp != nil {
+				p.permID[d.Name] = lp.ID
+				claimed[lp.ID] = addr
+			} else {
+				p.permID[d.Name] = ref("permission:" + d.Name)
+			}
 			continue
 		}
 		if ok {
@@ -292,6 +299,12 @@ func (p *planner) planRoles() {
 		addr := d.Address()
 		id, from, ok, conflict := p.matchNamed(KindRole, addr, d.Name, d.PreviousNames, lookup)
 		if conflict {
+			if lr := p.liveRoleByName[d.Name]; lr != nil {
+				p.roleID[d.Name] = lr.ID
+				claimed[lr.ID] = addr
+			} else {
+				p.roleID[d.Name] = ref("role:" + d.Name)
+			}
 			continue
 		}
 		if !ok {

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/orgsync/orgsync/pkg/state"
 )
 
 // ref returns the "${key}" reference to an id produced by an earlier operation.
@@ -178,4 +181,18 @@ func strs(s []string) []string {
 	out := make([]string, len(s))
 	copy(out, s)
 	return out
+}
+
+var quotedStep = regexp.MustCompile(`\."((?:[^"\\]|\\.)*)"`)
+
+// NormalizeAddress writes an address the way plans do: a quoted step that is
+// an identifier loses its quotes (permission."old" is permission.old).
+func NormalizeAddress(addr string) string {
+	return quotedStep.ReplaceAllStringFunc(addr, func(m string) string {
+		inner := m[2 : len(m)-1]
+		if state.IsIdentifier(inner) {
+			return "." + inner
+		}
+		return m
+	})
 }
