@@ -312,3 +312,15 @@ func TestConcurrentWrites(t *testing.T) {
 	json.Unmarshal(h.do("GET", "/api/organization-scopes", "").body, &l)
 	equal(t, "scopes", len(l), 20)
 }
+
+func TestBodyOverLimit(t *testing.T) {
+	h := start(t, Options{})
+	big := `{"name":"x","customData":{"blob":"` + strings.Repeat("a", maxBodyBytes) + `"}}`
+	r := h.do("POST", "/api/organizations", big)
+	if r.status != 404 || string(r.body) != "Not Found" {
+		t.Fatalf("over-limit body: %d %q, want 404 Not Found as Logto answers", r.status, r.body)
+	}
+	if l := h.do("GET", "/api/organizations", "").list(); len(l) != 0 {
+		t.Fatalf("over-limit create was applied: %v", l)
+	}
+}
