@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/rs/zerolog"
 
@@ -147,6 +148,10 @@ func Run(ctx context.Context, c *logto.Client, opts Options) (*Summary, error) {
 	for _, p := range t.perms {
 		if s, bad := changedByHCL(p.Name + p.Description); bad {
 			sum.Warnings = append(sum.Warnings, notNFC(state.PermissionAddress(p.Name), s))
+		}
+		if strings.IndexFunc(p.Name, unicode.IsSpace) >= 0 {
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("%s: the name contains whitespace, which an OAuth scope string cannot carry, so the configuration refuses it; rename the permission in Logto and export again",
+				state.PermissionAddress(p.Name)))
 		}
 	}
 	for _, r := range t.roles {
@@ -516,8 +521,13 @@ func readOrganization(ctx context.Context, c *logto.Client, t *tenant, i int) or
 	sort.Slice(out.Applications, func(i, j int) bool { return out.Applications[i].Label < out.Applications[j].Label })
 	if len(domains) > 0 || len(jitRoles) > 0 {
 		j := &JIT{}
+		seen := map[string]bool{}
 		for _, d := range domains {
-			j.EmailDomains = append(j.EmailDomains, strings.ToLower(d))
+			// The configuration compares domains case-insensitively.
+			if d = strings.ToLower(d); !seen[d] {
+				seen[d] = true
+				j.EmailDomains = append(j.EmailDomains, d)
+			}
 		}
 		sort.Strings(j.EmailDomains)
 		refs := make([]logto.IDName, 0, len(jitRoles))

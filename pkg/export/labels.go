@@ -1,8 +1,10 @@
 package export
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/state"
@@ -91,13 +93,25 @@ func idPart(id string) string {
 	return b.String()
 }
 
+// Patterns Logto applies to emails and usernames at creation (users
+// imported otherwise may not follow them); the configuration language reads
+// a label with these rules, so a value that fails them is exported by id.
+var (
+	emailPattern    = regexp.MustCompile(`^\S+@\S+\.\S+$`)
+	usernamePattern = regexp.MustCompile(`^[A-Z_a-z]\w*$`)
+)
+
+// maxLabelLen is the longest email, username or application name Logto
+// stores (varchar(128)).
+const maxLabelLen = 128
+
 // memberLabel is how a user is declared: the email when it has one (lower
 // case, as the configuration compares it), else the username, else its id.
 func memberLabel(u logto.OrganizationUser) string {
 	switch {
-	case u.PrimaryEmail != "":
+	case u.PrimaryEmail != "" && emailPattern.MatchString(u.PrimaryEmail) && utf8.RuneCountInString(u.PrimaryEmail) <= maxLabelLen:
 		return strings.ToLower(u.PrimaryEmail)
-	case u.Username != "" && !strings.Contains(u.Username, "@") && !strings.HasPrefix(u.Username, "id:"):
+	case u.Username != "" && usernamePattern.MatchString(u.Username) && utf8.RuneCountInString(u.Username) <= maxLabelLen:
 		return u.Username
 	}
 	return "id:" + u.ID
@@ -107,7 +121,8 @@ func memberLabel(u logto.OrganizationUser) string {
 // application of the tenant has it (and it cannot be read as an id
 // reference), else its id.
 func appLabel(a logto.OrganizationApplication, appNameCount map[string]int) string {
-	if a.Name != "" && appNameCount[a.Name] == 1 && !strings.HasPrefix(a.Name, "id:") {
+	if strings.TrimSpace(a.Name) != "" && appNameCount[a.Name] == 1 && !strings.HasPrefix(a.Name, "id:") &&
+		utf8.RuneCountInString(a.Name) <= maxLabelLen {
 		return a.Name
 	}
 	return "id:" + a.ID

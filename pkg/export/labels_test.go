@@ -72,13 +72,16 @@ func TestMemberAndAppLabels(t *testing.T) {
 		{logto.OrganizationUser{ID: "u1", PrimaryEmail: "Bob@Example.COM", Username: "bob"}, "bob@example.com"},
 		{logto.OrganizationUser{ID: "u2", Username: "carol"}, "carol"},
 		{logto.OrganizationUser{ID: "u3", Name: "No Handle"}, "id:u3"},
+		{logto.OrganizationUser{ID: "u4", PrimaryEmail: "not an email@x", Username: "dave"}, "dave"},
+		{logto.OrganizationUser{ID: "u5", Username: "has space"}, "id:u5"},
+		{logto.OrganizationUser{ID: "u6", Username: "9lives"}, "id:u6"},
 	}
 	for _, tt := range users {
 		if got := memberLabel(tt.u); got != tt.want {
 			t.Errorf("memberLabel(%+v) = %q, want %q", tt.u, got, tt.want)
 		}
 	}
-	names := map[string]int{"ci-bot": 1, "twin-bot": 2, "id:tricky": 1}
+	names := map[string]int{"ci-bot": 1, "twin-bot": 2, "id:tricky": 1, " ": 1}
 	apps := []struct {
 		a    logto.OrganizationApplication
 		want string
@@ -87,6 +90,7 @@ func TestMemberAndAppLabels(t *testing.T) {
 		{logto.OrganizationApplication{ID: "a2", Name: "twin-bot"}, "id:a2"},
 		{logto.OrganizationApplication{ID: "a3", Name: "id:tricky"}, "id:a3"},
 		{logto.OrganizationApplication{ID: "a4", Name: "unlisted"}, "id:a4"},
+		{logto.OrganizationApplication{ID: "a5", Name: " "}, "id:a5"},
 	}
 	for _, tt := range apps {
 		if got := appLabel(tt.a, names); got != tt.want {
