@@ -470,10 +470,11 @@ func (e *executor) applyEditsLocked(edits []diff.RecordEdit) {
 	}
 }
 
-// resolveLocked resolves a value that is either literal or a whole "${ref}".
+// resolveLocked resolves a value that is either a literal id or a whole
+// "${ref}"; a reference that no successful create produced does not resolve.
 func (e *executor) resolveLocked(s string) (string, bool) {
 	key, ok := strings.CutPrefix(s, "${")
-	if !ok || !strings.HasSuffix(key, "}") || !e.refs[key[:len(key)-1]] {
+	if !ok || !strings.HasSuffix(key, "}") {
 		return s, true
 	}
 	id, ok := e.ids[key[:len(key)-1]]

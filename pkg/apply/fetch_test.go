@@ -43,7 +43,9 @@ func seed(t *testing.T) *seeded {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tt.cleanup(func(ctx context.Context) error { return c.Do(ctx, http.MethodDelete, "/api/resources/"+res.ID, nil, nil) })
+	tt.cleanup(func(ctx context.Context) error {
+		return c.Do(ctx, http.MethodDelete, "/api/resources/"+res.ID, nil, nil)
+	})
 	rs, err := c.CreateResourceScope(ctx, res.ID, "read:reports", nil)
 	if err != nil {
 		t.Fatal(err)

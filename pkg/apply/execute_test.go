@@ -1,0 +1,486 @@
+package apply
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/orgsync/orgsync/pkg/diff"
+	"github.com/orgsync/orgsync/pkg/logto"
+	"github.com/orgsync/orgsync/pkg/state"
+)
+
+func op(stage int, addr, method, path string, body any) diff.Operation {
+	return diff.Operation{Stage: stage, Address: addr, Method: method, Path: path, Body: body}
+}
+
+func createScope(stage int, name string) diff.Operation {
+	o := op(stage, state.PermissionAddress(name), http.MethodPost, "/api/organization-scopes", map[string]any{"name": name})
+	o.Produces = o.Address
+	o.Record = []diff.RecordEdit{{Kind: diff.KindPermission, ID: "${" + o.Address + "}", Address: o.Address}}
+	return o
+}
+
+func liveRecord(t *testing.T, c *logto.Client) *state.Live {
+	t.Helper()
+	rec, err := ReadRecord(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &state.Live{Record: rec}
+}
+
+func addresses(ops []diff.Operation) []string {
+	var out []string
+	for _, o := range ops {
+		out = append(out, o.Address)
+	}
+	return out
+}
+
+// recorder collects events (Notify is called serially, so no lock is needed
+// for correctness; the mutex checks that claim under -race).
+type recorder struct {
+	mu     sync.Mutex
+	events []Event
+}
+
+func (r *recorder) notify(ev Event) {
+	if !r.mu.TryLock() {
+		panic("Notify called concurrently")
+	}
+	defer r.mu.Unlock()
+	r.events = append(r.events, ev)
+}
+
+func TestExecuteRefsStagesAndRecord(t *testing.T) {
+	tt := newTestTenant(t)
+	tt.protectRecord()
+	tt.cleanupCreated()
+	ctx := context.Background()
+	u := tt.user(tt.name("alice"))
+	perm, role, org := tt.name("read:x"), tt.name("admin"), tt.name("acme")
+	roleAddr, orgAddr := state.RoleAddress(role), state.OrganizationAddress("acme")
+	memberAddr := state.MemberAddress(orgAddr, u.PrimaryEmail)
+
+	createRole := op(1, roleAddr, http.MethodPost, "/api/organization-roles", map[string]any{"name": role})
+	createRole.Produces = roleAddr
+	createRole.Record = []diff.RecordEdit{{Kind: diff.KindRole, ID: "${" + roleAddr + "}", Address: roleAddr}}
+	setScopes := op(2, roleAddr, http.MethodPut, "/api/organization-roles/${"+roleAddr+"}/scopes",
+		map[string]any{"organizationScopeIds": []string{"${" + state.PermissionAddress(perm) + "}"}})
+	createOrg := op(1, orgAddr, http.MethodPost, "/api/organizations", map[string]any{"name": org, "description": "costs ${price}"})
+	createOrg.Produces = orgAddr
+	createOrg.Record = []diff.RecordEdit{{Kind: diff.KindOrganization, ID: "${" + orgAddr + "}", Address: orgAddr}}
+	addUser := op(2, memberAddr, http.MethodPost, "/api/organizations/${"+orgAddr+"}/users", map[string]any{"userIds": []string{u.ID}})
+	addUser.Idempotent = true
+	addUser.Record = []diff.RecordEdit{{Kind: diff.KindMember, ID: u.ID, Org: "${" + orgAddr + "}", Address: memberAddr}}
+	assign := op(3, memberAddr, http.MethodPost, "/api/organizations/${"+orgAddr+"}/users/roles",
+		map[string]any{"userIds": []string{u.ID}, "organizationRoleIds": []string{"${" + roleAddr + "}"}})
+	assign.Idempotent = true
+	plan := &diff.Plan{
+		Operations: []diff.Operation{createScope(0, perm), createRole, createOrg, setScopes, addUser, assign},
+		RecordEdits: []diff.RecordEdit{
+			{Kind: "prevent_destroy", ID: "${" + orgAddr + "}", Address: orgAddr},
+			{Kind: diff.KindRole, ID: "${role.never}"}, // unresolved: skipped
+		},
+	}
+	live := liveRecord(t, tt.C)
+	var rec recorder
+	res, err := Execute(ctx, tt.C, plan, live, ExecOptions{Parallelism: 2, Notify: rec.notify})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Done) != 6 || len(res.Failed) != 0 || len(res.NotStarted) != 0 {
+		t.Fatalf("result: %+v", res)
+	}
+	// Events: a start and an end per op; no op starts before every op of
+	// the previous stage ended.
+	if len(rec.events) != 12 {
+		t.Fatalf("%d events, want 12", len(rec.events))
+	}
+	ended := map[int]int{}
+	for _, ev := range rec.events {
+		if ev.Total != 6 || ev.Index < 1 || ev.Index > 6 || plan.Operations[ev.Index-1].Address != ev.Op.Address {
+			t.Fatalf("event index: %+v", ev)
+		}
+		if !ev.Done {
+			for s := 0; s < ev.Op.Stage; s++ {
+				if ended[s] != countStage(plan, s) {
+					t.Fatalf("an op of stage %d started before stage %d ended", ev.Op.Stage, s)
+				}
+			}
+			continue
+		}
+		ended[ev.Op.Stage]++
+		if ev.Op.Produces != "" && ev.ID != res.IDs[ev.Op.Produces] {
+			t.Fatalf("event id %q, result id %q", ev.ID, res.IDs[ev.Op.Produces])
+		}
+	}
+
+	roles, _ := tt.C.ListOrganizationRoles(ctx)
+	i := slices.IndexFunc(roles, func(r logto.OrganizationRole) bool { return r.Name == role })
+	if i < 0 || len(roles[i].Scopes) != 1 || roles[i].Scopes[0].ID != res.IDs[state.PermissionAddress(perm)] {
+		t.Fatalf("role scopes were not set from the reference: %+v", roles)
+	}
+	users, err := tt.C.ListOrganizationUsers(ctx, res.IDs[orgAddr])
+	if err != nil || len(users) != 1 || users[0].ID != u.ID || len(users[0].OrganizationRoles) != 1 ||
+		users[0].OrganizationRoles[0].ID != res.IDs[roleAddr] {
+		t.Fatalf("members: %+v, %v", users, err)
+	}
+	o, err := tt.C.GetOrganization(ctx, res.IDs[orgAddr])
+	if err != nil || o.Description == nil || *o.Description != "costs ${price}" {
+		t.Fatalf("text that only looks like a reference must be left alone: %+v, %v", o, err)
+	}
+
+	orgID := res.IDs[orgAddr]
+	want := NormalizeRecord(state.Record{
+		Permissions:    []string{res.IDs[state.PermissionAddress(perm)]},
+		Roles:          []string{res.IDs[roleAddr]},
+		Organizations:  []string{orgID},
+		Members:        map[string][]string{orgID: {u.ID}},
+		PreventDestroy: []string{orgID},
+		Addresses: map[string]string{
+			res.IDs[state.PermissionAddress(perm)]: state.PermissionAddress(perm),
+			res.IDs[roleAddr]:                      roleAddr,
+			orgID:                                  orgAddr,
+			orgID + "/" + u.ID:                     memberAddr,
+		},
+	})
+	// Stage-by-stage writes: stages 0, 1 and 2 changed the record, stage 3
+	// did not, the plan's record edits did.
+	want.Serial = live.Record.Serial + 4
+	if d := cmp.Diff(want, res.Record); d != "" {
+		t.Fatalf("result record (-want +got):\n%s", d)
+	}
+	stored, err := ReadRecord(ctx, tt.C)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, stored); d != "" {
+		t.Fatalf("stored record (-want +got):\n%s", d)
+	}
+}
+
+func countStage(p *diff.Plan, stage int) int {
+	n := 0
+	for _, o := range p.Operations {
+		if o.Stage == stage {
+			n++
+		}
+	}
+	return n
+}
+
+func TestExecuteConcurrencyBound(t *testing.T) {
+	tt := newTestTenant(t)
+	tt.protectRecord()
+	tt.cleanupCreated()
+	var f inflight
+	c := tt.client(withHook(func(req *http.Request, next http.RoundTripper) (*http.Response, error, bool) {
+		if !strings.HasPrefix(req.URL.Path, "/api/organization-scopes") {
+			return nil, nil, false
+		}
+		f.enter()
+		defer f.leave()
+		time.Sleep(15 * time.Millisecond)
+		resp, err := next.RoundTrip(req)
+		return resp, err, true
+	}))
+	plan := &diff.Plan{}
+	for i := range 12 {
+		plan.Operations = append(plan.Operations, createScope(0, tt.name(fmt.Sprintf("p%02d", i))))
+	}
+	res, err := Execute(context.Background(), c, plan, liveRecord(t, c), ExecOptions{Parallelism: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Done) != 12 || len(res.Record.Permissions) < 12 {
+		t.Fatalf("result: %d done, record %d permissions", len(res.Done), len(res.Record.Permissions))
+	}
+	if f.max > 3 || f.max < 2 {
+		t.Fatalf("at most %d requests ran at once; want between 2 and the bound 3", f.max)
+	}
+}
+
+func TestExecuteNotFound(t *testing.T) {
+	tt := newTestTenant(t)
+	tt.protectRecord()
+	gone := op(0, `permission."gone"`, http.MethodDelete, "/api/organization-scopes/doesnotexist000000000", nil)
+	gone.NotFoundOK = true
+	gone.Record = []diff.RecordEdit{{Kind: diff.KindPermission, ID: "doesnotexist000000000", Remove: true}}
+	strict := gone
+	strict.NotFoundOK = false
+	strict.Stage = 1
+	// A 404 without a Logto code (no such route) is not proof of absence.
+	noRoute := gone
+	noRoute.Stage = 2
+	noRoute.Path = "/api/no-such-collection/x"
+
+	res, err := Execute(context.Background(), tt.C, &diff.Plan{Operations: []diff.Operation{gone, strict}}, liveRecord(t, tt.C), ExecOptions{})
+	if err == nil || len(res.Done) != 1 || len(res.Failed) != 1 || !logto.IsNotFound(res.Failed[0].Err) {
+		t.Fatalf("got %+v, %v", res, err)
+	}
+	if tt.real() {
+		return
+	}
+	res, err = Execute(context.Background(), tt.C, &diff.Plan{Operations: []diff.Operation{noRoute}}, liveRecord(t, tt.C), ExecOptions{})
+	if err == nil || len(res.Failed) != 1 {
+		t.Fatalf("a 404 without a Logto code counted as done: %+v", res)
+	}
+}
+
+// dropAfter forwards the first POST to path and then drops the answer, as a
+// connection lost after the server applied the change.
+func dropHook(path string, forward bool) (func(*http.Request, http.RoundTripper) (*http.Response, error, bool), *int) {
+	var mu sync.Mutex
+	dropped := 0
+	return func(req *http.Request, next http.RoundTripper) (*http.Response, error, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if req.Method != http.MethodPost || req.URL.Path != path || dropped > 0 {
+			return nil, nil, false
+		}
+		dropped++
+		if forward {
+			resp, err := next.RoundTrip(req)
+			if err == nil {
+				resp.Body.Close()
+			}
+		}
+		return nil, errors.New("read: connection reset by peer"), true
+	}, &dropped
+}
+
+func TestExecuteRecoversCreateAfterDroppedConnection(t *testing.T) {
+	for _, applied := range []bool{true, false} {
+		t.Run(fmt.Sprintf("applied=%v", applied), func(t *testing.T) {
+			tt := newTestTenant(t)
+			tt.protectRecord()
+			tt.cleanupCreated()
+			ctx := context.Background()
+			name := tt.name("acme")
+			// An older organization with the same name existed before the plan.
+			older := tt.org(name)
+			hook, dropped := dropHook("/api/organizations", applied)
+			c := tt.client(withHook(hook))
+
+			create := op(0, "organization.acme", http.MethodPost, "/api/organizations", map[string]any{"name": name})
+			create.Produces = "organization.acme"
+			create.Recover = &diff.Recover{ListPath: "/api/organizations?q=" + name, Field: "name", Value: name, ExcludeIDs: []string{older.ID}}
+			create.Record = []diff.RecordEdit{{Kind: diff.KindOrganization, ID: "${organization.acme}", Address: "organization.acme"}}
+			patch := op(1, "organization.acme", http.MethodPatch, "/api/organizations/${organization.acme}", map[string]any{"description": "d"})
+			plan := &diff.Plan{Operations: []diff.Operation{create, patch}}
+			res, err := Execute(ctx, c, plan, liveRecord(t, c), ExecOptions{})
+			if *dropped != 1 {
+				t.Fatal("the connection was not dropped")
+			}
+			orgs, lerr := tt.C.FindOrganizationsByName(ctx, name)
+			if lerr != nil {
+				t.Fatal(lerr)
+			}
+			if applied {
+				if err != nil || len(res.Done) != 2 {
+					t.Fatalf("recovery failed: %+v, %v", res, err)
+				}
+				if len(orgs) != 2 {
+					t.Fatalf("%d organizations named %q, want the older one and one created (no duplicate)", len(orgs), name)
+				}
+				id := res.IDs["organization.acme"]
+				if id == "" || id == older.ID || !slices.Contains(res.Record.Organizations, id) {
+					t.Fatalf("recovered id %q (older %q), record %v", id, older.ID, res.Record.Organizations)
+				}
+				return
+			}
+			if err == nil || len(res.Failed) != 1 || !strings.Contains(res.Failed[0].Err.Error(), "it was not created") {
+				t.Fatalf("got %+v, %v", res, err)
+			}
+			if d := cmp.Diff([]string{"organization.acme"}, addresses(res.NotStarted)); d != "" {
+				t.Fatalf("not started (-want +got):\n%s", d)
+			}
+			if len(orgs) != 1 {
+				t.Fatalf("%d organizations named %q, want only the older one", len(orgs), name)
+			}
+		})
+	}
+}
+
+func TestExecutePartialFailure(t *testing.T) {
+	tt := newTestTenant(t)
+	tt.protectRecord()
+	tt.cleanupCreated()
+	existing := tt.scope(tt.name("taken"))
+	dup := createScope(0, existing.Name)
+	plan := &diff.Plan{Operations: []diff.Operation{
+		createScope(0, tt.name("a")),
+		dup,
+		createScope(0, tt.name("b")),
+		createScope(1, tt.name("c")),
+		createScope(2, tt.name("d")),
+	}}
+	live := liveRecord(t, tt.C)
+	res, err := Execute(context.Background(), tt.C, plan, live, ExecOptions{Parallelism: 2})
+	if err == nil || !strings.Contains(err.Error(), "1 of 5 operations failed (2 done, 2 not started)") {
+		t.Fatalf("error: %v", err)
+	}
+	if d := cmp.Diff([]string{plan.Operations[0].Address, plan.Operations[2].Address}, addresses(res.Done)); d != "" {
+		t.Errorf("done (-want +got):\n%s", d)
+	}
+	if len(res.Failed) != 1 || res.Failed[0].Op.Address != dup.Address ||
+		!logto.HasCode(res.Failed[0].Err, "entity.unique_integrity_violation") {
+		t.Errorf("failed: %+v", res.Failed)
+	}
+	if d := cmp.Diff([]string{plan.Operations[3].Address, plan.Operations[4].Address}, addresses(res.NotStarted)); d != "" {
+		t.Errorf("not started (-want +got):\n%s", d)
+	}
+	stored, err := ReadRecord(context.Background(), tt.C)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{res.IDs[plan.Operations[0].Produces], res.IDs[plan.Operations[2].Produces]}
+	slices.Sort(want)
+	if d := cmp.Diff(want, stored.Permissions); d != "" || stored.Serial != live.Record.Serial+1 {
+		t.Errorf("record after a partial failure (serial %d) (-want +got):\n%s", stored.Serial, d)
+	}
+}
+
+func TestExecuteCancelThenConverge(t *testing.T) {
+	tt := newTestTenant(t)
+	tt.protectRecord()
+	tt.cleanupCreated()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	plan := &diff.Plan{}
+	for i := range 6 {
+		plan.Operations = append(plan.Operations, createScope(0, tt.name(fmt.Sprintf("s%d", i))))
+	}
+	for i := range 3 {
+		plan.Operations = append(plan.Operations, createScope(1, tt.name(fmt.Sprintf("t%d", i))))
+	}
+	done := 0
+	res, err := Execute(ctx, tt.C, plan, liveRecord(t, tt.C), ExecOptions{Parallelism: 2, Notify: func(ev Event) {
+		if ev.Done {
+			if done++; done == 3 {
+				cancel()
+			}
+		}
+	}})
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "apply interrupted") {
+		t.Fatalf("error: %v", err)
+	}
+	if len(res.Done) < 3 || len(res.Done) > 4 || len(res.Failed) != 0 || len(res.Done)+len(res.NotStarted) != 9 {
+		t.Fatalf("done %d, failed %d, not started %d", len(res.Done), len(res.Failed), len(res.NotStarted))
+	}
+	// The record holds exactly what was done.
+	stored, err := ReadRecord(context.Background(), tt.C)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, o := range res.Done {
+		want = append(want, res.IDs[o.Produces])
+	}
+	slices.Sort(want)
+	if d := cmp.Diff(want, stored.Permissions); d != "" {
+		t.Fatalf("record after cancellation (-want +got):\n%s", d)
+	}
+	// Running what was not started converges.
+	res2, err := Execute(context.Background(), tt.C, &diff.Plan{Operations: res.NotStarted}, &state.Live{Record: stored}, ExecOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	final, err := ReadRecord(context.Background(), tt.C)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res2.Done) != len(res.NotStarted) || len(final.Permissions) != 9 {
+		t.Fatalf("after the follow-up: %d done, record %v", len(res2.Done), final.Permissions)
+	}
+	scopes, _ := tt.C.ListOrganizationScopes(context.Background())
+	n := 0
+	for _, s := range scopes {
+		if strings.HasPrefix(s.Name, tt.prefix) {
+			n++
+		}
+	}
+	if n != 9 {
+		t.Fatalf("%d scopes exist, want 9", n)
+	}
+}
+
+func TestExecuteRecordConflict(t *testing.T) {
+	tt := newTestTenant(t)
+	tt.protectRecord()
+	tt.cleanupCreated()
+	live := liveRecord(t, tt.C)
+	// Another apply wrote the record after this plan read it.
+	must(t, WriteRecord(context.Background(), tt.C, live.Record, live.Record.Serial))
+	plan := &diff.Plan{Operations: []diff.Operation{createScope(0, tt.name("a")), createScope(1, tt.name("b"))}}
+	res, err := Execute(context.Background(), tt.C, plan, live, ExecOptions{})
+	if !IsConflict(err) || !strings.Contains(err.Error(), "re-run plan") {
+		t.Fatalf("error: %v", err)
+	}
+	if len(res.Done) != 1 || len(res.NotStarted) != 1 {
+		t.Fatalf("result: %+v", res)
+	}
+}
+
+func TestExecuteRecordOnlyPlan(t *testing.T) {
+	tt := newTestTenant(t)
+	tt.protectRecord()
+	live := liveRecord(t, tt.C)
+	plan := &diff.Plan{RecordEdits: []diff.RecordEdit{{Kind: diff.KindOrganization, ID: "org-adopted", Address: "organization.x"}}}
+	res, err := Execute(context.Background(), tt.C, plan, live, ExecOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Record.Serial != live.Record.Serial+1 || !slices.Contains(res.Record.Organizations, "org-adopted") {
+		t.Fatalf("record: %+v", res.Record)
+	}
+	// Nothing to change: no write.
+	c := tt.client(nil)
+	res, err = Execute(context.Background(), c, plan, &state.Live{Record: res.Record}, ExecOptions{})
+	if err != nil || c.Requests() != 0 {
+		t.Fatalf("an unchanged record was written (%d requests): %v", c.Requests(), err)
+	}
+}
+
+func TestSubst(t *testing.T) {
+	e := &executor{
+		refs: map[string]bool{"role.admin": true, `organization.c["a}b"]`: true, "role.failed": true},
+		ids:  map[string]string{"role.admin": "R1", `organization.c["a}b"]`: "O1"},
+	}
+	tests := []struct{ in, want, err string }{
+		{"/api/organization-roles/${role.admin}/scopes", "/api/organization-roles/R1/scopes", ""},
+		{`/api/organizations/${organization.c["a}b"]}/users`, "/api/organizations/O1/users", ""},
+		{"price ${amount} and ${role.admin}", "price ${amount} and R1", ""},
+		{"${", "${", ""},
+		{"/x/${role.failed}", "", "reference ${role.failed} is unresolved"},
+	}
+	for _, tc := range tests {
+		got, err := e.subst(tc.in)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("subst(%q): error %v, want %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("subst(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+	body, err := e.substBody(map[string]any{"ids": []string{"${role.admin}", "lit"}, "n": 12345678901234567})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(map[string]any{"ids": []any{"R1", "lit"}, "n": json.Number("12345678901234567")}, body); d != "" {
+		t.Fatalf("body (-want +got):\n%s", d)
+	}
+}
