@@ -1,0 +1,244 @@
+package diff
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/orgsync/orgsync/pkg/state"
+)
+
+// impactLines renders impacts as "kind permission [resource] via role: orgs users apps lag".
+func impactLines(im []Impact) []string {
+	out := make([]string, 0, len(im))
+	for _, i := range im {
+		s := i.Kind + " " + i.Permission
+		if i.Resource != nil {
+			s += " @" + *i.Resource
+		}
+		s += fmt.Sprintf(" via %s: orgs=%s users=%s", i.Role, strings.Join(i.Organizations, ","), strings.Join(i.Users, ","))
+		if len(i.Applications) > 0 {
+			s += " apps=" + strings.Join(i.Applications, ",")
+		}
+		if i.MaxLagSeconds > 0 {
+			s += fmt.Sprintf(" lag=%d", i.MaxLagSeconds)
+		}
+		if i.UserCount != len(i.Users) || i.AppCount != len(i.Applications) {
+			s += " BAD-COUNTS"
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestTokenImpact(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  func(*state.Config)
+		live func(*state.Live)
+		opts Options
+		want []string
+	}{
+		{
+			name: "no scope change, no impact",
+			cfg: func(c *state.Config) {
+				c.Roles[2].Description = "x"
+				c.Permissions[0].Description = "y"
+				c.Organizations[0].Name = "Acme 2"
+			},
+		},
+		{
+			name: "existing permission added to a role: refresh, also in undeclared organizations",
+			cfg:  func(c *state.Config) { c.Roles[2].Permissions = []string{"read:x", "write:x"} },
+			want: []string{"refresh write:x via viewer: orgs=Acme,Other users=u-alice"},
+		},
+		{
+			name: "new permission: reconsent for users, refresh for applications",
+			cfg: func(c *state.Config) {
+				c.Permissions = append(c.Permissions, state.Permission{Name: "z:new"})
+				c.Roles[2].Permissions = []string{"read:x", "z:new"}
+				c.Roles[0].Permissions = []string{"read:x", "z:new"}
+			},
+			want: []string{
+				"reconsent z:new via viewer: orgs=Acme,Other users=u-alice",
+				"refresh z:new via bot: orgs=Acme users= apps=app-ci",
+			},
+		},
+		{
+			name: "renamed permission",
+			cfg: func(c *state.Config) {
+				c.Permissions[0] = state.Permission{Name: "r:x", Description: "Read", PreviousNames: []string{"read:x"}}
+				for i := range c.Roles {
+					c.Roles[i].Permissions[0] = "r:x"
+				}
+			},
+			want: []string{
+				"reconsent r:x via editor: orgs=Acme users=u-bob",
+				"reconsent r:x via viewer: orgs=Acme,Other users=u-alice",
+				"refresh r:x via bot: orgs=Acme users= apps=app-ci",
+				"revocation_lag read:x via bot: orgs=Acme users= apps=app-ci lag=3600",
+				"revocation_lag read:x via editor: orgs=Acme users=u-bob lag=3600",
+				"revocation_lag read:x via viewer: orgs=Acme,Other users=u-alice lag=3600",
+			},
+		},
+		{
+			name: "API permissions: reconsent for users, refresh for applications",
+			cfg: func(c *state.Config) {
+				c.Roles[1].APIPermissions = map[string][]string{api: {"read:reports", "write:reports"}}
+				c.Roles[0].APIPermissions = map[string][]string{api: {"read:reports"}}
+			},
+			want: []string{
+				"reconsent write:reports @https://api.acme.com via editor: orgs=Acme users=u-bob",
+				"refresh read:reports @https://api.acme.com via bot: orgs=Acme users= apps=app-ci",
+			},
+		},
+		{
+			name: "lost API permission lags for the resource's token lifetime",
+			cfg:  func(c *state.Config) { c.Roles[1].APIPermissions = nil },
+			want: []string{"revocation_lag read:reports @https://api.acme.com via editor: orgs=Acme users=u-bob lag=600"},
+		},
+		{
+			name: "permission removed from a role, custom token lifetime",
+			cfg:  func(c *state.Config) { c.Roles[1].Permissions = []string{"read:x"} },
+			opts: Options{TokenTTL: 900},
+			want: []string{"revocation_lag write:x via editor: orgs=Acme users=u-bob lag=900"},
+		},
+		{
+			name: "role deleted",
+			cfg: func(c *state.Config) {
+				c.Roles = c.Roles[:2]
+				c.Organizations[0].Members[0].Roles = nil
+				c.Organizations[0].JIT.Roles = nil
+			},
+			want: []string{"revocation_lag read:x via viewer: orgs=Acme,Other users=u-alice lag=3600"},
+		},
+		{
+			name: "member removed",
+			cfg:  func(c *state.Config) { c.Organizations[0].Members = c.Organizations[0].Members[:1] },
+			want: []string{
+				"revocation_lag read:x via editor: orgs=Acme users=u-bob lag=3600",
+				"revocation_lag write:x via editor: orgs=Acme users=u-bob lag=3600",
+				"revocation_lag read:reports @https://api.acme.com via editor: orgs=Acme users=u-bob lag=600",
+			},
+		},
+		{
+			name: "role removed from a member, another added",
+			cfg:  func(c *state.Config) { c.Organizations[0].Members[1].Roles = []string{"viewer"} },
+			want: []string{
+				"revocation_lag write:x via editor: orgs=Acme users=u-bob lag=3600",
+				"revocation_lag read:reports @https://api.acme.com via editor: orgs=Acme users=u-bob lag=600",
+			},
+		},
+		{
+			name: "new members and a new organization",
+			cfg: func(c *state.Config) {
+				c.Organizations[0].Members = append(c.Organizations[0].Members, member("carol", "viewer"))
+				c.Organizations = append(c.Organizations, state.Organization{Address: "organization.beta", Key: "beta", Name: "Beta",
+					Members:      []state.Member{member("dave", "viewer")},
+					Applications: []state.Application{{Label: "ops-bot", Kind: state.RefName, Value: "ops-bot", Roles: []string{"bot"}}}})
+			},
+			want: []string{
+				"refresh read:x via bot: orgs=Beta users= apps=app-ops",
+				"refresh read:x via viewer: orgs=Acme,Beta users=u-carol,u-dave",
+			},
+		},
+		{
+			name: "organization deleted",
+			cfg:  func(c *state.Config) { c.Organizations = nil },
+			live: func(l *state.Live) {
+				l.Record.Organizations = append(l.Record.Organizations, "o-x", "o-y")
+				l.Organizations = append(l.Organizations, state.LiveOrganization{ID: "o-x", Name: "X"}, state.LiveOrganization{ID: "o-y", Name: "Y"})
+			},
+			opts: Options{AllowMassDelete: true},
+			want: []string{
+				"revocation_lag read:x via bot: orgs=Acme users= apps=app-ci lag=3600",
+				"revocation_lag read:x via editor: orgs=Acme users=u-bob lag=3600",
+				"revocation_lag read:x via viewer: orgs=Acme users=u-alice lag=3600",
+				"revocation_lag write:x via editor: orgs=Acme users=u-bob lag=3600",
+				"revocation_lag read:reports @https://api.acme.com via editor: orgs=Acme users=u-bob lag=600",
+			},
+		},
+		{
+			name: "permission deleted",
+			cfg: func(c *state.Config) {
+				c.Permissions = c.Permissions[:1]
+				c.Roles[1].Permissions = []string{"read:x"}
+			},
+			want: []string{"revocation_lag write:x via editor: orgs=Acme users=u-bob lag=3600"},
+		},
+		{
+			name: "lexicographically first role",
+			cfg: func(c *state.Config) {
+				c.Roles = append(c.Roles, state.Role{Name: "admin", Permissions: []string{"write:x"}})
+				c.Organizations[0].Members[0].Roles = []string{"admin", "editor", "viewer"}
+			},
+			want: []string{
+				"reconsent read:reports @https://api.acme.com via editor: orgs=Acme users=u-alice",
+				"refresh write:x via admin: orgs=Acme users=u-alice",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, live := baseConfig(), baseLive()
+			if tt.cfg != nil {
+				tt.cfg(cfg)
+			}
+			if tt.live != nil {
+				tt.live(live)
+			}
+			p := mustPlan(t, cfg, live, tt.opts)
+			if diff := cmp.Diff(tt.want, impactLines(p.TokenImpact), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("impact (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestTokenImpactPerOrganization(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Roles[2].Permissions = []string{"read:x", "write:x"}
+	p := mustPlan(t, cfg, baseLive(), Options{})
+	want := []Impact{{
+		Kind: ImpactRefresh, Permission: "write:x", Role: "viewer",
+		Organizations: []string{"Acme", "Other"}, Users: []string{"u-alice"}, UserCount: 1,
+		PerOrganization: []OrgSubjects{
+			{OrganizationID: "o-acme", OrganizationName: "Acme", Users: []string{"u-alice"}},
+			{OrganizationID: "o-other", OrganizationName: "Other", Users: []string{"u-alice"}},
+		},
+	}}
+	if diff := cmp.Diff(want, p.TokenImpact); diff != "" {
+		t.Errorf("impact (-want +got):\n%s", diff)
+	}
+}
+
+func TestAffectedRoles(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  func(*state.Config)
+		want []string
+	}{
+		{"nothing changes", nil, nil},
+		{"description only", func(c *state.Config) { c.Roles[0].Description = "d" }, nil},
+		{"permission set", func(c *state.Config) { c.Roles[2].Permissions = []string{"write:x"} }, []string{"r-viewer"}},
+		{"API permission set", func(c *state.Config) { c.Roles[1].APIPermissions = nil }, []string{"r-editor"}},
+		{"renamed permission affects every holder", func(c *state.Config) {
+			c.Permissions[1] = state.Permission{Name: "w", PreviousNames: []string{"write:x"}}
+			c.Roles[1].Permissions = []string{"read:x", "w"}
+		}, []string{"r-editor"}},
+		{"deleted role", func(c *state.Config) { c.Roles = c.Roles[1:] }, []string{"r-bot"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := baseConfig()
+			if tt.cfg != nil {
+				tt.cfg(cfg)
+			}
+			if diff := cmp.Diff(tt.want, AffectedRoles(cfg, baseLive()), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("AffectedRoles (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
