@@ -110,7 +110,7 @@ func Run(ctx context.Context, c *logto.Client, opts Options) (*Summary, error) {
 		opts.SplitAbove = DefaultSplitAbove
 	}
 	if fi, err := os.Stat(opts.Dir); err == nil && !fi.IsDir() {
-		return nil, fmt.Errorf("-o %s is a file; export writes a configuration directory", opts.Dir)
+		return nil, fmt.Errorf("%s is a file; export writes a configuration directory", opts.Dir)
 	}
 
 	t, err := readTenant(ctx, c, opts)
@@ -146,7 +146,7 @@ func Run(ctx context.Context, c *logto.Client, opts Options) (*Summary, error) {
 	w := &writer{dir: opts.Dir}
 	defer w.abort()
 	for _, p := range t.perms {
-		if s, bad := changedByHCL(p.Name + p.Description); bad {
+		if s, bad := changedByHCL([]any{p.Name, p.Description}); bad {
 			sum.Warnings = append(sum.Warnings, notNFC(state.PermissionAddress(p.Name), s))
 		}
 		if strings.IndexFunc(p.Name, unicode.IsSpace) >= 0 {
@@ -155,7 +155,7 @@ func Run(ctx context.Context, c *logto.Client, opts Options) (*Summary, error) {
 		}
 	}
 	for _, r := range t.roles {
-		if s, bad := changedByHCL(r.Name + r.Description); bad {
+		if s, bad := changedByHCL([]any{r.Name, r.Description}); bad {
 			sum.Warnings = append(sum.Warnings, notNFC(state.RoleAddress(r.Name), s))
 		}
 	}
@@ -183,7 +183,7 @@ func Run(ctx context.Context, c *logto.Client, opts Options) (*Summary, error) {
 }
 
 func notNFC(addr, s string) string {
-	return fmt.Sprintf("%s: %q is not in Unicode NFC form; HCL normalizes strings to NFC, so plan will show it as a change", addr, s)
+	return fmt.Sprintf("%s: %+q is not in Unicode NFC form; HCL normalizes strings to NFC, so plan will show it as a change", addr, s)
 }
 
 // orgFileName is the file of one organization when organizations are split.
@@ -539,7 +539,7 @@ func readOrganization(ctx context.Context, c *logto.Client, t *tenant, i int) or
 		}
 		out.JIT = j
 	}
-	if s, bad := changedByHCL(o.Name + out.Description); bad {
+	if s, bad := changedByHCL([]any{o.Name, out.Description}); bad {
 		res.warnings = append(res.warnings, notNFC(addr, s))
 	}
 	if s, bad := changedByHCL(o.CustomData); bad {

@@ -481,3 +481,29 @@ func TestExportManyOrganizations(t *testing.T) {
 	_, _, p := planExported(t, c, dir)
 	assertNoChanges(t, p, dir)
 }
+
+func TestExportWarnsAboutValuesHCLCannotHold(t *testing.T) {
+	srv := emulatortest.Start(t, emulator.Options{})
+	c, err := logto.New(logto.Config{Endpoint: srv.URL, AppID: srv.AppID, AppSecret: srv.AppSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.CreateOrganizationScope(ctx, "read docs", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateOrganization(ctx, logto.CreateOrganization{Name: "Cafe\u0301", CustomData: map[string]any{"k": "e\u0301"}}); err != nil {
+		t.Fatal(err)
+	}
+	sum := runExport(t, c, export.Options{})
+	all := strings.Join(sum.Warnings, "\n")
+	for _, want := range []string{
+		`permission."read docs": the name contains whitespace`,
+		`organization.cafe: "Cafe\u0301" is not in Unicode NFC form`,
+		`organization.cafe.custom_data: "e\u0301" is not in Unicode NFC form`,
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("warnings lack %q:\n%s", want, all)
+		}
+	}
+}
