@@ -43,10 +43,11 @@ type roleDecl struct {
 }
 
 // decodeBody expands dynamic blocks in body and decodes it into target.
-func (l *loader) decodeBody(body hcl.Body, ctx *hcl.EvalContext, target any) bool {
-	diags := gohcl.DecodeBody(dynblock.Expand(body, ctx), ctx, target)
-	l.diags = append(l.diags, diags...)
-	return !diags.HasErrors()
+func (l *loader) decodeBody(body hcl.Body, ctx *hcl.EvalContext, target any) {
+	// Decoding goes on after an error (an unsupported argument, say): the
+	// fields that did decode are still checked, so that every problem is
+	// reported at once.
+	l.diags = append(l.diags, gohcl.DecodeBody(dynblock.Expand(body, ctx), ctx, target)...)
 }
 
 func (l *loader) loadSettings(blocks []*labelOnly) state.Settings {
@@ -59,9 +60,7 @@ func (l *loader) loadSettings(blocks []*labelOnly) state.Settings {
 			continue
 		}
 		var c orgsyncContent
-		if !l.decodeBody(b.Body, l.ctx, &c) {
-			continue
-		}
+		l.decodeBody(b.Body, l.ctx, &c)
 		if c.Exclusive != nil {
 			s.ExclusivePermissions, _ = l.evalBool(c.Exclusive.Permissions, l.ctx, "exclusive.permissions")
 			s.ExclusiveRoles, _ = l.evalBool(c.Exclusive.Roles, l.ctx, "exclusive.roles")
@@ -92,7 +91,7 @@ func contains(list []string, s string) bool {
 // checkName reports an empty or over-long name; it reports false if so.
 func (l *loader) checkName(kind, name string, rng hcl.Range) bool {
 	if strings.TrimSpace(name) == "" {
-		l.errorf(rng, "Empty "+kind+" name", "A %s name cannot be empty or blank.", kind)
+		l.errorf(rng, "Empty "+kind+" name", "The %s name cannot be empty or blank.", kind)
 		return false
 	}
 	if n := utf8.RuneCountInString(name); n > maxNameLen {
@@ -133,9 +132,7 @@ func (l *loader) loadPermissions(blocks []*namedBlock) []state.Permission {
 		l.permissions[b.Name] = p
 		decls = append(decls, p)
 		var c permissionContent
-		if !l.decodeBody(b.Body, l.ctx, &c) {
-			continue
-		}
+		l.decodeBody(b.Body, l.ctx, &c)
 		if d, set := l.evalString(c.Description, l.ctx, "description"); set {
 			p.Description = d
 			l.checkDescription("permission", d, c.Description.Range())
@@ -157,7 +154,7 @@ func (l *loader) loadPermissions(blocks []*namedBlock) []state.Permission {
 		}
 		return p.Pos, true
 	})
-	out := make([]state.Permission, 0, len(decls))
+	var out []state.Permission
 	for _, p := range decls {
 		out = append(out, p.Permission)
 	}
@@ -223,9 +220,7 @@ func (l *loader) loadRoles(blocks []*namedBlock) []state.Role {
 		l.roles[b.Name] = r
 		decls = append(decls, r)
 		var c roleContent
-		if !l.decodeBody(b.Body, l.ctx, &c) {
-			continue
-		}
+		l.decodeBody(b.Body, l.ctx, &c)
 		if d, set := l.evalString(c.Description, l.ctx, "description"); set {
 			r.Description = d
 			l.checkDescription("role", d, c.Description.Range())
@@ -286,7 +281,7 @@ func (l *loader) loadRoles(blocks []*namedBlock) []state.Role {
 		}
 		return r.Pos, true
 	})
-	out := make([]state.Role, 0, len(decls))
+	var out []state.Role
 	for _, r := range decls {
 		out = append(out, r.Role)
 	}
@@ -333,7 +328,7 @@ func (l *loader) checkRoleRefs(items []strItem, holder, wantType string) {
 type orgInstance struct {
 	org       state.Organization
 	nameRange hcl.Range
-	defRange  hcl.Range
+	idRange   hcl.Range
 }
 
 func (l *loader) loadOrganizations(blocks []*namedBlock) []state.Organization {
@@ -389,14 +384,14 @@ func (l *loader) loadOrganizations(blocks []*namedBlock) []state.Organization {
 			continue
 		}
 		if prev, dup := byID[o.org.ID]; dup {
-			l.errorf(o.defRange, "Duplicate organization id",
+			l.errorf(o.idRange, "Duplicate organization id",
 				"%s is pinned to the organization id %q, like %s declared at %s. Each live organization can be declared once.",
 				o.org.Address, o.org.ID, prev.org.Address, prev.org.Pos)
 			continue
 		}
 		byID[o.org.ID] = o
 	}
-	out := make([]state.Organization, 0, len(all))
+	var out []state.Organization
 	for _, o := range all {
 		out = append(out, o.org)
 	}
@@ -463,22 +458,21 @@ func addrPart(s string) string {
 }
 
 func (l *loader) loadOrganization(b *namedBlock, body hcl.Body, key, defaultName string, nameRange hcl.Range, ctx *hcl.EvalContext) *orgInstance {
-	o := &orgInstance{nameRange: nameRange, defRange: b.DefRange}
+	o := &orgInstance{nameRange: nameRange}
 	org := &o.org
 	org.Key = key
 	org.Address = state.OrganizationAddress(key)
 	org.Name = defaultName
 	org.Pos = Pos(b.DefRange)
 	var c organizationContent
-	if !l.decodeBody(body, ctx, &c) {
-		return o
-	}
+	l.decodeBody(body, ctx, &c)
 	if id, set := l.evalString(c.ID, ctx, "id"); set {
 		if strings.TrimSpace(id) == "" || hasSpace(id) {
 			l.errorf(c.ID.Range(), "Invalid organization id",
 				"The organization id %q is not a Logto id. Give the id of a live organization, or remove id.", id)
 		} else {
 			org.ID = id
+			o.idRange = c.ID.Range()
 		}
 	}
 	if name, set := l.evalString(c.Name, ctx, "name"); set {

@@ -231,6 +231,7 @@ func DiagnosticsJSON(w io.Writer, diags hcl.Diagnostics, files ...map[string]*hc
 	}
 	out.Valid = out.ErrorCount == 0
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
 }

@@ -171,4 +171,3 @@ func findCycle(start string, deps map[string][]string, done map[string]bool) []s
 		n = next[0]
 	}
 }
-

@@ -162,14 +162,17 @@ func (l *loader) parseDir() (*parsed, bool) {
 		return nil, false
 	}
 	p := &parsed{}
+	syntaxOK := true
 	for _, name := range names {
 		f, diags := l.parser.ParseHCLFile(name)
 		l.diags = append(l.diags, diags...)
 		if f == nil {
+			syntaxOK = false
 			continue
 		}
 		l.files[name] = f
 		if diags.HasErrors() {
+			syntaxOK = false
 			continue
 		}
 		var tl topLevel
@@ -181,10 +184,10 @@ func (l *loader) parseDir() (*parsed, bool) {
 		p.roles = append(p.roles, tl.Roles...)
 		p.organizations = append(p.organizations, tl.Organizations...)
 	}
-	if l.diags.HasErrors() {
-		return nil, false
-	}
-	return p, true
+	// After a syntax error the blocks of the broken file are unknown, so
+	// references to them cannot be checked; unsupported top-level blocks
+	// or arguments do not stop the rest of the checks.
+	return p, syntaxOK
 }
 
 // normalizeDiags drops repeated diagnostics (a for_each body is decoded once

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 
@@ -99,11 +100,7 @@ func (l *loader) loadVariables(blocks []*namedBlock) {
 func (l *loader) declareVariable(b *namedBlock) *variableDecl {
 	d := &variableDecl{Name: b.Name, DefRange: b.DefRange, Type: cty.DynamicPseudoType, Default: cty.NilVal, literal: true}
 	var c variableContent
-	diags := gohcl.DecodeBody(b.Body, nil, &c)
-	l.diags = append(l.diags, diags...)
-	if diags.HasErrors() {
-		return d
-	}
+	l.diags = append(l.diags, gohcl.DecodeBody(b.Body, nil, &c)...)
 	if c.TypeRange.Filename != "" {
 		ty, defaults, tdiags := typeexpr.TypeConstraintWithDefaults(c.Type)
 		l.diags = append(l.diags, tdiags...)
@@ -170,7 +167,13 @@ func (l *loader) parseRaw(d *variableDecl, raw string) (cty.Value, hcl.Range, bo
 }
 
 func (l *loader) loadVarFile(path string, given map[string]assigned) {
-	f, diags := l.parser.ParseHCLFile(path)
+	src, err := os.ReadFile(path)
+	if err != nil {
+		l.errorf(hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos}, "Cannot read variables file",
+			"%s. Check the -var-file path.", err)
+		return
+	}
+	f, diags := l.parser.ParseHCL(src, path)
 	l.diags = append(l.diags, diags...)
 	if f == nil || diags.HasErrors() {
 		return

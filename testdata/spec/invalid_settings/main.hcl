@@ -1,0 +1,7 @@
+orgsync {
+  missing_users = "invit"
+  exclusive {
+    permissions = "yes please"
+  }
+  unknown = true
+}

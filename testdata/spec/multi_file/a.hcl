@@ -1,0 +1,8 @@
+role "viewer" {
+  permissions = ["read"]
+}
+organization "o" {
+  member "dev" {
+    roles = [local.default_role]
+  }
+}

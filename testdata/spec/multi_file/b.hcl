@@ -1,0 +1,4 @@
+permission "read" {}
+locals {
+  default_role = "viewer"
+}

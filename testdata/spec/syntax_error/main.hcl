@@ -1,0 +1,3 @@
+permission "p" {
+  description = "unterminated
+}

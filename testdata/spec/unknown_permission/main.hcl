@@ -1,0 +1,6 @@
+permission "invite:member" {}
+permission "manage:billing" {}
+
+role "admin" {
+  permissions = ["invite:member", "invite:membr", "delete:everything"]
+}
