@@ -62,9 +62,10 @@ func (p *planner) operations(items []*item) []opx {
 			rel, idsKey, recKind = "/applications", "applicationIds", KindApplication
 		}
 		for _, chunk := range chunks(joins[k]) {
-			op := Operation{Stage: StageMemberships, Address: k.orgAddr, Method: "POST", Path: base + rel, Idempotent: true}
+			op := Operation{Stage: StageMemberships, Address: k.orgAddr, Method: "POST", Path: base + rel, Idempotent: true,
+				Covers: make([]string, 0, len(chunk)), Record: make([]RecordEdit, 0, len(chunk))}
 			ids := make([]string, len(chunk))
-			var eff []effect
+			eff := make([]effect, 0, len(chunk))
 			for i, in := range chunk {
 				ids[i] = in.subject
 				op.Covers = append(op.Covers, in.addr)
@@ -78,9 +79,10 @@ func (p *planner) operations(items []*item) []opx {
 			group := adds[k][set]
 			roleIDs := group[0].add
 			for _, chunk := range chunks(group) {
-				op := Operation{Stage: StageAssignments, Address: k.orgAddr, Method: "POST", Path: base + rel + "/roles", Idempotent: true}
+				op := Operation{Stage: StageAssignments, Address: k.orgAddr, Method: "POST", Path: base + rel + "/roles", Idempotent: true,
+					Covers: make([]string, 0, len(chunk))}
 				ids := make([]string, len(chunk))
-				var eff []effect
+				eff := make([]effect, 0, len(chunk))
 				for i, in := range chunk {
 					ids[i] = in.subject
 					op.Covers = append(op.Covers, in.addr)

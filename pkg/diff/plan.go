@@ -220,6 +220,9 @@ type Unmanaged struct {
 type Options struct {
 	// Targets limits the plan to these addresses and what they contain
 	// (organization.acme also covers its members); empty means everything.
+	// Creates and renames of the permissions, roles and organizations that
+	// targeted changes need are kept too; deletes outside the targets are not.
+	// Addresses are compared after NormalizeAddress.
 	Targets []string
 	// AllowMassDelete lifts the guard against deleting more than half of the
 	// managed objects of a kind.
