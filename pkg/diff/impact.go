@@ -500,7 +500,8 @@ func buildImpacts(acc map[impKey]*impAcc) []Impact {
 			im.Applications = nil
 		}
 		im.UserCount, im.AppCount = len(im.Users), len(a.apps)
-		names := map[string]bool{}
+		names := make(map[string]bool, len(a.orgs))
+		im.PerOrganization = make([]OrgSubjects, 0, len(a.orgs))
 		for _, id := range sortedKeys(a.orgs) {
 			os := a.orgs[id]
 			sort.Strings(os.Users)

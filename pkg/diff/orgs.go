@@ -336,13 +336,14 @@ func memberAttrs(key, id string, roles []string) map[string]any {
 
 func (p *planner) planMembers(o *state.Organization, lo *state.LiveOrganization, orgID string) {
 	addr := o.Address
-	liveRoles := map[string][]string{}
+	var liveRoles map[string][]string
 	if lo != nil {
+		liveRoles = make(map[string][]string, len(lo.Members))
 		for _, m := range lo.Members {
 			liveRoles[m.UserID] = m.RoleIDs
 		}
 	}
-	declared := map[string]string{}
+	declared := make(map[string]string, len(o.Members))
 	for i := range o.Members {
 		m := &o.Members[i]
 		maddr := m.Address(addr)
