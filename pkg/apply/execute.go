@@ -160,7 +160,8 @@ type executor struct {
 	refs    map[string]bool // every Produces name of the plan
 	status  []opStatus
 	errs    []error
-	record  state.Record // the record as it should be now
+	record  state.Record // the record as it should be now, but for pending
+	pending []diff.RecordEdit
 	written state.Record // the record as last read or written
 	serial  int64        // serial of written
 }
@@ -450,8 +451,8 @@ func (e *executor) substValue(v any) (any, error) {
 	return v, nil
 }
 
-// applyEdits applies record edits; unresolved references (objects whose
-// create did not happen) are skipped.
+// applyEdits queues record edits; they are applied (diff.ApplyRecordEdits)
+// in one pass before the next record write.
 func (e *executor) applyEdits(edits []diff.RecordEdit) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -459,31 +460,28 @@ func (e *executor) applyEdits(edits []diff.RecordEdit) {
 }
 
 func (e *executor) applyEditsLocked(edits []diff.RecordEdit) {
-	for _, ed := range edits {
-		id, ok1 := e.resolveLocked(ed.ID)
-		org, ok2 := e.resolveLocked(ed.Org)
-		if !ok1 || !ok2 {
-			continue
-		}
-		ed.ID, ed.Org = id, org
-		applyRecordEdit(&e.record, ed)
-	}
+	e.pending = append(e.pending, edits...)
 }
 
-// resolveLocked resolves a value that is either a literal id or a whole
-// "${ref}"; a reference that no successful create produced does not resolve.
-func (e *executor) resolveLocked(s string) (string, bool) {
+// resolveLocked resolves a whole "${ref}" to the id a successful create
+// produced; anything else is returned as is (an unresolved reference stays a
+// reference, and diff.ApplyRecordEdits skips its edit).
+func (e *executor) resolveLocked(s string) string {
 	key, ok := strings.CutPrefix(s, "${")
 	if !ok || !strings.HasSuffix(key, "}") {
-		return s, true
+		return s
 	}
-	id, ok := e.ids[key[:len(key)-1]]
-	return id, ok
+	if id, ok := e.ids[key[:len(key)-1]]; ok {
+		return id
+	}
+	return s
 }
 
 // writeRecord writes the record when it changed since the last write.
 func (e *executor) writeRecord(ctx context.Context) error {
 	e.mu.Lock()
+	diff.ApplyRecordEdits(&e.record, e.pending, e.resolveLocked)
+	e.pending = nil
 	rec := NormalizeRecord(e.record)
 	e.mu.Unlock()
 	rec.Serial = e.serial
@@ -525,111 +523,6 @@ func (e *executor) result(ctx context.Context, recordErr error) (*Result, error)
 		errs = append(errs, fmt.Errorf("the ownership record could not be saved: %w", recordErr))
 	}
 	return res, errors.Join(errs...)
-}
-
-// ApplyRecordEdit returns rec with one edit applied. Edits of members and
-// applications need Org. Addresses are kept for permissions, roles and
-// organizations under their id, for members and applications under
-// "<org id>/<id>". Removing an organization also forgets the members and
-// applications orgsync added to it.
-func ApplyRecordEdit(rec state.Record, ed diff.RecordEdit) state.Record {
-	rec = cloneRecord(rec)
-	applyRecordEdit(&rec, ed)
-	return rec
-}
-
-// applyRecordEdit edits rec, a normalized record, in place.
-func applyRecordEdit(rec *state.Record, ed diff.RecordEdit) {
-	if ed.ID == "" {
-		return
-	}
-	addrKey := ed.ID
-	switch ed.Kind {
-	case diff.KindPermission:
-		rec.Permissions = editSet(rec.Permissions, ed.ID, ed.Remove)
-	case diff.KindRole:
-		rec.Roles = editSet(rec.Roles, ed.ID, ed.Remove)
-	case diff.KindOrganization:
-		rec.Organizations = editSet(rec.Organizations, ed.ID, ed.Remove)
-		if ed.Remove {
-			for _, m := range rec.Members[ed.ID] {
-				delete(rec.Addresses, ed.ID+"/"+m)
-			}
-			for _, a := range rec.Applications[ed.ID] {
-				delete(rec.Addresses, ed.ID+"/"+a)
-			}
-			delete(rec.Members, ed.ID)
-			delete(rec.Applications, ed.ID)
-		}
-	case diff.KindMember, diff.KindApplication:
-		if ed.Org == "" {
-			return
-		}
-		m := rec.Members
-		if ed.Kind == diff.KindApplication {
-			m = rec.Applications
-		}
-		if s := editSet(m[ed.Org], ed.ID, ed.Remove); len(s) > 0 {
-			m[ed.Org] = s
-		} else {
-			delete(m, ed.Org)
-		}
-		addrKey = ed.Org + "/" + ed.ID
-	case "prevent_destroy":
-		rec.PreventDestroy = editSet(rec.PreventDestroy, ed.ID, ed.Remove)
-		if ed.Remove || ed.Address == "" {
-			return
-		}
-	default:
-		return
-	}
-	switch {
-	case !ed.Remove && ed.Address != "":
-		rec.Addresses[addrKey] = ed.Address
-	case ed.Remove && !recordHolds(*rec, addrKey):
-		delete(rec.Addresses, addrKey)
-	}
-	return
-}
-
-// recordHolds reports whether id is still in one of rec's top-level lists.
-func recordHolds(rec state.Record, id string) bool {
-	return slices.Contains(rec.Permissions, id) || slices.Contains(rec.Roles, id) ||
-		slices.Contains(rec.Organizations, id) || slices.Contains(rec.PreventDestroy, id)
-}
-
-func editSet(set []string, id string, remove bool) []string {
-	i, found := slices.BinarySearch(set, id)
-	switch {
-	case remove && found:
-		return slices.Delete(set, i, i+1)
-	case !remove && !found:
-		return slices.Insert(set, i, id)
-	}
-	return set
-}
-
-// cloneRecord deep-copies rec (normalized), so edits never alias the caller's.
-func cloneRecord(rec state.Record) state.Record {
-	rec = NormalizeRecord(rec)
-	out := rec
-	out.Permissions = slices.Clone(rec.Permissions)
-	out.Roles = slices.Clone(rec.Roles)
-	out.Organizations = slices.Clone(rec.Organizations)
-	out.PreventDestroy = slices.Clone(rec.PreventDestroy)
-	out.Members = map[string][]string{}
-	for k, v := range rec.Members {
-		out.Members[k] = slices.Clone(v)
-	}
-	out.Applications = map[string][]string{}
-	for k, v := range rec.Applications {
-		out.Applications[k] = slices.Clone(v)
-	}
-	out.Addresses = map[string]string{}
-	for k, v := range rec.Addresses {
-		out.Addresses[k] = v
-	}
-	return out
 }
 
 func truncateText(s string, n int) string {

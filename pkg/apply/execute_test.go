@@ -151,7 +151,6 @@ func TestExecuteRefsStagesAndRecord(t *testing.T) {
 			res.IDs[state.PermissionAddress(perm)]: state.PermissionAddress(perm),
 			res.IDs[roleAddr]:                      roleAddr,
 			orgID:                                  orgAddr,
-			orgID + "/" + u.ID:                     memberAddr,
 		},
 	})
 	// Stage-by-stage writes: stages 0, 1 and 2 changed the record, stage 3

@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/orgsync/orgsync/pkg/diff"
 	"github.com/orgsync/orgsync/pkg/state"
 )
 
@@ -266,47 +265,4 @@ func TestReadRecordErrors(t *testing.T) {
 	if _, err := ReadRecord(ctx, tt.C); err != nil {
 		t.Fatalf("restored record: %v", err)
 	}
-}
-
-func TestApplyRecordEdit(t *testing.T) {
-	rec := NormalizeRecord(state.Record{})
-	edits := []struct {
-		kind, id, org, addr string
-		remove              bool
-	}{
-		{"organization", "o1", "", "organization.acme", false},
-		{"member", "u1", "o1", "organization.acme.member.bob", false},
-		{"application", "a1", "o1", "", false},
-		{"permission", "p1", "", `permission."x"`, false},
-		{"prevent_destroy", "o1", "", "", false},
-		{"permission", "p1", "", "", true},
-		{"role", "r1", "", "role.admin", false},
-	}
-	for _, e := range edits {
-		rec = ApplyRecordEdit(rec, recordEdit(e.kind, e.id, e.org, e.addr, e.remove))
-	}
-	want := state.Record{
-		Roles:          []string{"r1"},
-		Organizations:  []string{"o1"},
-		Members:        map[string][]string{"o1": {"u1"}},
-		Applications:   map[string][]string{"o1": {"a1"}},
-		PreventDestroy: []string{"o1"},
-		Addresses:      map[string]string{"o1": "organization.acme", "o1/u1": "organization.acme.member.bob", "r1": "role.admin"},
-	}
-	if d := cmp.Diff(NormalizeRecord(want), rec); d != "" {
-		t.Fatalf("(-want +got):\n%s", d)
-	}
-	// Removing the organization forgets its members and applications.
-	rec = ApplyRecordEdit(rec, recordEdit("organization", "o1", "", "", true))
-	if len(rec.Members) != 0 || len(rec.Applications) != 0 || rec.Addresses["o1/u1"] != "" {
-		t.Fatalf("after removing the organization: %+v", rec)
-	}
-	// prevent_destroy still names o1, so its address stays.
-	if rec.Addresses["o1"] == "" {
-		t.Fatalf("address of a prevent_destroy id was dropped: %+v", rec.Addresses)
-	}
-}
-
-func recordEdit(kind, id, org, addr string, remove bool) diff.RecordEdit {
-	return diff.RecordEdit{Kind: kind, ID: id, Org: org, Address: addr, Remove: remove}
 }
