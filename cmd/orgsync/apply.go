@@ -162,7 +162,7 @@ func (p *progress) event(ev apply.Event) {
 	w := p.e.s.Err
 	if !ev.Done {
 		if !p.bar {
-			fmt.Fprintf(w, "%s: %s...\n", ev.Op.Address, verb(ev.Op.Method, false))
+			fmt.Fprintf(w, "%s: %s...\n", opLabel(ev.Op), verb(ev.Op.Method, false))
 		}
 		return
 	}
@@ -172,7 +172,7 @@ func (p *progress) event(ev apply.Event) {
 		if p.bar {
 			fmt.Fprint(w, "\r\033[K")
 		}
-		fmt.Fprintf(w, "%s: %s %s failed after %s: %v\n", ev.Op.Address, ev.Op.Method, ev.Op.Path, round(ev.Elapsed), ev.Err)
+		fmt.Fprintf(w, "%s: %s %s failed after %s: %v\n", opLabel(ev.Op), ev.Op.Method, ev.Op.Path, round(ev.Elapsed), ev.Err)
 	case p.bar:
 		width := 30
 		filled := width * p.done / max(p.total, 1)
@@ -185,7 +185,7 @@ func (p *progress) event(ev apply.Event) {
 		if ev.ID != "" {
 			id = " [id=" + ev.ID + "]"
 		}
-		fmt.Fprintf(w, "%s: %s complete after %s%s [%d/%d]\n", ev.Op.Address, verb(ev.Op.Method, true), round(ev.Elapsed), id, p.done, p.total)
+		fmt.Fprintf(w, "%s: %s complete after %s%s [%d/%d]\n", opLabel(ev.Op), verb(ev.Op.Method, true), round(ev.Elapsed), id, p.done, p.total)
 	}
 }
 
@@ -207,10 +207,13 @@ func verb(method string, done bool) string {
 }
 
 func round(d time.Duration) time.Duration {
-	if d > time.Second {
+	switch {
+	case d > time.Second:
 		return d.Round(100 * time.Millisecond)
+	case d > time.Millisecond:
+		return d.Round(time.Millisecond)
 	}
-	return d.Round(time.Millisecond)
+	return d.Round(10 * time.Microsecond)
 }
 
 // reportApply prints the outcome: the counts, or exactly what was done and
@@ -218,14 +221,20 @@ func round(d time.Duration) time.Duration {
 func reportApply(e *env, p *diff.Plan, res *apply.Result, execErr error, format string) exitCode {
 	done := map[string]bool{}
 	for _, op := range res.Done {
-		done[op.Address] = true
+		for _, a := range covers(op) {
+			done[a] = true
+		}
 	}
 	notDone := map[string]bool{}
 	for _, f := range res.Failed {
-		notDone[f.Op.Address] = true
+		for _, a := range covers(f.Op) {
+			notDone[a] = true
+		}
 	}
 	for _, op := range res.NotStarted {
-		notDone[op.Address] = true
+		for _, a := range covers(op) {
+			notDone[a] = true
+		}
 	}
 	var complete, partial, untouched []string
 	var add, change, destroy int
@@ -325,6 +334,44 @@ func reportApply(e *env, p *diff.Plan, res *apply.Result, execErr error, format 
 	return exitError
 }
 
+// covers returns the addresses of the changes an operation carries out.
+func covers(op diff.Operation) []string {
+	if len(op.Covers) > 0 {
+		return op.Covers
+	}
+	return []string{op.Address}
+}
+
+// opLabel names an operation for progress lines: its address, and for calls
+// on an organization's relations, which relation.
+func opLabel(op diff.Operation) string {
+	suffixes := []struct{ suffix, what string }{
+		{"/users/roles", "member roles"},
+		{"/applications/roles", "application roles"},
+		{"/jit/email-domains", "JIT email domains"},
+		{"/jit/roles", "JIT roles"},
+		{"/resource-scopes", "API permissions"},
+		{"/scopes", "permissions"},
+		{"/roles", "roles"},
+		{"/users", "members"},
+		{"/applications", "applications"},
+	}
+	path := op.Path
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	for _, s := range suffixes {
+		if strings.HasSuffix(path, s.suffix) {
+			n := len(covers(op))
+			if n > 1 {
+				return fmt.Sprintf("%s %s (%d changes)", op.Address, s.what, n)
+			}
+			return op.Address + " " + s.what
+		}
+	}
+	return op.Address
+}
+
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
@@ -343,4 +390,3 @@ func writeImpact(path string, p *diff.Plan) error {
 	}
 	return f.Close()
 }
-

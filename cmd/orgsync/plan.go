@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/orgsync/orgsync/pkg/apply"
@@ -149,7 +153,16 @@ func runPlan(e *env, args []string) exitCode {
 		return exitError
 	}
 	if *out != "" {
-		sp := apply.NewSavedPlan(pl.spec.Config, pl.live, pl.plan, e.getenv("LOGTO_ENDPOINT"))
+		sp := &apply.SavedPlan{
+			FormatVersion: apply.PlanFileFormat,
+			CreatedAt:     time.Now().UTC(),
+			ConfigHash:    configHash(pl.spec.Config),
+			Endpoint:      strings.TrimRight(e.getenv("LOGTO_ENDPOINT"), "/"),
+			Fingerprints:  apply.Fingerprint(pl.live),
+			Plan:          pl.plan,
+			Live:          pl.live,
+			Config:        pl.spec.Config,
+		}
 		if err := apply.WritePlanFile(*out, sp); err != nil {
 			printErr(e, fmt.Errorf("saving the plan: %w", err))
 			return exitError
@@ -186,6 +199,13 @@ func checkFormat(got string, allowed ...string) error {
 		}
 	}
 	return fmt.Errorf("-format %q: use one of %v", got, allowed)
+}
+
+// configHash identifies a decoded configuration.
+func configHash(cfg *state.Config) string {
+	b, _ := json.Marshal(cfg)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // isFile reports whether path names an existing regular file.
