@@ -16,6 +16,7 @@ import (
 	"github.com/orgsync/orgsync/pkg/apply"
 	"github.com/orgsync/orgsync/pkg/diff"
 	"github.com/orgsync/orgsync/pkg/render"
+	"github.com/orgsync/orgsync/pkg/state"
 )
 
 func runApply(e *env, args []string) exitCode {
@@ -126,11 +127,42 @@ func loadSavedPlan(e *env, f *planFlags, path string) (*planned, error) {
 	if err != nil {
 		return nil, err
 	}
-	if changed := apply.Stale(sp.Fingerprints, apply.Fingerprint(fresh)); len(changed) > 0 {
+	if changed := relevantChanges(sp.Config, fresh, apply.Stale(sp.Fingerprints, apply.Fingerprint(fresh))); len(changed) > 0 {
 		return nil, fmt.Errorf("the saved plan %s is stale: the tenant changed since it was made:\n  %s\nRun `orgsync plan -out %s` again and review the new plan",
 			path, strings.Join(changed, "\n  "), path)
 	}
 	return &planned{client: c, live: fresh, plan: sp.Plan}, nil
+}
+
+// relevantChanges drops, from what moved since a plan was saved, the
+// organizations created in the meantime that the plan cannot be affected by:
+// apps create organizations at run time, and a busy tenant would otherwise
+// never accept a saved plan. A new organization still counts when
+// organizations are exclusive or its name is one the configuration matches on.
+func relevantChanges(cfg *state.Config, fresh *state.Live, changed []string) []string {
+	if cfg == nil || cfg.Settings.ExclusiveOrganizations {
+		return changed
+	}
+	declared := map[string]bool{}
+	for _, o := range cfg.Organizations {
+		declared[o.Name] = true
+	}
+	names := map[string]string{}
+	for _, o := range fresh.Organizations {
+		names[o.ID] = o.Name
+	}
+	var out []string
+	for _, c := range changed {
+		if rest, ok := strings.CutPrefix(c, "organization:"); ok && strings.HasSuffix(c, " was added") {
+			id := strings.TrimSuffix(rest, " was added")
+			id, _, _ = strings.Cut(id, "/")
+			if name, ok := names[id]; ok && !declared[name] {
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func confirm(in io.Reader, out io.Writer) (bool, error) {
