@@ -111,6 +111,16 @@ func TestOwnership(t *testing.T) {
 				{Kind: RecordPreventDestroy, ID: "o-acme", Address: "organization.acme"},
 			},
 		},
+		{
+			name: "a declared block without prevent_destroy drops the recorded mark",
+			live: func(l *state.Live) {
+				l.Record.PreventDestroy = []string{"o-acme"}
+			},
+			wantUnmanaged: Unmanaged{Organizations: 1},
+			wantEdits: []RecordEdit{
+				{Kind: RecordPreventDestroy, ID: "o-acme", Remove: true, Address: "organization.acme"},
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
