@@ -1,0 +1,48 @@
+package scale
+
+import (
+	"testing"
+	"time"
+
+	"github.com/orgsync/orgsync/pkg/logto"
+	"github.com/orgsync/orgsync/pkg/logto/emulator"
+	"github.com/orgsync/orgsync/pkg/logto/emulator/emulatortest"
+)
+
+// Tenant is an emulated Logto tenant with a client signed in to it.
+type Tenant struct {
+	Server *emulatortest.Server
+	Client *logto.Client
+}
+
+// StartEmulator starts an emulator that adds latency to every request and
+// returns it with a client without a client-side rate budget. The emulator
+// stops when tb's test ends.
+func StartEmulator(tb testing.TB, latency time.Duration) *Tenant {
+	tb.Helper()
+	return StartTenant(tb, emulator.Options{Latency: latency, Seed: 1}, -1)
+}
+
+// StartTenant starts an emulator built from opts and returns it with a
+// client whose Config.RequestsPerSecond is rps (negative: unlimited; 0:
+// the client's default for the host, unlimited on loopback).
+func StartTenant(tb testing.TB, opts emulator.Options, rps float64) *Tenant {
+	tb.Helper()
+	srv := emulatortest.Start(tb, opts)
+	c, err := NewClient(srv, rps)
+	if err != nil {
+		tb.Fatalf("scale: %v", err)
+	}
+	return &Tenant{Server: srv, Client: c}
+}
+
+// NewClient returns a new client signed in to srv's M2M application, with
+// its own request counter and the rate budget rps (see StartTenant).
+func NewClient(srv *emulatortest.Server, rps float64) (*logto.Client, error) {
+	return logto.New(logto.Config{
+		Endpoint:          srv.URL,
+		AppID:             srv.AppID,
+		AppSecret:         srv.AppSecret,
+		RequestsPerSecond: rps,
+	})
+}
