@@ -16,7 +16,7 @@ variable "customers" {
     tier = string
   }))
   default = {
-    globex = { name = "Globex Corporation", tier = "growth" }
+    globex  = { name = "Globex Corporation", tier = "growth" }
     initech = { name = "Initech", tier = "starter" }
   }
 }

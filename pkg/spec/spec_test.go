@@ -298,4 +298,3 @@ func stripANSI(s string) string {
 	}
 	return b.String()
 }
-
