@@ -94,6 +94,8 @@ type Emulator struct {
 	bucketMu   sync.Mutex
 	bucket     float64
 	bucketLast time.Time
+	rateLimit  atomic.Bool  // Options.RateLimit, switchable with SetRateLimit
+	throttled  atomic.Int64 // 429 answers of the rate limit
 
 	failMu sync.Mutex
 	fails  []failRule
@@ -136,6 +138,7 @@ func New(opts Options) (*Emulator, error) {
 		e.rng = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
 	e.bucketLast = e.now()
+	e.rateLimit.Store(opts.RateLimit)
 
 	loaded := false
 	if opts.StatePath != "" {
@@ -229,8 +232,28 @@ func (e *Emulator) Resource() string { return e.resource }
 // Requests is the number of /api and /oidc requests served so far.
 func (e *Emulator) Requests() int64 { return e.requests.Load() }
 
-// ResetRequests sets the request counter back to zero.
-func (e *Emulator) ResetRequests() { e.requests.Store(0) }
+// ResetRequests sets the request counter (and the Throttled counter) back
+// to zero.
+func (e *Emulator) ResetRequests() {
+	e.requests.Store(0)
+	e.throttled.Store(0)
+}
+
+// Throttled is the number of requests the rate limit answered with 429.
+func (e *Emulator) Throttled() int64 { return e.throttled.Load() }
+
+// SetRateLimit switches the rate limit on or off (for instance to seed a
+// tenant quickly before measuring under the limit). Switching it on starts
+// with a full bucket.
+func (e *Emulator) SetRateLimit(on bool) {
+	if on {
+		e.bucketMu.Lock()
+		e.bucket = float64(e.opts.RateLimitCapacity)
+		e.bucketLast = e.now()
+		e.bucketMu.Unlock()
+	}
+	e.rateLimit.Store(on)
+}
 
 // SetFaultRate changes the share of /api requests that fail (clamped to [0, 1]).
 func (e *Emulator) SetFaultRate(f float64) {
@@ -330,7 +353,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if e.opts.RateLimit && !e.takeToken() {
+	if e.rateLimit.Load() && !e.takeToken() {
+		e.throttled.Add(1)
 		writeJSON(w, http.StatusTooManyRequests, map[string]string{"message": "Too Many Requests"})
 		e.logRequest(r, http.StatusTooManyRequests, start, "rate limit")
 		return

@@ -201,6 +201,28 @@ func TestRateLimit(t *testing.T) {
 	equal(t, "statuses", codes, []int{200, 200, 200, 200, 429, 429})
 }
 
+func TestSetRateLimit(t *testing.T) {
+	h := start(t, Options{RateLimitCapacity: 3, RateLimitPerSecond: 0.001})
+	for range 5 {
+		if got := h.do("GET", "/api/organizations", "").status; got != 200 {
+			t.Fatalf("without the limit: status %d", got)
+		}
+	}
+	h.e.SetRateLimit(true)
+	var codes []int
+	for range 4 {
+		codes = append(codes, h.do("GET", "/api/organizations", "").status)
+	}
+	equal(t, "statuses", codes, []int{200, 200, 200, 429})
+	equal(t, "throttled", h.e.Throttled(), int64(1))
+	h.e.SetRateLimit(false)
+	if got := h.do("GET", "/api/organizations", "").status; got != 200 {
+		t.Fatalf("limit switched off: status %d", got)
+	}
+	h.e.ResetRequests()
+	equal(t, "throttled after reset", h.e.Throttled(), int64(0))
+}
+
 func TestRateLimitRefill(t *testing.T) {
 	clk := newClock(time.Now())
 	e, err := New(Options{RateLimit: true, RateLimitCapacity: 2, RateLimitPerSecond: 1})
