@@ -16,7 +16,7 @@ type exitCode int
 const (
 	exitOK      exitCode = 0
 	exitError   exitCode = 1
-	exitChanges exitCode = 2 // plan -detailed-exitcode: the plan has changes; fmt -check: files would change
+	exitChanges exitCode = 2 // plan -detailed-exitcode: the plan has changes
 )
 
 // streams are the command's standard streams and what is known about them.
