@@ -75,10 +75,9 @@ func (p *planner) operations(items []*item) []opx {
 			op.Body = map[string]any{idsKey: ids}
 			ops = append(ops, opx{op: op, eff: eff})
 		}
-		for _, set := range sortedKeys(adds[k]) {
-			group := adds[k][set]
-			roleIDs := group[0].add
-			for _, chunk := range chunks(group) {
+		for _, g := range roleGroups(adds[k]) {
+			roleIDs := g.roles
+			for _, chunk := range chunks(g.subjects) {
 				op := Operation{Stage: StageAssignments, Address: k.orgAddr, Method: "POST", Path: base + rel + "/roles", Idempotent: true,
 					Covers: make([]string, 0, len(chunk))}
 				ids := make([]string, len(chunk))
@@ -100,6 +99,40 @@ func (p *planner) operations(items []*item) []opx {
 		return ops[i].op.Address < ops[j].op.Address
 	})
 	return ops
+}
+
+// roleGroup is one bulk role assignment: roles given to every subject.
+type roleGroup struct {
+	roles    []string
+	subjects []intent
+}
+
+// roleGroups turns one organization's role additions (keyed by the role set
+// they add) into the fewest bulk assignments of the two groupings Logto's
+// cartesian POST .../roles allows: one call per distinct role set, or one
+// call per role with every subject that gains it. Members with one role
+// each favour the first; members with overlapping sets of several roles
+// the second.
+func roleGroups(bySet map[string][]intent) []roleGroup {
+	byRole := map[string][]intent{}
+	for _, group := range bySet {
+		for _, in := range group {
+			for _, r := range in.add {
+				byRole[r] = append(byRole[r], in)
+			}
+		}
+	}
+	var out []roleGroup
+	if len(byRole) < len(bySet) {
+		for _, r := range sortedKeys(byRole) {
+			out = append(out, roleGroup{roles: []string{r}, subjects: byRole[r]})
+		}
+		return out
+	}
+	for _, set := range sortedKeys(bySet) {
+		out = append(out, roleGroup{roles: bySet[set][0].add, subjects: bySet[set]})
+	}
+	return out
 }
 
 // chunks sorts intents by subject and splits them into bulk-sized groups.
