@@ -15,26 +15,17 @@ import (
 // orgsync's -parallelism default for plan.
 const DefaultParallelism = 8
 
-// ReadLive reads what a plan of cfg needs, the way `orgsync plan` does:
-// apply.Fetch, then the members of every organization not read yet when
-// diff.AffectedRoles reports roles whose scopes change (token impact).
+// ReadLive reads what a plan of cfg needs: apply.Fetch, then, when
+// diff.AffectedRoles reports roles whose scopes change, what their token
+// impact needs of the organizations Fetch did not read (apply.LoadImpact:
+// members, and applications only for MachineToMachine roles).
 func ReadLive(ctx context.Context, c *logto.Client, cfg *state.Config, parallelism int) (*state.Live, error) {
 	live, err := apply.Fetch(ctx, c, cfg, apply.FetchOptions{Parallelism: parallelism})
 	if err != nil {
 		return nil, fmt.Errorf("reading the tenant: %w", err)
 	}
-	if len(diff.AffectedRoles(cfg, live)) > 0 {
-		var ids []string
-		for _, o := range live.Organizations {
-			if !o.Loaded {
-				ids = append(ids, o.ID)
-			}
-		}
-		if len(ids) > 0 {
-			if err := apply.LoadMembers(ctx, c, live, ids, parallelism); err != nil {
-				return nil, fmt.Errorf("reading organization members for token impact: %w", err)
-			}
-		}
+	if err := apply.LoadImpact(ctx, c, live, diff.AffectedRoles(cfg, live), parallelism); err != nil {
+		return nil, fmt.Errorf("reading organization members for token impact: %w", err)
 	}
 	return live, nil
 }

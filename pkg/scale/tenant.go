@@ -1,6 +1,7 @@
 package scale
 
 import (
+	"net/http"
 	"testing"
 	"time"
 
@@ -13,6 +14,8 @@ import (
 type Tenant struct {
 	Server *emulatortest.Server
 	Client *logto.Client
+	// Counter counts the client's requests by route and status.
+	Counter *Counter
 }
 
 // StartEmulator starts an emulator that adds latency to every request and
@@ -29,20 +32,29 @@ func StartEmulator(tb testing.TB, latency time.Duration) *Tenant {
 func StartTenant(tb testing.TB, opts emulator.Options, rps float64) *Tenant {
 	tb.Helper()
 	srv := emulatortest.Start(tb, opts)
-	c, err := NewClient(srv, rps)
+	counter := &Counter{}
+	c, err := NewClient(srv, rps, counter)
 	if err != nil {
 		tb.Fatalf("scale: %v", err)
 	}
-	return &Tenant{Server: srv, Client: c}
+	return &Tenant{Server: srv, Client: c, Counter: counter}
 }
 
 // NewClient returns a new client signed in to srv's M2M application, with
-// its own request counter and the rate budget rps (see StartTenant).
-func NewClient(srv *emulatortest.Server, rps float64) (*logto.Client, error) {
-	return logto.New(logto.Config{
+// its own request counter and the rate budget rps (see StartTenant). When
+// counter is not nil, every HTTP attempt passes through it.
+func NewClient(srv *emulatortest.Server, rps float64, counter *Counter) (*logto.Client, error) {
+	cfg := logto.Config{
 		Endpoint:          srv.URL,
 		AppID:             srv.AppID,
 		AppSecret:         srv.AppSecret,
 		RequestsPerSecond: rps,
-	})
+	}
+	if counter != nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 64
+		counter.Next = tr
+		cfg.HTTPClient = &http.Client{Transport: counter, Timeout: time.Minute}
+	}
+	return logto.New(cfg)
 }
