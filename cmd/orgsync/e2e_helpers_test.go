@@ -528,11 +528,3 @@ func (tn *e2eTenant) memberRoles(orgID string) map[string][]string {
 	}
 	return out
 }
-
-// do calls the Management API directly, failing the test on error.
-func (tn *e2eTenant) do(method, path string, body any) {
-	tn.t.Helper()
-	if err := tn.C.Do(context.Background(), method, path, body, nil); err != nil {
-		tn.t.Fatalf("%s %s: %v", method, path, err)
-	}
-}
