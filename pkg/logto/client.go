@@ -252,7 +252,8 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) (re
 		if err != nil {
 			return result{}, err
 		}
-		st := &callState{idempotent: isIdempotent(ctx, method)}
+		unretried, _ := ctx.Value(unretriedKey{}).(bool)
+		st := &callState{idempotent: isIdempotent(ctx, method), unretried: unretried}
 		var raw any
 		if payload != nil {
 			raw = payload

@@ -45,6 +45,20 @@ func Idempotent(ctx context.Context) context.Context {
 	return context.WithValue(ctx, idempotentKey{}, true)
 }
 
+// unretriedKey marks a context whose non-idempotent POSTs are not retried
+// on answers that may hide a change.
+type unretriedKey struct{}
+
+// Unretried marks ctx so that a non-idempotent POST made with it is not
+// retried on 429 either: the caller checks whether the call took effect
+// before repeating it. Logto Cloud's 429 comes from infrastructure in front
+// of Logto (logto-api.md §15), which does not promise the request was not
+// processed, so retrying a create on it could create the object twice.
+// Connection failures before the request was sent are still retried.
+func Unretried(ctx context.Context) context.Context {
+	return context.WithValue(ctx, unretriedKey{}, true)
+}
+
 func isIdempotent(ctx context.Context, method string) bool {
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodPatch, http.MethodDelete:
@@ -58,6 +72,7 @@ func isIdempotent(ctx context.Context, method string) bool {
 // retry policy and the counting transport: one per logical call.
 type callState struct {
 	idempotent bool
+	unretried  bool // a non-idempotent call whose caller checks the outcome (Unretried)
 	attempts   atomic.Int32
 }
 
@@ -90,8 +105,9 @@ func newRetryClient(httpClient *http.Client, log zerolog.Logger, maxRetries int,
 // checkRetry is the retry policy:
 //   - connection errors: retried for idempotent calls; a POST only when the
 //     connection was never established (dial error), so it surely did not run;
-//   - 429: always retried (the request was not processed), except Logto's
-//     monthly token cap, which no wait fixes;
+//   - 429: retried (the request was most likely not processed), except
+//     Logto's monthly token cap, which no wait fixes, and non-idempotent
+//     calls marked Unretried, whose caller checks the outcome first;
 //   - 5xx (but 501): retried for idempotent calls only;
 //   - anything else (2xx, 3xx, other 4xx): returned as is.
 func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
@@ -110,6 +126,9 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 	}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
+		if st := callStateFrom(ctx); st != nil && st.unretried && !st.idempotent {
+			return false, nil
+		}
 		return !isTokenQuotaExceeded(resp), nil
 	case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
 		return idempotent, nil

@@ -267,6 +267,8 @@ func TestContextCancelStopsRetries(t *testing.T) {
 func TestCheckRetry(t *testing.T) {
 	post := withCallState(context.Background(), &callState{idempotent: false})
 	get := withCallState(context.Background(), &callState{idempotent: true})
+	unretried := withCallState(context.Background(), &callState{unretried: true})
+	unretriedPut := withCallState(context.Background(), &callState{idempotent: true, unretried: true})
 	resp := func(status int) *http.Response {
 		return &http.Response{StatusCode: status, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(""))}
 	}
@@ -288,6 +290,10 @@ func TestCheckRetry(t *testing.T) {
 		{"post 500", post, resp(500), nil, false},
 		{"post 429", post, resp(429), nil, true},
 		{"post 422", post, resp(422), nil, false},
+		{"unretried post 429", unretried, resp(429), nil, false},
+		{"unretried post 500", unretried, resp(500), nil, false},
+		{"unretried post dial", unretried, nil, dial, true},
+		{"unretried put 429", unretriedPut, resp(429), nil, true},
 		{"post dial", post, nil, dial, true},
 		{"post dns", post, nil, &net.DNSError{Err: "no such host", Name: "x"}, true},
 		{"post reset", post, nil, reset, false},
