@@ -231,6 +231,9 @@ func (e *executor) call(ctx context.Context, op diff.Operation) (string, error) 
 	if err != nil {
 		return "", err
 	}
+	if op.Recover != nil && !op.Idempotent {
+		return e.create(ctx, op, path, body)
+	}
 	if op.Idempotent {
 		ctx = logto.Idempotent(ctx)
 	}
@@ -257,6 +260,50 @@ func (e *executor) call(ctx context.Context, op diff.Operation) (string, error) 
 	}
 	return "", err
 }
+
+// createAttempts bounds how often a create is sent: it is sent again only
+// when Logto answered 429 or 5xx and recovery then showed that the object
+// was not created.
+const createAttempts = 5
+
+// createRetryWait is the wait before the second sending of a create; it
+// doubles with every further one.
+var createRetryWait = 200 * time.Millisecond
+
+// create performs a non-idempotent create that has Recover. The client does
+// not retry it (logto.Unretried); when the answer leaves the outcome unknown
+// (no answer, 5xx, or 429, which proxies in front of Logto may send after
+// the request was processed), recovery looks for the object first, and the
+// create is sent again only when Logto answered and the object is not there.
+// Without an answer (dropped connection, timeout) the request may still be
+// running on the server, so it is not sent again: the apply fails and the
+// next plan finds the object if it was made.
+func (e *executor) create(ctx context.Context, op diff.Operation, path string, body any) (string, error) {
+	for attempt := 1; ; attempt++ {
+		var raw json.RawMessage
+		err := e.c.Do(logto.Unretried(ctx), op.Method, path, body, &raw)
+		if err == nil {
+			return producedID(raw)
+		}
+		var le *logto.Error
+		answered := errors.As(err, &le) && (le.StatusCode == http.StatusTooManyRequests || le.StatusCode >= 500)
+		if !answered && !outcomeUnknown(err) {
+			return "", err
+		}
+		id, rerr := e.recoverCreate(ctx, op.Recover)
+		if rerr == nil {
+			return id, nil
+		}
+		if !answered || !errors.Is(rerr, errNotCreated) || attempt >= createAttempts {
+			return "", fmt.Errorf("%w; %w", err, rerr)
+		}
+		time.Sleep(createRetryWait << (attempt - 1))
+	}
+}
+
+// errNotCreated is wrapped by recoverCreate's error when the object is not
+// there.
+var errNotCreated = errors.New("it was not created")
 
 // producedID extracts the "id" of a create's JSON response.
 func producedID(raw json.RawMessage) (string, error) {
@@ -345,7 +392,7 @@ func (e *executor) recoverCreate(ctx context.Context, r *diff.Recover) (string, 
 	}
 	switch len(found) {
 	case 0:
-		return "", fmt.Errorf("it was not created (no %s = %q in GET %s); re-run apply", r.Field, r.Value, base)
+		return "", fmt.Errorf("%w (no %s = %q in GET %s); re-run apply", errNotCreated, r.Field, r.Value, base)
 	case 1:
 		return found[0], nil
 	}
