@@ -128,6 +128,10 @@ func loadSavedPlan(e *env, f *planFlags, path string) (*planned, error) {
 		return nil, err
 	}
 	if changed := relevantChanges(sp.Config, fresh, apply.Stale(sp.Fingerprints, apply.Fingerprint(fresh))); len(changed) > 0 {
+		names := objectNames(sp.Live, fresh)
+		for i, c := range changed {
+			changed[i] = describeChange(c, names)
+		}
 		return nil, fmt.Errorf("the saved plan %s is stale: the tenant changed since it was made:\n  %s\nRun `orgsync plan -out %s` again and review the new plan",
 			path, strings.Join(changed, "\n  "), path)
 	}
@@ -163,6 +167,63 @@ func relevantChanges(cfg *state.Config, fresh *state.Live, changed []string) []s
 		out = append(out, c)
 	}
 	return out
+}
+
+// objectNames maps fingerprint keys ("role:<id>") to readable names, from
+// the live states a saved plan was made from and re-read against.
+func objectNames(lives ...*state.Live) map[string]string {
+	names := map[string]string{}
+	for _, l := range lives {
+		if l == nil {
+			continue
+		}
+		for _, p := range l.Permissions {
+			names["permission:"+p.ID] = state.PermissionAddress(p.Name)
+		}
+		for _, r := range l.Roles {
+			names["role:"+r.ID] = state.RoleAddress(r.Name)
+		}
+		for _, o := range l.Organizations {
+			names["organization:"+o.ID] = fmt.Sprintf("organization %q", o.Name)
+		}
+		for _, r := range l.Resources {
+			names["resource:"+r.ID] = "API resource " + r.Indicator
+		}
+		for id, u := range l.Users {
+			n := u.Email
+			if n == "" {
+				n = u.Username
+			}
+			if n != "" {
+				names["user:"+id] = "user " + n
+			}
+		}
+		for id, a := range l.Applications {
+			names["application:"+id] = fmt.Sprintf("application %q", a.Name)
+		}
+	}
+	names["record"] = "the ownership record (another apply ran)"
+	return names
+}
+
+// describeChange rewrites "role:<id> changed" as "role.admin (role:<id>) changed".
+func describeChange(line string, names map[string]string) string {
+	key, rest, ok := strings.Cut(line, " ")
+	if !ok {
+		return line
+	}
+	base, sub, _ := strings.Cut(key, "/")
+	name, ok := names[base]
+	if !ok {
+		return line
+	}
+	if sub != "" {
+		name += " " + sub
+	}
+	if key == "record" {
+		return name + " " + rest
+	}
+	return name + " (" + key + ") " + rest
 }
 
 func confirm(in io.Reader, out io.Writer) (bool, error) {

@@ -49,3 +49,22 @@ func TestOpLabel(t *testing.T) {
 		}
 	}
 }
+
+func TestDescribeChange(t *testing.T) {
+	names := objectNames(&state.Live{
+		Roles:         []state.LiveRole{{ID: "r1", Name: "admin"}},
+		Organizations: []state.LiveOrganization{{ID: "o1", Name: "Acme"}},
+		Permissions:   []state.LivePermission{{ID: "p1", Name: "invite:member"}},
+	})
+	for in, want := range map[string]string{
+		"role:r1 changed":                 "role.admin (role:r1) changed",
+		"organization:o1/members changed": `organization "Acme" members (organization:o1/members) changed`,
+		"permission:p1 was removed":       `permission."invite:member" (permission:p1) was removed`,
+		"record changed":                  "the ownership record (another apply ran) changed",
+		"user:u9 was added":               "user:u9 was added",
+	} {
+		if got := describeChange(in, names); got != want {
+			t.Errorf("describeChange(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

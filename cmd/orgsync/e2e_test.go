@@ -642,8 +642,8 @@ organization "initech" {
 	}
 	tn.noChanges()
 
-	// A block still declared without prevent_destroy drops the protection
-	// on purpose: removing the block afterwards deletes the organization.
+	// Turning prevent_destroy off in a block that stays declared does not
+	// drop the recorded protection: only -allow-destroy does.
 	tn.config(e2eBase + initech)
 	tn.must(exitOK, "apply", "-auto-approve")
 	tn.config(e2eBase + `
@@ -653,7 +653,11 @@ organization "initech" {
 `)
 	tn.must(exitOK, "apply", "-auto-approve")
 	tn.config(e2eBase)
-	tn.must(exitOK, "apply", "-auto-approve")
+	tn.must(exitError, "apply", "-auto-approve")
+	if tn.liveOrg("Initech") == nil {
+		t.Errorf("Initech was deleted although its prevent_destroy mark was never lifted")
+	}
+	tn.must(exitOK, "apply", "-auto-approve", "-allow-destroy", "organization.initech")
 	if tn.liveOrg("Initech") != nil {
 		t.Errorf("Initech is still live")
 	}

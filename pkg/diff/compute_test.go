@@ -165,7 +165,7 @@ func TestChanges(t *testing.T) {
 			},
 			wantChanges: []string{
 				`create organization.beta description=null->"B" name=null->"Beta"`,
-				`create organization.beta.application.ops-bot roles+[bot]-[]`,
+				`create organization.beta.application."ops-bot" roles+[bot]-[]`,
 				`create organization.beta.member."alice@acme.com" roles+[viewer]-[]`,
 				`create organization.beta.member."id:u-dave" roles+[viewer]-[]`,
 				`create organization.beta.member.carol roles+[editor viewer]-[]`,
@@ -215,7 +215,7 @@ func TestChanges(t *testing.T) {
 				l.Roles = append(l.Roles, state.LiveRole{ID: "r-deployer", Name: "deployer", Type: state.RoleTypeM2M})
 				l.Record.Roles = append(l.Record.Roles, "r-deployer")
 			},
-			wantChanges: []string{`update organization.acme.application.ci-bot roles+[deployer]-[bot]`},
+			wantChanges: []string{`update organization.acme.application."ci-bot" roles+[deployer]-[bot]`},
 			wantOps: []string{
 				`5 POST /api/organizations/o-acme/applications/roles {"applicationIds":["app-ci"],"organizationRoleIds":["r-deployer"]}`,
 				`5 DELETE /api/organizations/o-acme/applications/app-ci/roles/r-bot`,
@@ -265,7 +265,7 @@ func TestChanges(t *testing.T) {
 			},
 			opts: Options{AllowMassDelete: true},
 			wantChanges: []string{
-				`delete organization.acme.application.ci-bot (not_in_config)`,
+				`delete organization.acme.application."ci-bot" (not_in_config)`,
 				`delete organization.acme.member."Bob@Acme.com" (not_in_config)`,
 				`delete organization.acme.member."carol@acme.com" (not_in_config)`,
 				`delete organization.Fourth (not_in_config)`,

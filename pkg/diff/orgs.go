@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,12 +19,7 @@ func seg(id string) string {
 }
 
 // labelPart quotes s for an address unless it is an identifier.
-func labelPart(s string) string {
-	if state.IsIdentifier(s) {
-		return s
-	}
-	return strconv.Quote(s)
-}
+func labelPart(s string) string { return state.AddressPart(s) }
 
 func (p *planner) planOrganizations() error {
 	orgs := p.cfg.Organizations

@@ -50,7 +50,9 @@ type Change struct {
 	Address string `json:"address"`
 	Kind    string `json:"kind"`
 	Action  Action `json:"action"`
-	// ID is the live Logto id (empty for creates).
+	// ID is the live Logto id of the object (empty for creates of permissions,
+	// roles and organizations); for members and applications it is the user or
+	// application id, known before the membership exists.
 	ID string `json:"id,omitempty"`
 	// Before and After are the object's attributes as JSON values (nil for a
 	// create's Before and a delete's After).

@@ -250,19 +250,16 @@ func (p *planner) add(it *item) *item {
 	return it
 }
 
-// adopt records a declared object matched live as managed, and keeps its
-// prevent_destroy mark in step with the block: the mark outlives the removal
-// of the whole block, but a block that is still declared without
-// prevent_destroy has dropped it on purpose.
+// adopt records a declared object matched live as managed (and protected).
+// A recorded prevent_destroy mark is never dropped silently: only a plan with
+// -allow-destroy for the address drops it (PRODUCT.md §2), so turning the
+// flag off in a block keeps the protection until then.
 func (p *planner) adopt(kind, id, addr string, managed bool, prevent bool) {
 	if !managed || p.live.Record.Addresses[id] != addr {
 		p.edits = append(p.edits, RecordEdit{Kind: kind, ID: id, Address: addr})
 	}
-	switch {
-	case prevent && !p.rec.prevent[id]:
+	if prevent && !p.rec.prevent[id] {
 		p.edits = append(p.edits, RecordEdit{Kind: RecordPreventDestroy, ID: id, Address: addr})
-	case !prevent && p.rec.prevent[id]:
-		p.edits = append(p.edits, RecordEdit{Kind: RecordPreventDestroy, ID: id, Remove: true, Address: addr})
 	}
 }
 

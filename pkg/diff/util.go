@@ -190,7 +190,7 @@ var quotedStep = regexp.MustCompile(`\."((?:[^"\\]|\\.)*)"`)
 func NormalizeAddress(addr string) string {
 	return quotedStep.ReplaceAllStringFunc(addr, func(m string) string {
 		inner := m[2 : len(m)-1]
-		if state.IsIdentifier(inner) {
+		if state.IsAddressWord(inner) {
 			return "." + inner
 		}
 		return m

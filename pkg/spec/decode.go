@@ -450,12 +450,7 @@ func (l *loader) forEach(expr hcl.Expression) []forEachInstance {
 
 // addrPart is a block label in address form: as is when it is an
 // identifier, quoted otherwise.
-func addrPart(s string) string {
-	if state.IsIdentifier(s) {
-		return s
-	}
-	return strconv.Quote(s)
-}
+func addrPart(s string) string { return state.AddressPart(s) }
 
 func (l *loader) loadOrganization(b *namedBlock, body hcl.Body, key, defaultName string, nameRange hcl.Range, ctx *hcl.EvalContext) *orgInstance {
 	o := &orgInstance{nameRange: nameRange}

@@ -26,12 +26,34 @@ func ApplicationAddress(orgAddr, label string) string {
 // JITAddress is organization.acme.jit.
 func JITAddress(orgAddr string) string { return orgAddr + ".jit" }
 
-// addrPart returns s as is when it is an HCL identifier, else quoted.
-func addrPart(s string) string {
-	if IsIdentifier(s) {
+// addrPart is AddressPart, for this file.
+func addrPart(s string) string { return AddressPart(s) }
+
+// AddressPart writes a name as one step of a plan address: bare when it is
+// made of letters, digits and underscores only (role.admin), quoted
+// otherwise (permission."invite:member", application."ci-bot").
+func AddressPart(s string) string {
+	if IsAddressWord(s) {
 		return s
 	}
 	return strconv.Quote(s)
+}
+
+// IsAddressWord reports whether s can stand unquoted in an address: letters,
+// digits and underscores, not starting with a digit.
+func IsAddressWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'):
+		case i > 0 && r >= '0' && r <= '9':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // IsIdentifier reports whether s is a plain HCL identifier (letters, digits,
