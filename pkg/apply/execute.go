@@ -119,6 +119,13 @@ func Execute(ctx context.Context, c *logto.Client, p *diff.Plan, live *state.Liv
 
 	// Writes that must happen even after cancellation use this context.
 	bg := context.WithoutCancel(ctx)
+	defer e.release(bg)
+	if len(order) > 0 {
+		if err := e.acquire(ctx); err != nil {
+			res, _ := e.result(ctx, nil)
+			return res, err
+		}
+	}
 	var recordErr error
 	for start := 0; start < len(order); {
 		end := start
@@ -164,6 +171,8 @@ type executor struct {
 	pending []diff.RecordEdit
 	written state.Record // the record as last read or written
 	serial  int64        // serial of written
+	lock    *lockValue   // the apply lock while held
+	lockErr error        // why the lock could not be taken
 }
 
 func (e *executor) emit(ev Event) {
@@ -535,7 +544,10 @@ func (e *executor) writeRecord(ctx context.Context) error {
 	if reflect.DeepEqual(rec, e.written) {
 		return nil
 	}
-	if err := WriteRecord(ctx, e.c, rec, e.serial); err != nil {
+	if err := e.acquire(ctx); err != nil {
+		return err
+	}
+	if err := writeRecord(ctx, e.c, rec, e.serial, e.lock); err != nil {
 		return err
 	}
 	e.serial++

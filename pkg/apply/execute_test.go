@@ -423,10 +423,11 @@ func TestExecuteRecordConflict(t *testing.T) {
 	must(t, WriteRecord(context.Background(), tt.C, live.Record, live.Record.Serial))
 	plan := &diff.Plan{Operations: []diff.Operation{createScope(0, tt.name("a")), createScope(1, tt.name("b"))}}
 	res, err := Execute(context.Background(), tt.C, plan, live, ExecOptions{})
-	if !IsConflict(err) || !strings.Contains(err.Error(), "re-run plan") {
+	if !IsConflict(err) || !strings.Contains(err.Error(), "re-run plan") || !strings.Contains(err.Error(), "nothing was changed") {
 		t.Fatalf("error: %v", err)
 	}
-	if len(res.Done) != 1 || len(res.NotStarted) != 1 {
+	// The conflict is found when the lock is taken, before the first change.
+	if len(res.Done) != 0 || len(res.NotStarted) != 2 {
 		t.Fatalf("result: %+v", res)
 	}
 }

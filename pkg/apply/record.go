@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/state"
@@ -272,6 +273,13 @@ func splitChunks(text string, size int) []string {
 // without writing. rec.Serial is ignored: the record written has serial
 // expectSerial+1.
 func WriteRecord(ctx context.Context, c *logto.Client, rec state.Record, expectSerial int64) error {
+	return writeRecord(ctx, c, rec, expectSerial, nil)
+}
+
+// writeRecord is WriteRecord for an apply holding lock (nil: no lock): it
+// fails with a *LockedError when the lock is no longer lock's owner's, and
+// renews the lock with the header write.
+func writeRecord(ctx context.Context, c *logto.Client, rec state.Record, expectSerial int64, lock *lockValue) error {
 	appID := c.AppID()
 	app, err := c.GetApplication(ctx, appID)
 	if err != nil {
@@ -280,6 +288,11 @@ func WriteRecord(ctx context.Context, c *logto.Client, rec state.Record, expectS
 	cur, exists, err := decodeHeader(appID, app.CustomData)
 	if err != nil {
 		return fmt.Errorf("write the ownership record: %w", err)
+	}
+	if lock != nil {
+		if held, ok := decodeLock(app.CustomData); !ok || held.Owner != lock.Owner {
+			return &LockedError{AppID: appID, Host: held.Host, PID: held.PID, Expires: time.UnixMilli(held.Expires)}
+		}
 	}
 	if cur.Serial != expectSerial {
 		return &ConflictError{Found: cur.Serial, Expected: expectSerial}
@@ -303,6 +316,10 @@ func WriteRecord(ctx context.Context, c *logto.Client, rec state.Record, expectS
 	final := map[string]any{RecordKey: recordHeader{
 		Version: RecordVersion, Serial: serial, Chunks: len(chunks), Slot: slot, SHA256: hex.EncodeToString(sum[:]),
 	}}
+	if lock != nil {
+		lock.Expires = time.Now().Add(LockTTL).UnixMilli()
+		final[LockKey] = *lock
+	}
 	// Clear chunks of this slot left over from a longer record written
 	// before (non-null values only: a cleared key stays as null).
 	for _, k := range slices.Sorted(maps.Keys(app.CustomData)) {
