@@ -84,7 +84,7 @@ type Emulator struct {
 	key      []byte // token signing key
 	now      func() time.Time
 
-	mu sync.Mutex // guards db
+	mu sync.RWMutex // guards db; GET requests hold it for reading
 	db *db
 
 	rngMu     sync.Mutex // guards rng and faultRate
@@ -477,6 +477,14 @@ func (e *Emulator) handle(r *http.Request, body []byte, isAPI bool) *response {
 	}
 	if err := e.authenticate(r); err != nil {
 		c.fail(err)
+		return c.resp
+	}
+	// Reads share the lock: GET handlers only read the state, so a tenant
+	// with many concurrent readers is not served one request at a time.
+	if r.Method == http.MethodGet {
+		e.mu.RLock()
+		defer e.mu.RUnlock()
+		e.dispatch(c)
 		return c.resp
 	}
 	e.mu.Lock()
