@@ -325,10 +325,16 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	return resp, err
 }
 
+// limiterBurst is how many seconds' worth of its rate the limiter's bucket
+// holds: Logto Cloud's limit is a bucket of 10 seconds' worth (200 requests
+// refilled at 20/s), so a client at 18/s may start with 180 requests at once
+// and never exceed it.
+const limiterBurst = 10
+
 // limiter is an adaptive token bucket: it refills at rate tokens per second
-// up to one second's worth; a 429 halves the rate (down to a floor) and
-// empties the bucket, and every other answer adds back a twentieth of the
-// configured maximum. Waiting callers reserve their token first, so
+// up to limiterBurst seconds' worth (it starts full); a 429 halves the rate
+// (down to a floor) and empties the bucket, and every other answer adds
+// back a twentieth of the configured maximum. Waiting callers reserve their token first, so
 // concurrent callers queue in arrival order.
 type limiter struct {
 	mu         sync.Mutex
@@ -344,7 +350,7 @@ func newLimiter(rps float64, now func() time.Time) *limiter {
 		max:    rps,
 		floor:  math.Min(rps, math.Max(0.5, rps/32)),
 		rate:   rps,
-		tokens: math.Max(1, rps),
+		tokens: math.Max(1, rps*limiterBurst),
 		last:   now(),
 		now:    now,
 	}
@@ -352,7 +358,7 @@ func newLimiter(rps float64, now func() time.Time) *limiter {
 
 func (l *limiter) refill(now time.Time) {
 	if elapsed := now.Sub(l.last).Seconds(); elapsed > 0 {
-		l.tokens = math.Min(math.Max(1, l.rate), l.tokens+elapsed*l.rate)
+		l.tokens = math.Min(math.Max(1, l.rate*limiterBurst), l.tokens+elapsed*l.rate)
 	}
 	l.last = now
 }

@@ -393,16 +393,16 @@ func TestLimiterAdapts(t *testing.T) {
 func TestLimiterReservations(t *testing.T) {
 	now := time.Unix(0, 0)
 	l := newLimiter(10, func() time.Time { return now })
-	for i := range 10 { // a full bucket: one second's worth
+	for i := range 100 { // a full bucket: limiterBurst seconds' worth
 		if d := l.reserve(); d != 0 {
 			t.Fatalf("request %d waited %v", i, d)
 		}
 	}
 	if d := l.reserve(); d != 100*time.Millisecond {
-		t.Errorf("11th: %v, want 100ms", d)
+		t.Errorf("101st: %v, want 100ms", d)
 	}
 	if d := l.reserve(); d != 200*time.Millisecond {
-		t.Errorf("12th: %v, want 200ms (queued behind the 11th)", d)
+		t.Errorf("102nd: %v, want 200ms (queued behind the 101st)", d)
 	}
 	now = now.Add(time.Second)
 	if d := l.reserve(); d != 0 {
@@ -412,17 +412,26 @@ func TestLimiterReservations(t *testing.T) {
 	if d := l.reserve(); d != 200*time.Millisecond {
 		t.Errorf("after a 429: %v, want 200ms", d)
 	}
+	now = now.Add(time.Hour) // idle: the bucket holds limiterBurst seconds' worth of the lowered rate, no more
+	for i := range 50 {
+		if d := l.reserve(); d != 0 {
+			t.Fatalf("after an hour, request %d waited %v", i, d)
+		}
+	}
+	if d := l.reserve(); d <= 0 {
+		t.Errorf("after an hour, the 51st did not wait")
+	}
 }
 
 func TestLimiterConcurrentWaits(t *testing.T) {
-	l := newLimiter(200, time.Now)
+	l := newLimiter(20, time.Now)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for range 30 { // 240 requests, 200 in the bucket: 40 more at 5 ms each
+			for range 30 { // 240 requests, 200 in the bucket: 40 more at 50 ms each
 				if err := l.wait(context.Background()); err != nil {
 					t.Error(err)
 				}
@@ -430,8 +439,8 @@ func TestLimiterConcurrentWaits(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if elapsed := time.Since(start); elapsed < 150*time.Millisecond {
-		t.Errorf("240 requests at 200/s with a 200 burst took %v, want ≥ ~200ms", elapsed)
+	if elapsed := time.Since(start); elapsed < 1900*time.Millisecond {
+		t.Errorf("240 requests at 20/s with a 200 burst took %v, want ≥ ~2s", elapsed)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
