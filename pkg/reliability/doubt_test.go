@@ -77,8 +77,12 @@ func TestDoubtfulReadsPlanNothing(t *testing.T) {
 		"organizations": func(p string) bool { return p == "/api/organizations" },
 		"roles":         func(p string) bool { return p == "/api/organization-roles" },
 		"permissions":   func(p string) bool { return p == "/api/organization-scopes" },
-		"members":       func(p string) bool { return strings.HasPrefix(p, "/api/organizations/") && strings.HasSuffix(p, "/users") },
-		"record":        func(p string) bool { return strings.HasPrefix(p, "/api/applications/") && !strings.Contains(p[len("/api/applications/"):], "/") },
+		"members": func(p string) bool {
+			return strings.HasPrefix(p, "/api/organizations/") && strings.HasSuffix(p, "/users")
+		},
+		"record": func(p string) bool {
+			return strings.HasPrefix(p, "/api/applications/") && !strings.Contains(p[len("/api/applications/"):], "/")
+		},
 	}
 	modes := []string{"500", "html502", "malformed", "total", "drop", "wrongtype"}
 	// Reads the client retries (with waits of up to 30 s in the binary).
