@@ -85,18 +85,8 @@ func readLive(ctx context.Context, c *logto.Client, cfg *state.Config, targets [
 	if err != nil {
 		return nil, fmt.Errorf("reading the tenant: %w (nothing was planned)", err)
 	}
-	if len(diff.AffectedRoles(cfg, live)) > 0 {
-		var ids []string
-		for _, o := range live.Organizations {
-			if !o.Loaded {
-				ids = append(ids, o.ID)
-			}
-		}
-		if len(ids) > 0 {
-			if err := apply.LoadMembers(ctx, c, live, ids, parallelism); err != nil {
-				return nil, fmt.Errorf("reading organization members for token impact: %w (nothing was planned)", err)
-			}
-		}
+	if err := apply.LoadImpact(ctx, c, live, diff.AffectedRoles(cfg, live), parallelism); err != nil {
+		return nil, fmt.Errorf("reading organization members for token impact: %w (nothing was planned)", err)
 	}
 	return live, nil
 }
