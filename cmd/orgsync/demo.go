@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/orgsync/orgsync/examples"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
+	"github.com/orgsync/orgsync/pkg/seed"
 	"github.com/orgsync/orgsync/pkg/spec"
 	"github.com/orgsync/orgsync/pkg/state"
 )
@@ -130,92 +130,13 @@ func demo(e *env, dir string) error {
 // seedFor creates, in an empty emulator, the users, applications and API
 // resources that cfg refers to, and one organization orgsync does not manage.
 func seedFor(ctx context.Context, c *logto.Client, cfg *state.Config) ([]string, error) {
-	users := map[string]state.Member{}
-	apps := map[string]bool{}
-	for _, o := range cfg.Organizations {
-		for _, m := range o.Members {
-			users[m.Label] = m
-		}
-		for _, a := range o.Applications {
-			if a.Kind == state.RefName {
-				apps[a.Value] = true
-			}
-		}
-	}
-	var made []string
-	labels := make([]string, 0, len(users))
-	for l := range users {
-		labels = append(labels, l)
-	}
-	sort.Strings(labels)
-	nUsers := 0
-	for _, l := range labels {
-		m := users[l]
-		in := logto.CreateUser{}
-		switch m.Kind {
-		case state.RefEmail:
-			in.PrimaryEmail = m.Value
-			in.Name = strings.Split(m.Value, "@")[0]
-		case state.RefUsername:
-			in.Username = m.Value
-		default:
-			continue // an id cannot be chosen
-		}
-		if _, err := c.CreateUser(ctx, in); err != nil {
-			return nil, err
-		}
-		nUsers++
-	}
-	made = append(made, fmt.Sprintf("%d users", nUsers))
-	appNames := make([]string, 0, len(apps))
-	for a := range apps {
-		appNames = append(appNames, a)
-	}
-	sort.Strings(appNames)
-	for _, a := range appNames {
-		if _, err := c.CreateApplication(ctx, a, "MachineToMachine"); err != nil {
-			return nil, err
-		}
-		made = append(made, "application "+a)
-	}
-	resources := map[string]map[string]bool{}
-	for _, r := range cfg.Roles {
-		for ind, scopes := range r.APIPermissions {
-			if resources[ind] == nil {
-				resources[ind] = map[string]bool{}
-			}
-			for _, s := range scopes {
-				resources[ind][s] = true
-			}
-		}
-	}
-	inds := make([]string, 0, len(resources))
-	for ind := range resources {
-		inds = append(inds, ind)
-	}
-	sort.Strings(inds)
-	for _, ind := range inds {
-		r, err := c.CreateResource(ctx, ind, ind)
-		if err != nil {
-			return nil, err
-		}
-		names := make([]string, 0, len(resources[ind]))
-		for s := range resources[ind] {
-			names = append(names, s)
-		}
-		sort.Strings(names)
-		for _, s := range names {
-			if _, err := c.CreateResourceScope(ctx, r.ID, s, nil); err != nil {
-				return nil, err
-			}
-		}
-		made = append(made, fmt.Sprintf("API resource %s with %d scopes", ind, len(names)))
+	if err := seed.Referenced(ctx, c, cfg); err != nil {
+		return nil, err
 	}
 	if _, err := c.CreateOrganization(ctx, logto.CreateOrganization{Name: "Created in the Console"}); err != nil {
 		return nil, err
 	}
-	made = append(made, `organization "Created in the Console"`)
-	return made, nil
+	return []string{seed.Summarize(cfg).String(), `organization "Created in the Console"`}, nil
 }
 
 func copyFS(src fs.FS, root, dst string) error {

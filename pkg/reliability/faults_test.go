@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	tenantseed "github.com/orgsync/orgsync/pkg/seed"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -122,7 +123,7 @@ func TestFaultsW1Slice(t *testing.T) {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			t.Parallel()
 			start := time.Now()
-			n := faultScenario(t, cfg, scale.Seed, seed, 8)
+			n := faultScenario(t, cfg, tenantseed.Referenced, seed, 8)
 			t.Logf("%d organizations converged after %d applies in %s", orgs, n, time.Since(start).Round(time.Millisecond))
 		})
 	}

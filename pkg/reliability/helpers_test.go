@@ -3,6 +3,7 @@ package reliability
 import (
 	"context"
 	"fmt"
+	"github.com/orgsync/orgsync/pkg/seed"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -165,62 +166,10 @@ func planFor(ctx context.Context, c *logto.Client, cfg *state.Config, opts diff.
 
 // seedConfig creates, in an empty tenant, the users, applications and API
 // resources cfg refers to, and one organization orgsync does not manage: the
-// logic of `orgsync demo`.
+// preparation `orgsync demo` makes.
 func seedConfig(ctx context.Context, c *logto.Client, cfg *state.Config) error {
-	users := map[string]state.Member{}
-	apps := map[string]bool{}
-	for _, o := range cfg.Organizations {
-		for _, m := range o.Members {
-			users[m.Label] = m
-		}
-		for _, a := range o.Applications {
-			if a.Kind == state.RefName {
-				apps[a.Value] = true
-			}
-		}
-	}
-	for _, l := range sortedKeys(users) {
-		m := users[l]
-		in := logto.CreateUser{}
-		switch m.Kind {
-		case state.RefEmail:
-			in.PrimaryEmail = m.Value
-			in.Name = strings.Split(m.Value, "@")[0]
-		case state.RefUsername:
-			in.Username = m.Value
-		default:
-			continue
-		}
-		if _, err := c.CreateUser(ctx, in); err != nil {
-			return err
-		}
-	}
-	for _, a := range sortedKeys(apps) {
-		if _, err := c.CreateApplication(ctx, a, "MachineToMachine"); err != nil {
-			return err
-		}
-	}
-	resources := map[string]map[string]bool{}
-	for _, r := range cfg.Roles {
-		for ind, scopes := range r.APIPermissions {
-			if resources[ind] == nil {
-				resources[ind] = map[string]bool{}
-			}
-			for _, s := range scopes {
-				resources[ind][s] = true
-			}
-		}
-	}
-	for _, ind := range sortedKeys(resources) {
-		r, err := c.CreateResource(ctx, ind, ind)
-		if err != nil {
-			return err
-		}
-		for _, s := range sortedKeys(resources[ind]) {
-			if _, err := c.CreateResourceScope(ctx, r.ID, s, nil); err != nil {
-				return err
-			}
-		}
+	if err := seed.Referenced(ctx, c, cfg); err != nil {
+		return err
 	}
 	_, err := c.CreateOrganization(ctx, logto.CreateOrganization{Name: "Created in the Console"})
 	return err

@@ -3,6 +3,7 @@ package scale
 import (
 	"context"
 	"fmt"
+	"github.com/orgsync/orgsync/pkg/seed"
 	"net/http"
 	"slices"
 	"strings"
@@ -177,7 +178,7 @@ func withChangedRole(cfg *state.Config) *state.Config {
 func seededTenant(tb testing.TB, cfg *state.Config, t *Tenant, applyCfg bool) {
 	tb.Helper()
 	ctx := context.Background()
-	if err := Seed(ctx, t.Client, cfg); err != nil {
+	if err := seed.Referenced(ctx, t.Client, cfg); err != nil {
 		tb.Fatal(err)
 	}
 	if applyCfg {

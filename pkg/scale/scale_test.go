@@ -3,6 +3,7 @@ package scale
 import (
 	"context"
 	"fmt"
+	"github.com/orgsync/orgsync/pkg/seed"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -49,7 +50,7 @@ func matchingW1(b *testing.B) *Tenant {
 		}
 		t := &Tenant{Server: srv, Client: c, Counter: counter}
 		ctx := context.Background()
-		if err := Seed(ctx, c, W1()); err != nil {
+		if err := seed.Referenced(ctx, c, W1()); err != nil {
 			w1Tenant.err = err
 			return
 		}
@@ -265,9 +266,10 @@ func BenchmarkApplyW1Empty(b *testing.B) {
 	b.ReportMetric(requests/wall.Seconds(), "requests/s")
 }
 
-// rateLimitedOrgs sizes BenchmarkApplyRateLimited to well under a minute at
-// the limit's 20 requests per second.
-const rateLimitedOrgs = 80
+// rateLimitedOrgs is the W1 slice BenchmarkApplyRateLimited applies: 200
+// organizations, about 2,150 requests, so close to two minutes at the
+// limit's 20 requests per second.
+const rateLimitedOrgs = 200
 
 // BenchmarkApplyRateLimited applies a W1 slice under the emulator's Logto
 // Cloud-like limit (a bucket of 200 requests refilled at 20/s) with the
