@@ -22,11 +22,17 @@ import (
 func runApply(e *env, args []string) exitCode {
 	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
 	fs.SetOutput(e.s.Err)
+	fs.Usage = func() {
+		fmt.Fprint(e.s.Err, "Usage: orgsync apply [-c DIR | PLANFILE] [-auto-approve] [-format text|json] [-parallelism N] [-impact-out FILE]\n\n"+
+			"Plan (or load a plan saved with 'orgsync plan -out') and make the tenant match it.\n"+
+			"Without -auto-approve, asks for 'yes' on a terminal and refuses without one.\n\n")
+		fs.PrintDefaults()
+	}
 	var f planFlags
 	f.register(fs)
 	autoApprove := fs.Bool("auto-approve", false, "apply without asking for confirmation")
 	format := fs.String("format", "text", "output format: text or json")
-	impactOut := fs.String("impact-out", "", "write the token impact of the applied plan as JSON to FILE")
+	impactOut := fs.String("impact-out", "", "write the token impact of the applied plan as JSON to `FILE`")
 	// The default parallelism keeps a large apply inside Logto Cloud's
 	// budget of about 20 requests per second.
 	fs.Lookup("parallelism").DefValue = "4"
