@@ -9,7 +9,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
+	"github.com/orgsync/orgsync/pkg/seed"
+	"github.com/orgsync/orgsync/pkg/spec"
 )
 
 // runEmulator serves the built-in Logto Management API emulator until the
@@ -25,6 +28,7 @@ func runEmulator(e *env, args []string) exitCode {
 	appID := fs.String("app-id", "", "id of the machine-to-machine app clients sign in as (default "+emulator.DefaultAppID+")")
 	appSecret := fs.String("app-secret", "", "secret of that app (default "+emulator.DefaultAppSecret+")")
 	seed := fs.Int64("seed", 0, "random seed for ids and faults (0: random)")
+	seedConfig := fs.String("seed-config", "", "create the users, applications and API resources that the configuration in `DIR` refers to")
 	var cf connFlags
 	fs.StringVar(&cf.logLevel, "log-level", "warn", "log level on stderr: trace, debug (one line per request), info, warn, error")
 	fs.StringVar(&cf.logFormat, "log-format", "console", "log format: console or json")
@@ -79,6 +83,13 @@ func runEmulator(e *env, args []string) exitCode {
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+	if *seedConfig != "" {
+		if err := seedEmulator(e, *seedConfig, endpoint, emu); err != nil {
+			fmt.Fprintf(e.s.Err, "orgsync emulator: -seed-config: %v\n", err)
+			srv.Close()
+			return exitError
+		}
+	}
 	select {
 	case <-e.ctx.Done():
 	case err := <-serveErr:
@@ -100,4 +111,24 @@ func runEmulator(e *env, args []string) exitCode {
 		fmt.Fprintln(e.s.Err, "Emulator stopped.")
 	}
 	return exitOK
+}
+
+// seedEmulator creates, through the emulator's own API, what the
+// configuration in dir refers to but orgsync does not manage, so that a plan
+// of that configuration can run offline.
+func seedEmulator(e *env, dir, endpoint string, emu *emulator.Emulator) error {
+	res, diags := spec.Load(spec.Input{Dir: dir, Getenv: e.getenv})
+	if diags.HasErrors() {
+		_ = spec.WriteDiagnostics(e.s.Err, res.Files, diags, false)
+		return fmt.Errorf("the configuration in %s does not decode", dir)
+	}
+	c, err := logto.New(logto.Config{Endpoint: endpoint, AppID: emu.AppID(), AppSecret: emu.AppSecret()})
+	if err != nil {
+		return err
+	}
+	if err := seed.Referenced(e.ctx, c, res.Config); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.s.Err, "Created what %s refers to: %s\n", dir, seed.Summarize(res.Config))
+	return nil
 }

@@ -77,13 +77,36 @@ func (s Summary) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// Referenced creates, in a tenant that does not have them yet, the users,
-// machine-to-machine applications and API resources (with scopes) that cfg
-// refers to, at most Parallelism requests at a time. A user made for an
-// email gets the email's local part as its name. The first failure stops it
-// and is returned.
+// Referenced creates the users, machine-to-machine applications and API
+// resources (with scopes) that cfg refers to and the tenant does not have
+// yet, at most Parallelism requests at a time; what exists already is left
+// as it is, so running it twice creates nothing the second time. A user made
+// for an email gets the email's local part as its name. The first failure
+// stops it and is returned.
 func Referenced(ctx context.Context, c *logto.Client, cfg *state.Config) error {
 	s := Summarize(cfg)
+	if len(s.Applications) > 0 {
+		// Application names are not unique in Logto: look before creating.
+		apps, err := c.ListApplications(ctx, state.RoleTypeM2M)
+		if err != nil {
+			return fmt.Errorf("list applications: %w", err)
+		}
+		have := map[string]bool{}
+		for _, a := range apps {
+			have[a.Name] = true
+		}
+		s.Applications = slices.DeleteFunc(s.Applications, func(n string) bool { return have[n] })
+	}
+	existing := map[string]logto.Resource{}
+	if len(s.Resources) > 0 {
+		res, err := c.ListResources(ctx)
+		if err != nil {
+			return fmt.Errorf("list API resources: %w", err)
+		}
+		for _, r := range res {
+			existing[r.Indicator] = r
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -110,7 +133,7 @@ func Referenced(ctx context.Context, c *logto.Client, cfg *state.Config) error {
 	for _, e := range s.Emails {
 		do(func() error {
 			name, _, _ := strings.Cut(e, "@")
-			if _, err := c.CreateUser(ctx, logto.CreateUser{PrimaryEmail: e, Name: name}); err != nil {
+			if _, err := c.CreateUser(ctx, logto.CreateUser{PrimaryEmail: e, Name: name}); err != nil && !logto.HasCode(err, "user.email_already_in_use") {
 				return fmt.Errorf("create user %s: %w", e, err)
 			}
 			return nil
@@ -118,7 +141,7 @@ func Referenced(ctx context.Context, c *logto.Client, cfg *state.Config) error {
 	}
 	for _, u := range s.Usernames {
 		do(func() error {
-			if _, err := c.CreateUser(ctx, logto.CreateUser{Username: u}); err != nil {
+			if _, err := c.CreateUser(ctx, logto.CreateUser{Username: u}); err != nil && !logto.HasCode(err, "user.username_already_in_use") {
 				return fmt.Errorf("create user %s: %w", u, err)
 			}
 			return nil
@@ -134,11 +157,18 @@ func Referenced(ctx context.Context, c *logto.Client, cfg *state.Config) error {
 	}
 	for _, ind := range keys(s.Resources) {
 		do(func() error {
-			res, err := c.CreateResource(ctx, ind, ind)
-			if err != nil {
-				return fmt.Errorf("create API resource %s: %w", ind, err)
+			res, ok := existing[ind]
+			if !ok {
+				created, err := c.CreateResource(ctx, ind, ind)
+				if err != nil {
+					return fmt.Errorf("create API resource %s: %w", ind, err)
+				}
+				res = *created
 			}
 			for _, sc := range s.Resources[ind] {
+				if slices.ContainsFunc(res.Scopes, func(x logto.Scope) bool { return x.Name == sc }) {
+					continue
+				}
 				if _, err := c.CreateResourceScope(ctx, res.ID, sc, nil); err != nil {
 					return fmt.Errorf("create scope %s of API resource %s: %w", sc, ind, err)
 				}

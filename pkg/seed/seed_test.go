@@ -93,8 +93,25 @@ func TestReferenced(t *testing.T) {
 	if d := cmp.Diff([]string{"read:x", "write:x"}, scopes); d != "" {
 		t.Errorf("resource scopes (-want +got):\n%s", d)
 	}
-	// A second run fails on the first duplicate and says which.
-	if err := seed.Referenced(ctx, c, config()); err == nil {
-		t.Error("seeding twice succeeded; want the duplicate reported")
+	// A second run finds everything and creates nothing.
+	before := srv.E.Requests()
+	if err := seed.Referenced(ctx, c, config()); err != nil {
+		t.Fatalf("seeding twice: %v", err)
 	}
+	if apps, err := c.ListApplications(ctx, state.RoleTypeM2M); err != nil || countNamed(apps, "ci-bot") != 1 {
+		t.Errorf("after seeding twice there are %d applications named ci-bot (err %v), want 1", countNamed(apps, "ci-bot"), err)
+	}
+	if n := srv.E.Requests() - before; n > 6 {
+		t.Errorf("seeding twice made %d requests; want the two lists and two user creates answered 422", n)
+	}
+}
+
+func countNamed(apps []logto.Application, name string) int {
+	n := 0
+	for _, a := range apps {
+		if a.Name == name {
+			n++
+		}
+	}
+	return n
 }
