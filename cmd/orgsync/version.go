@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 )
@@ -11,43 +12,63 @@ import (
 var version = ""
 
 func runVersion(e *env, args []string) exitCode {
-	v, commit, when, dirty := buildInfo()
-	fmt.Fprintf(e.s.Out, "orgsync %s\n", v)
-	if commit != "" {
-		d := ""
-		if dirty {
-			d = " (modified)"
+	if len(args) > 0 {
+		fmt.Fprintf(e.s.Err, "orgsync version: unexpected argument %q\n", args[0])
+		return exitError
+	}
+	bi, _ := debug.ReadBuildInfo()
+	b := describeBuild(bi, version)
+	fmt.Fprintf(e.s.Out, "orgsync %s\n", b.version)
+	if b.commit != "" {
+		line := "commit " + b.commit
+		if b.dirty {
+			line += " (modified)"
 		}
-		fmt.Fprintf(e.s.Out, "commit %s%s %s\n", commit, d, when)
+		if b.time != "" {
+			line += " " + b.time
+		}
+		fmt.Fprintln(e.s.Out, line)
 	}
 	fmt.Fprintf(e.s.Out, "%s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return exitOK
 }
 
-func buildInfo() (v, commit, when string, dirty bool) {
-	v = version
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		if v == "" {
-			v = "(devel)"
+type buildDescription struct {
+	version, commit, time string
+	dirty                 bool
+}
+
+// pseudoVersion matches the commit part of a Go pseudo-version, e.g.
+// v0.0.0-20261121093000-0123456789ab, which `go install module@commit` records.
+var pseudoVersion = regexp.MustCompile(`-(\d{14})-([0-9a-f]{12})(\+incompatible)?$`)
+
+// describeBuild says what ran: the version (link-time override, else the
+// module version, else "(devel)") and the commit, from the VCS stamp of a
+// build in a checkout or from the pseudo-version of a `go install`.
+func describeBuild(bi *debug.BuildInfo, override string) buildDescription {
+	d := buildDescription{version: override}
+	if bi != nil {
+		if d.version == "" {
+			d.version = bi.Main.Version
 		}
-		return v, "", "", false
-	}
-	if v == "" {
-		v = bi.Main.Version
-		if v == "" {
-			v = "(devel)"
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				d.commit = s.Value
+			case "vcs.time":
+				d.time = s.Value
+			case "vcs.modified":
+				d.dirty = s.Value == "true"
+			}
+		}
+		if d.commit == "" {
+			if m := pseudoVersion.FindStringSubmatch(bi.Main.Version); m != nil {
+				d.commit = m[2]
+			}
 		}
 	}
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			commit = s.Value
-		case "vcs.time":
-			when = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
+	if d.version == "" {
+		d.version = "(devel)"
 	}
-	return v, commit, when, dirty
+	return d
 }
