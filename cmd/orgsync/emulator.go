@@ -129,6 +129,6 @@ func seedEmulator(e *env, dir, endpoint string, emu *emulator.Emulator) error {
 	if err := seed.Referenced(e.ctx, c, res.Config); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.s.Err, "Created what %s refers to: %s\n", dir, seed.Summarize(res.Config))
+	fmt.Fprintf(e.s.Err, "The emulator has what %s refers to (created where missing): %s\n", dir, seed.Summarize(res.Config))
 	return nil
 }
