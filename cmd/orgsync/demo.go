@@ -122,7 +122,8 @@ func demo(e *env, dir string) error {
     export LOGTO_APP_SECRET=<its secret>
     orgsync plan -c examples/saas
 
-  Or keep an emulator running for experiments: orgsync emulator -state emulator.json
+  Or keep an emulator running for experiments:
+    orgsync emulator -state emulator.json -seed-config examples/saas
 `)
 	return nil
 }
