@@ -50,13 +50,7 @@ func TestNoPhantomDiffs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, live := baseConfig(), baseLive()
-			if tt.cfg != nil {
-				tt.cfg(cfg)
-			}
-			if tt.live != nil {
-				tt.live(live)
-			}
+			cfg, live := fixture(tt.cfg, tt.live)
 			p := mustPlan(t, cfg, live, Options{})
 			if p.HasChanges() || len(p.Operations) > 0 {
 				t.Fatalf("want no changes, got %v\n%v", changeLines(p.Changes), opLines(p.Operations))
@@ -288,13 +282,7 @@ func TestChanges(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, live := baseConfig(), baseLive()
-			if tt.cfg != nil {
-				tt.cfg(cfg)
-			}
-			if tt.live != nil {
-				tt.live(live)
-			}
+			cfg, live := fixture(tt.cfg, tt.live)
 			p := mustPlan(t, cfg, live, tt.opts)
 			if diff := cmp.Diff(tt.wantChanges, changeLines(p.Changes)); diff != "" {
 				t.Errorf("changes (-want +got):\n%s", diff)

@@ -117,6 +117,19 @@ func containsAt(s string) bool {
 
 var testNow = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
+// fixture returns the base configuration and live state, each changed by
+// its function when that is not nil.
+func fixture(cfgFn func(*state.Config), liveFn func(*state.Live)) (*state.Config, *state.Live) {
+	cfg, live := baseConfig(), baseLive()
+	if cfgFn != nil {
+		cfgFn(cfg)
+	}
+	if liveFn != nil {
+		liveFn(live)
+	}
+	return cfg, live
+}
+
 func mustPlan(t *testing.T, cfg *state.Config, live *state.Live, opts Options) *Plan {
 	t.Helper()
 	if opts.Now.IsZero() {

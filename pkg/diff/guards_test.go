@@ -132,13 +132,7 @@ func TestRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, live := baseConfig(), baseLive()
-			if tt.cfg != nil {
-				tt.cfg(cfg)
-			}
-			if tt.live != nil {
-				tt.live(live)
-			}
+			cfg, live := fixture(tt.cfg, tt.live)
 			probs := mustRefuse(t, cfg, live, tt.opts)
 			if len(probs) != len(tt.want) {
 				t.Fatalf("got %d problems, want %d: %+v", len(probs), len(tt.want), probs)

@@ -182,13 +182,7 @@ func TestTokenImpact(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, live := baseConfig(), baseLive()
-			if tt.cfg != nil {
-				tt.cfg(cfg)
-			}
-			if tt.live != nil {
-				tt.live(live)
-			}
+			cfg, live := fixture(tt.cfg, tt.live)
 			p := mustPlan(t, cfg, live, tt.opts)
 			if diff := cmp.Diff(tt.want, impactLines(p.TokenImpact), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("impact (-want +got):\n%s", diff)

@@ -121,13 +121,7 @@ func TestOwnership(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, live := baseConfig(), baseLive()
-			if tt.cfg != nil {
-				tt.cfg(cfg)
-			}
-			if tt.live != nil {
-				tt.live(live)
-			}
+			cfg, live := fixture(tt.cfg, tt.live)
 			p := mustPlan(t, cfg, live, tt.opts)
 			if diff := cmp.Diff(tt.wantChanges, changeLines(p.Changes), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("changes (-want +got):\n%s", diff)
