@@ -395,23 +395,37 @@ func (p *planner) planMembers(o *state.Organization, lo *state.LiveOrganization,
 		return
 	}
 	for _, lm := range lo.Members {
-		if declared[lm.UserID] != "" {
-			continue
+		if declared[lm.UserID] == "" {
+			p.removeSubject(lo, o, addr, false, lm.UserID, lm.RoleIDs)
 		}
-		maddr := state.MemberAddress(addr, p.userLabel(lm.UserID))
-		it := p.deleteItem(KindMember, lm.UserID, maddr, p.rec.members[lo.ID][lm.UserID], o.ExclusiveMembers)
-		if it == nil {
-			p.unmanaged.Members++
-			continue
-		}
-		it.ch.Before = memberAttrs("user_id", lm.UserID, displays(lm.RoleIDs, p.roleDisplay))
-		it.ops = []opx{{
-			op: Operation{Stage: StageRemoveMember, Address: maddr, Method: "DELETE",
-				Path: "/api/organizations/" + seg(lo.ID) + "/users/" + seg(lm.UserID), NotFoundOK: true,
-				Record: []RecordEdit{{Kind: KindMember, ID: lm.UserID, Org: lo.ID, Remove: true, Address: maddr}}},
-			eff: []effect{{k: effLeave, org: lo.ID, id: lm.UserID}},
-		}}
 	}
+}
+
+// removeSubject plans the removal of a live member (or, with app, an
+// application) that the organization's block does not declare: a delete
+// when orgsync added it or members are exclusive, else it is counted as
+// unmanaged and left alone.
+func (p *planner) removeSubject(lo *state.LiveOrganization, o *state.Organization, addr string, app bool, id string, roleIDs []string) {
+	kind, label, managed := KindMember, p.userLabel(id), p.rec.members[lo.ID][id]
+	attr, segment, counter := "user_id", "/users/", &p.unmanaged.Members
+	saddr := state.MemberAddress(addr, label)
+	if app {
+		kind, label, managed = KindApplication, p.appLabel(id), p.rec.apps[lo.ID][id]
+		attr, segment, counter = "application_id", "/applications/", &p.unmanaged.Applications
+		saddr = state.ApplicationAddress(addr, label)
+	}
+	it := p.deleteItem(kind, id, saddr, managed, o.ExclusiveMembers)
+	if it == nil {
+		*counter++
+		return
+	}
+	it.ch.Before = memberAttrs(attr, id, displays(roleIDs, p.roleDisplay))
+	it.ops = []opx{{
+		op: Operation{Stage: StageRemoveMember, Address: saddr, Method: "DELETE",
+			Path: "/api/organizations/" + seg(lo.ID) + segment + seg(id), NotFoundOK: true,
+			Record: []RecordEdit{{Kind: kind, ID: id, Org: lo.ID, Remove: true, Address: saddr}}},
+		eff: []effect{{k: effLeave, org: lo.ID, id: id, app: app}},
+	}}
 }
 
 func (p *planner) pendingInvitation(orgID, email string) bool {
@@ -585,22 +599,9 @@ func (p *planner) planApplications(o *state.Organization, lo *state.LiveOrganiza
 		return
 	}
 	for _, la := range lo.Applications {
-		if declared[la.AppID] != "" {
-			continue
+		if declared[la.AppID] == "" {
+			p.removeSubject(lo, o, addr, true, la.AppID, la.RoleIDs)
 		}
-		aaddr := state.ApplicationAddress(addr, p.appLabel(la.AppID))
-		it := p.deleteItem(KindApplication, la.AppID, aaddr, p.rec.apps[lo.ID][la.AppID], o.ExclusiveMembers)
-		if it == nil {
-			p.unmanaged.Applications++
-			continue
-		}
-		it.ch.Before = memberAttrs("application_id", la.AppID, displays(la.RoleIDs, p.roleDisplay))
-		it.ops = []opx{{
-			op: Operation{Stage: StageRemoveMember, Address: aaddr, Method: "DELETE",
-				Path: "/api/organizations/" + seg(lo.ID) + "/applications/" + seg(la.AppID), NotFoundOK: true,
-				Record: []RecordEdit{{Kind: KindApplication, ID: la.AppID, Org: lo.ID, Remove: true, Address: aaddr}}},
-			eff: []effect{{k: effLeave, org: lo.ID, id: la.AppID, app: true}},
-		}}
 	}
 }
 
