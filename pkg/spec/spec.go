@@ -40,6 +40,32 @@ type Input struct {
 	// Getenv looks up ORGSYNC_VAR_<name> environment variables; nil means
 	// no environment variables. An empty value counts as unset.
 	Getenv func(string) string
+	// Sources, when set, is a snapshot of an earlier Load (Result.Sources):
+	// the configuration is read from it instead of Dir, VarFiles, Vars and
+	// Getenv, so that the same configuration and values are planned again.
+	Sources *Sources
+}
+
+// Sources are exactly the inputs one Load read: the bytes of every file and
+// the values of the -var options and ORGSYNC_VAR_ variables. Loading them
+// again gives the same configuration, whatever changed on disk since.
+type Sources struct {
+	// Dir is the configuration directory as given.
+	Dir string `json:"dir"`
+	// Files are the configuration files, by path, in the order read.
+	Files []SourceFile `json:"files"`
+	// VarFiles are the -var-file files, in command-line order.
+	VarFiles []SourceFile `json:"var_files"`
+	// Vars are the raw -var options, in command-line order.
+	Vars []string `json:"vars"`
+	// Env holds the ORGSYNC_VAR_ environment variables that were set.
+	Env map[string]string `json:"env"`
+}
+
+// SourceFile is one file read by Load.
+type SourceFile struct {
+	Name    string `json:"name"`
+	Content []byte `json:"content"`
 }
 
 // Result is a loaded configuration.
@@ -49,6 +75,8 @@ type Result struct {
 	// Files holds every parsed file (configuration, variable files and
 	// command-line values) by name, for diagnostic snippets.
 	Files map[string]*hcl.File
+	// Sources are the inputs read, for loading the same configuration again.
+	Sources Sources
 }
 
 // Load reads, evaluates and validates the configuration described by in.
@@ -61,9 +89,18 @@ func Load(in Input) (*Result, hcl.Diagnostics) {
 		files:  map[string]*hcl.File{},
 		funcs:  functions(),
 	}
+	if in.Sources != nil {
+		l.in = Input{Dir: in.Sources.Dir, Vars: in.Sources.Vars, Sources: in.Sources,
+			Getenv: func(k string) string { return in.Sources.Env[k] }}
+		for _, f := range in.Sources.VarFiles {
+			l.in.VarFiles = append(l.in.VarFiles, f.Name)
+		}
+	}
+	l.read.Dir, l.read.Vars = l.in.Dir, append([]string(nil), l.in.Vars...)
+	l.read.Env = map[string]string{}
 	cfg := l.load()
 	diags := normalizeDiags(l.diags)
-	res := &Result{Files: l.files}
+	res := &Result{Files: l.files, Sources: l.read}
 	if !diags.HasErrors() {
 		res.Config = cfg
 	}
@@ -78,6 +115,7 @@ func Pos(r hcl.Range) string {
 // loader holds the state of one Load call.
 type loader struct {
 	in     Input
+	read   Sources // what was read, for Result.Sources
 	parser *hclparse.Parser
 	files  map[string]*hcl.File
 	diags  hcl.Diagnostics
@@ -142,20 +180,12 @@ func (l *loader) parseDir() (*parsed, bool) {
 		dir = "."
 	}
 	dirRange := hcl.Range{Filename: dir, Start: hcl.InitialPos, End: hcl.InitialPos}
-	entries, err := os.ReadDir(dir)
+	names, err := l.configFiles(dir)
 	if err != nil {
 		l.errorf(dirRange, "Cannot read configuration directory",
 			"%s. Point -c at the directory that holds the configuration's *.hcl files.", err)
 		return nil, false
 	}
-	var names []string
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".hcl") {
-			continue
-		}
-		names = append(names, filepath.Join(l.in.Dir, e.Name()))
-	}
-	sort.Strings(names)
 	if len(names) == 0 {
 		l.errorf(dirRange, "No configuration files",
 			"The directory %s holds no *.hcl files. Point -c at the configuration directory.", dir)
@@ -164,7 +194,13 @@ func (l *loader) parseDir() (*parsed, bool) {
 	p := &parsed{}
 	syntaxOK := true
 	for _, name := range names {
-		f, diags := l.parser.ParseHCLFile(name)
+		src, err := l.readFile(name, &l.read.Files)
+		if err != nil {
+			l.errorf(hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}, "Cannot read configuration file", "%s.", err)
+			syntaxOK = false
+			continue
+		}
+		f, diags := l.parser.ParseHCL(src, name)
 		l.diags = append(l.diags, diags...)
 		if f == nil {
 			syntaxOK = false
@@ -188,6 +224,58 @@ func (l *loader) parseDir() (*parsed, bool) {
 	// references to them cannot be checked; unsupported top-level blocks
 	// or arguments do not stop the rest of the checks.
 	return p, syntaxOK
+}
+
+// configFiles lists the configuration files of dir (from the snapshot when
+// loading Sources), sorted.
+func (l *loader) configFiles(dir string) ([]string, error) {
+	if l.in.Sources != nil {
+		names := make([]string, 0, len(l.in.Sources.Files))
+		for _, f := range l.in.Sources.Files {
+			names = append(names, f.Name)
+		}
+		sort.Strings(names)
+		return names, nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".hcl") {
+			continue
+		}
+		names = append(names, filepath.Join(l.in.Dir, e.Name()))
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// readFile reads a file (from the snapshot when loading Sources) and
+// records its bytes in into.
+func (l *loader) readFile(name string, into *[]SourceFile) ([]byte, error) {
+	var src []byte
+	if l.in.Sources != nil {
+		found := false
+		for _, list := range [][]SourceFile{l.in.Sources.Files, l.in.Sources.VarFiles} {
+			for _, f := range list {
+				if f.Name == name {
+					src, found = f.Content, true
+				}
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("%s is not in the saved configuration", name)
+		}
+	} else {
+		var err error
+		if src, err = os.ReadFile(name); err != nil {
+			return nil, err
+		}
+	}
+	*into = append(*into, SourceFile{Name: name, Content: src})
+	return src, nil
 }
 
 // normalizeDiags drops repeated diagnostics (a for_each body is decoded once

@@ -2,7 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -68,6 +67,7 @@ func (l *loader) loadVariables(blocks []*namedBlock) {
 			if raw == "" {
 				continue
 			}
+			l.read.Env[EnvPrefix+name] = raw
 			if v, rng, ok := l.parseRaw(l.varDecls[name], raw); ok {
 				given[name] = assigned{v, rng}
 			}
@@ -167,7 +167,7 @@ func (l *loader) parseRaw(d *variableDecl, raw string) (cty.Value, hcl.Range, bo
 }
 
 func (l *loader) loadVarFile(path string, given map[string]assigned) {
-	src, err := os.ReadFile(path)
+	src, err := l.readFile(path, &l.read.VarFiles)
 	if err != nil {
 		l.errorf(hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos}, "Cannot read variables file",
 			"%s. Check the -var-file path.", err)
