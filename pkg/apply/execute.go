@@ -1,17 +1,13 @@
 package apply
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -52,7 +48,9 @@ type ExecOptions struct {
 // Result says exactly what an Execute did. Every operation of the plan is in
 // exactly one of Done, Failed and NotStarted, each in plan order.
 type Result struct {
-	Done       []diff.Operation
+	Done []diff.Operation
+	// DoneIndexes are the indexes in the plan's Operations of Done.
+	DoneIndexes []int
 	Failed     []OpError
 	NotStarted []diff.Operation
 	// IDs maps the Produces names of the creates that happened to their ids.
@@ -69,18 +67,19 @@ type OpError struct {
 }
 
 func (e OpError) Error() string {
-	return fmt.Sprintf("%s: %s %s: %v", e.Op.Address, e.Op.Method, e.Op.Path, e.Err)
+	return fmt.Sprintf("%s: %s: %v", e.Op.Address, e.Op.Kind(), e.Err)
 }
 
 // Execute carries out p against the tenant, stage by stage: the operations
 // of a stage run concurrently (at most Parallelism at a time) and a stage
-// starts only when the previous one fully succeeded. "${ref}" references in
-// paths and bodies are replaced by the ids earlier creates produced.
+// starts only when the previous one fully succeeded. Each operation is one
+// typed client call (see call); references to objects created earlier in
+// the apply are resolved to the ids those creates produced.
 //
-// A 404 answer to a NotFoundOK operation counts as done. A create whose
-// outcome is unknown (dropped connection, timeout, 5xx) is not retried: when
-// it has Recover, the executor looks for the object and, if it is there,
-// takes it as created.
+// A delete answered 404 by Logto counts as done. A create whose outcome is
+// unknown (dropped connection, timeout, 5xx, 429) is not sent again
+// blindly: the executor first looks for the object by name and, if it is
+// there, takes it as created.
 //
 // The ownership record (starting from live.Record) follows the progress: the
 // record edits of each successful operation are applied and the record is
@@ -98,17 +97,11 @@ func Execute(ctx context.Context, c *logto.Client, p *diff.Plan, live *state.Liv
 		par:     cmp.Or(opts.Parallelism, DefaultExecParallelism),
 		notify:  opts.Notify,
 		ids:     map[string]string{},
-		refs:    map[string]bool{},
 		status:  make([]opStatus, len(p.Operations)),
 		errs:    make([]error, len(p.Operations)),
 		record:  NormalizeRecord(live.Record),
 		written: NormalizeRecord(live.Record),
 		serial:  live.Record.Serial,
-	}
-	for _, op := range p.Operations {
-		if op.Produces != "" {
-			e.refs[op.Produces] = true
-		}
 	}
 	// Stable order by stage; the plan should already be ordered.
 	order := make([]int, len(p.Operations))
@@ -164,7 +157,6 @@ type executor struct {
 
 	mu      sync.Mutex // guards ids, status, errs, record
 	ids     map[string]string
-	refs    map[string]bool // every Produces name of the plan
 	status  []opStatus
 	errs    []error
 	record  state.Record // the record as it should be now, but for pending
@@ -212,8 +204,9 @@ func (e *executor) runOp(ctx context.Context, i int) {
 	e.emit(Event{Op: op, Index: i + 1, Total: total})
 	started := time.Now()
 	// A running call is not aborted by cancellation: its outcome would be
-	// unknown. The client's own timeouts bound it.
-	id, err := e.call(context.WithoutCancel(ctx), op)
+	// unknown. The client's own timeouts bound it. Waits between the
+	// attempts of a create do end on cancellation.
+	id, err := e.call(context.WithoutCancel(ctx), ctx, op)
 	elapsed := time.Since(started)
 
 	e.mu.Lock()
@@ -221,53 +214,255 @@ func (e *executor) runOp(ctx context.Context, i int) {
 		e.status[i], e.errs[i] = opFailed, err
 	} else {
 		e.status[i] = opDone
-		if op.Produces != "" {
-			e.ids[op.Produces] = id
+		if key := op.Produces(); key != "" {
+			e.ids[key] = id
 		}
-		e.applyEditsLocked(op.Record)
+		e.applyEditsLocked(op.RecordEdits())
 	}
 	e.mu.Unlock()
 	e.emit(Event{Op: op, Index: i + 1, Total: total, Done: err == nil, Err: err, Elapsed: elapsed, ID: id})
 }
 
-// call performs one operation and returns the id it produced.
-func (e *executor) call(ctx context.Context, op diff.Operation) (string, error) {
-	path, err := e.subst(op.Path)
+// call performs one typed operation and returns the id it produced. Each
+// kind maps to exactly one typed client call; an operation of any other
+// kind cannot be sent.
+func (e *executor) call(ctx, wait context.Context, op diff.Operation) (string, error) {
+	c := e.c
+	switch p := op.Params.(type) {
+	case diff.CreatePermission:
+		return e.create(ctx, wait, op, func(ctx context.Context) (string, error) {
+			s, err := c.CreateOrganizationScope(ctx, p.Name, optional(p.Description))
+			return idOf(s, err, func(s *logto.OrganizationScope) string { return s.ID })
+		}, func(ctx context.Context) ([]string, error) {
+			found, err := c.FindOrganizationScopesByName(ctx, p.Name)
+			return ids(found, func(s logto.OrganizationScope) string { return s.ID }), err
+		})
+	case diff.UpdatePermission:
+		return "", e.with(p.Permission, func(id string) error {
+			_, err := c.UpdateOrganizationScope(ctx, id, patch(map[string]any{}, p.Name, p.Description))
+			return err
+		})
+	case diff.DeletePermission:
+		return "", e.with(p.Permission, func(id string) error { return gone(c.DeleteOrganizationScope(ctx, id)) })
+	case diff.CreateRole:
+		perms, err := e.resolveAll(p.Permissions)
+		if err != nil {
+			return "", err
+		}
+		scopes, err := e.resolveAll(p.APIPermissions)
+		if err != nil {
+			return "", err
+		}
+		in := logto.CreateOrganizationRole{Name: p.Name, Description: optional(p.Description), Type: p.Type,
+			OrganizationScopeIDs: perms, ResourceScopeIDs: scopes}
+		return e.create(ctx, wait, op, func(ctx context.Context) (string, error) {
+			r, err := c.CreateOrganizationRole(ctx, in)
+			return idOf(r, err, func(r *logto.OrganizationRole) string { return r.ID })
+		}, func(ctx context.Context) ([]string, error) {
+			// Logto 1.37 keeps the role when the create answers 422 on a scope id.
+			found, err := c.FindOrganizationRolesByName(ctx, p.Name)
+			return ids(found, func(r logto.OrganizationRole) string { return r.ID }), err
+		})
+	case diff.UpdateRole:
+		body := patch(map[string]any{}, p.Name, p.Description)
+		if p.Type != nil {
+			body["type"] = *p.Type
+		}
+		return "", e.with(p.Role, func(id string) error {
+			_, err := c.UpdateOrganizationRole(ctx, id, body)
+			return err
+		})
+	case diff.SetRolePermissions:
+		return "", e.withAll(p.Role, p.Permissions, func(id string, perms []string) error {
+			return c.SetOrganizationRoleScopes(ctx, id, perms)
+		})
+	case diff.SetRoleAPIPermissions:
+		return "", e.withAll(p.Role, p.APIPermissions, func(id string, scopes []string) error {
+			return c.SetOrganizationRoleResourceScopes(ctx, id, scopes)
+		})
+	case diff.DeleteRole:
+		return "", e.with(p.Role, func(id string) error { return gone(c.DeleteOrganizationRole(ctx, id)) })
+	case diff.CreateOrganization:
+		in := logto.CreateOrganization{Name: p.Name, Description: p.Description, IsMfaRequired: p.MFARequired}
+		if cd, ok := p.CustomData.(map[string]any); ok {
+			in.CustomData = cd
+		}
+		exclude := map[string]bool{}
+		for _, id := range p.SameName {
+			exclude[id] = true
+		}
+		return e.create(ctx, wait, op, func(ctx context.Context) (string, error) {
+			o, err := c.CreateOrganization(ctx, in)
+			return idOf(o, err, func(o *logto.Organization) string { return o.ID })
+		}, func(ctx context.Context) ([]string, error) {
+			found, err := c.FindOrganizationsByName(ctx, p.Name)
+			var out []string
+			for _, o := range found {
+				if !exclude[o.ID] {
+					out = append(out, o.ID)
+				}
+			}
+			return out, err
+		})
+	case diff.UpdateOrganization:
+		body := patch(map[string]any{}, p.Name, p.Description)
+		if p.CustomData != nil {
+			body["customData"] = p.CustomData
+		}
+		if p.MFARequired != nil {
+			body["isMfaRequired"] = *p.MFARequired
+		}
+		return "", e.with(p.Organization, func(id string) error {
+			_, err := c.UpdateOrganization(ctx, id, body)
+			return err
+		})
+	case diff.DeleteOrganization:
+		return "", e.with(p.Organization, func(id string) error { return gone(c.DeleteOrganization(ctx, id)) })
+	case diff.AddMembers:
+		return "", e.with(p.Organization, func(org string) error { return c.AddOrganizationUsers(ctx, org, p.Users) })
+	case diff.AssignMemberRoles:
+		return "", e.withAll(p.Organization, p.Roles, func(org string, roles []string) error {
+			return c.AssignOrganizationUsersRoles(ctx, org, p.Users, roles)
+		})
+	case diff.SetMemberRoles:
+		return "", e.withAll(p.Organization, p.Roles, func(org string, roles []string) error {
+			return c.SetOrganizationUserRoles(ctx, org, p.User, roles)
+		})
+	case diff.RemoveMember:
+		return "", e.with(p.Organization, func(org string) error { return gone(c.RemoveOrganizationUser(ctx, org, p.User)) })
+	case diff.AddApplications:
+		return "", e.with(p.Organization, func(org string) error { return c.AddOrganizationApplications(ctx, org, p.Applications) })
+	case diff.AssignApplicationRoles:
+		return "", e.withAll(p.Organization, p.Roles, func(org string, roles []string) error {
+			return c.AssignOrganizationApplicationsRoles(ctx, org, p.Applications, roles)
+		})
+	case diff.RemoveApplicationRole:
+		return "", e.withAll(p.Organization, []diff.Ref{p.Role}, func(org string, role []string) error {
+			return gone(c.RemoveOrganizationApplicationRole(ctx, org, p.Application, role[0]))
+		})
+	case diff.RemoveApplication:
+		return "", e.with(p.Organization, func(org string) error {
+			return gone(c.RemoveOrganizationApplication(ctx, org, p.Application))
+		})
+	case diff.SetJITEmailDomains:
+		return "", e.with(p.Organization, func(org string) error { return c.SetJITEmailDomains(ctx, org, p.EmailDomains) })
+	case diff.SetJITRoles:
+		return "", e.withAll(p.Organization, p.Roles, func(org string, roles []string) error {
+			return c.SetJITRoles(ctx, org, roles)
+		})
+	case diff.CreateInvitation:
+		return "", e.withAll(p.Organization, p.Roles, func(org string, roles []string) error {
+			_, err := c.CreateInvitation(ctx, logto.CreateInvitation{Invitee: p.Invitee, OrganizationID: org,
+				ExpiresAt: p.ExpiresAt, OrganizationRoleIDs: roles})
+			return err
+		})
+	}
+	return "", fmt.Errorf("operation kind %T is not one orgsync carries out", op.Params)
+}
+
+// with resolves ref and calls f with the id.
+func (e *executor) with(ref diff.Ref, f func(id string) error) error {
+	id, err := e.resolve(ref)
+	if err != nil {
+		return err
+	}
+	return f(id)
+}
+
+// withAll resolves ref and refs and calls f with the ids.
+func (e *executor) withAll(ref diff.Ref, refs []diff.Ref, f func(id string, ids []string) error) error {
+	id, err := e.resolve(ref)
+	if err != nil {
+		return err
+	}
+	ids, err := e.resolveAll(refs)
+	if err != nil {
+		return err
+	}
+	return f(id, ids)
+}
+
+// resolve returns the id a reference stands for: a live id as it is, or
+// the id an earlier create of this apply produced.
+func (e *executor) resolve(r diff.Ref) (string, error) {
+	key, isRef := r.Key()
+	if !isRef {
+		return string(r), nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	id, ok := e.ids[key]
+	if !ok {
+		return "", fmt.Errorf("%s is unresolved: the operation that creates it did not succeed", r)
+	}
+	return id, nil
+}
+
+func (e *executor) resolveAll(refs []diff.Ref) ([]string, error) {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		id, err := e.resolve(r)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = id
+	}
+	return out, nil
+}
+
+// patch fills the name and description fields of an update body: a nil
+// pointer is not sent, an empty description is sent as null.
+func patch(body map[string]any, name, description *string) map[string]any {
+	if name != nil {
+		body["name"] = *name
+	}
+	if description != nil {
+		if *description == "" {
+			body["description"] = nil
+		} else {
+			body["description"] = *description
+		}
+	}
+	return body
+}
+
+// optional is nil for "" and a pointer to s otherwise.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// idOf returns the id of a created object.
+func idOf[T any](obj *T, err error, id func(*T) string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	body, err := e.substBody(op.Body)
-	if err != nil {
-		return "", err
+	if obj == nil || id(obj) == "" {
+		return "", errors.New("the create was answered without an id")
 	}
-	if op.Recover != nil && !op.Idempotent {
-		return e.create(ctx, op, path, body)
+	return id(obj), nil
+}
+
+func ids[T any](list []T, id func(T) string) []string {
+	out := make([]string, 0, len(list))
+	for _, v := range list {
+		out = append(out, id(v))
 	}
-	if op.Idempotent {
-		ctx = logto.Idempotent(ctx)
+	return out
+}
+
+// gone treats a 404 carrying a Logto error code as success: the object or
+// relation a delete removes is already gone. A bare 404 (no code) may come
+// from a route that does not exist or from Logto's answer to an oversized
+// body (logto-api.md §16): it does not prove the target is gone.
+func gone(err error) error {
+	var le *logto.Error
+	if errors.As(err, &le) && le.StatusCode == http.StatusNotFound && le.Code != "" {
+		return nil
 	}
-	var raw json.RawMessage
-	var out any
-	if op.Produces != "" {
-		out = &raw
-	}
-	err = e.c.Do(ctx, op.Method, path, body, out)
-	switch {
-	case err == nil:
-		if op.Produces == "" {
-			return "", nil
-		}
-		return producedID(raw)
-	case op.NotFoundOK && isLogtoNotFound(err):
-		return "", nil
-	case op.Recover != nil && outcomeUnknown(err):
-		id, rerr := e.recoverCreate(ctx, op.Recover)
-		if rerr != nil {
-			return "", fmt.Errorf("%w; %w", err, rerr)
-		}
-		return id, nil
-	}
-	return "", err
+	return err
 }
 
 // createAttempts bounds how often a create is sent: it is sent again only
@@ -279,63 +474,55 @@ const createAttempts = 5
 // doubles with every further one.
 var createRetryWait = 200 * time.Millisecond
 
-// create performs a non-idempotent create that has Recover. The client does
-// not retry it (logto.Unretried); when the answer leaves the outcome unknown
-// (no answer, 5xx, or 429, which proxies in front of Logto may send after
-// the request was processed), recovery looks for the object first, and the
-// create is sent again only when Logto answered and the object is not there.
-// Without an answer (dropped connection, timeout) the request may still be
-// running on the server, so it is not sent again: the apply fails and the
-// next plan finds the object if it was made.
-func (e *executor) create(ctx context.Context, op diff.Operation, path string, body any) (string, error) {
+// create performs a non-idempotent create. The client does not retry it
+// (logto.Unretried); when the answer leaves the outcome unknown (no answer,
+// 5xx, or 429, which proxies in front of Logto may send after the request
+// was processed), find looks for the object first, and the create is sent
+// again only when Logto answered and the object is not there. Without an
+// answer (dropped connection, timeout) the request may still be running on
+// the server, so it is not sent again: the apply fails and the next plan
+// finds the object if it was made. Waits between attempts end early when
+// wait is cancelled.
+func (e *executor) create(ctx, wait context.Context, op diff.Operation, send func(context.Context) (string, error),
+	find func(context.Context) ([]string, error)) (string, error) {
 	for attempt := 1; ; attempt++ {
-		var raw json.RawMessage
-		err := e.c.Do(logto.Unretried(ctx), op.Method, path, body, &raw)
+		id, err := send(logto.Unretried(ctx))
 		if err == nil {
-			return producedID(raw)
+			return id, nil
 		}
 		var le *logto.Error
 		answered := errors.As(err, &le) && (le.StatusCode == http.StatusTooManyRequests || le.StatusCode >= 500)
 		if !answered && !outcomeUnknown(err) {
 			return "", err
 		}
-		id, rerr := e.recoverCreate(ctx, op.Recover)
+		id, rerr := recoverCreate(ctx, op, find)
 		if rerr == nil {
 			return id, nil
 		}
 		if !answered || !errors.Is(rerr, errNotCreated) || attempt >= createAttempts {
 			return "", fmt.Errorf("%w; %w", err, rerr)
 		}
-		time.Sleep(createRetryWait << (attempt - 1))
+		if err := sleep(wait, createRetryWait<<(attempt-1)); err != nil {
+			return "", fmt.Errorf("%w; not sent again: %w", rerr, err)
+		}
+	}
+}
+
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
 	}
 }
 
 // errNotCreated is wrapped by recoverCreate's error when the object is not
 // there.
 var errNotCreated = errors.New("it was not created")
-
-// producedID extracts the "id" of a create's JSON response.
-func producedID(raw json.RawMessage) (string, error) {
-	var obj struct {
-		ID any `json:"id"`
-	}
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return "", fmt.Errorf("the response is not a JSON object with an id: %w", err)
-	}
-	id, ok := obj.ID.(string)
-	if !ok || id == "" {
-		return "", fmt.Errorf("the response has no id: %s", truncateText(string(raw), 200))
-	}
-	return id, nil
-}
-
-// isLogtoNotFound is a 404 carrying a Logto error code. A bare 404 (no code)
-// may come from a route that does not exist or from Logto's answer to an
-// oversized body (logto-api.md §16): it does not prove the target is gone.
-func isLogtoNotFound(err error) bool {
-	var le *logto.Error
-	return errors.As(err, &le) && le.StatusCode == http.StatusNotFound && le.Code != ""
-}
 
 // outcomeUnknown reports whether a failed call may still have taken effect:
 // no answer at all (dropped connection, timeout) or a server error.
@@ -347,164 +534,23 @@ func outcomeUnknown(err error) bool {
 	return true
 }
 
-// recoverPageSize is the page size of recovery listings (Logto's maximum).
-const recoverPageSize = 100
-
 // recoverCreate looks for the object a create with an unknown outcome may
 // have made. Exactly one candidate is the object; none means the create did
 // not happen; several are an error for a human.
-func (e *executor) recoverCreate(ctx context.Context, r *diff.Recover) (string, error) {
-	listPath, err := e.subst(r.ListPath)
+func recoverCreate(ctx context.Context, op diff.Operation, find func(context.Context) ([]string, error)) (string, error) {
+	found, err := find(ctx)
 	if err != nil {
-		return "", err
-	}
-	exclude := map[string]bool{}
-	for _, id := range r.ExcludeIDs {
-		exclude[id] = true
-	}
-	base, rawQuery, _ := strings.Cut(listPath, "?")
-	q, err := url.ParseQuery(rawQuery)
-	if err != nil {
-		return "", fmt.Errorf("recovery path %q: %w", listPath, err)
-	}
-	paged := q.Get("page") == "" && q.Get("page_size") == ""
-	seen := map[string]bool{}
-	var found []string
-	for page := 1; ; page++ {
-		path := listPath
-		if paged {
-			q.Set("page", strconv.Itoa(page))
-			q.Set("page_size", strconv.Itoa(recoverPageSize))
-			path = base + "?" + q.Encode()
-		}
-		var items []map[string]any
-		if err := e.c.Do(ctx, http.MethodGet, path, nil, &items); err != nil {
-			return "", fmt.Errorf("could not check whether it was created (GET %s): %w; check by hand, then re-run plan", base, err)
-		}
-		fresh := 0
-		for _, item := range items {
-			id, _ := item["id"].(string)
-			if id == "" || seen[id] {
-				continue
-			}
-			seen[id] = true
-			fresh++
-			if !exclude[id] && fieldEquals(item[r.Field], r.Value) {
-				found = append(found, id)
-			}
-		}
-		// Stop on a short page, or when a server ignoring the page
-		// parameters answers with rows already seen.
-		if !paged || len(items) < recoverPageSize || fresh == 0 {
-			break
-		}
+		return "", fmt.Errorf("could not check whether it was created: %w; check by hand, then re-run plan", err)
 	}
 	switch len(found) {
 	case 0:
-		return "", fmt.Errorf("%w (no %s = %q in GET %s); re-run apply", errNotCreated, r.Field, r.Value, base)
+		return "", fmt.Errorf("%w (no %s of that name exists); re-run apply", errNotCreated, op.Kind())
 	case 1:
 		return found[0], nil
 	}
 	slices.Sort(found)
-	return "", fmt.Errorf("its outcome is unknown and several new objects have %s = %q (%s): remove the extra ones, then re-run plan",
-		r.Field, r.Value, strings.Join(found, ", "))
-}
-
-func fieldEquals(v any, want string) bool {
-	switch v := v.(type) {
-	case string:
-		return v == want
-	case nil:
-		return false
-	default:
-		return fmt.Sprint(v) == want
-	}
-}
-
-// subst replaces the "${ref}" references of s that name a Produces of the
-// plan. A reference to a create that did not happen is an error; text that
-// merely looks like a reference is left alone.
-func (e *executor) subst(s string) (string, error) {
-	if !strings.Contains(s, "${") {
-		return s, nil
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var b strings.Builder
-	for {
-		i := strings.Index(s, "${")
-		if i < 0 {
-			b.WriteString(s)
-			return b.String(), nil
-		}
-		b.WriteString(s[:i])
-		rest := s[i+2:]
-		matched := false
-		for j := 0; j < len(rest); j++ {
-			if rest[j] != '}' || !e.refs[rest[:j]] {
-				continue
-			}
-			id, ok := e.ids[rest[:j]]
-			if !ok {
-				return "", fmt.Errorf("reference ${%s} is unresolved: the operation that creates it did not succeed", rest[:j])
-			}
-			b.WriteString(id)
-			s = rest[j+1:]
-			matched = true
-			break
-		}
-		if !matched {
-			b.WriteString("${")
-			s = rest
-		}
-	}
-}
-
-// substBody returns a copy of body (as generic JSON) with references replaced.
-func (e *executor) substBody(body any) (any, error) {
-	if body == nil {
-		return nil, nil
-	}
-	js, err := json.Marshal(body)
-	if err != nil {
-		return nil, fmt.Errorf("encode the request body: %w", err)
-	}
-	if !bytes.Contains(js, []byte("${")) {
-		return json.RawMessage(js), nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("decode the request body: %w", err)
-	}
-	return e.substValue(v)
-}
-
-func (e *executor) substValue(v any) (any, error) {
-	switch v := v.(type) {
-	case string:
-		return e.subst(v)
-	case []any:
-		for i := range v {
-			s, err := e.substValue(v[i])
-			if err != nil {
-				return nil, err
-			}
-			v[i] = s
-		}
-		return v, nil
-	case map[string]any:
-		for k := range v {
-			s, err := e.substValue(v[k])
-			if err != nil {
-				return nil, err
-			}
-			v[k] = s
-		}
-		return v, nil
-	}
-	return v, nil
+	return "", fmt.Errorf("its outcome is unknown and several new objects have its name (%s): remove the extra ones, then re-run plan",
+		strings.Join(found, ", "))
 }
 
 // applyEdits queues record edits; they are applied (diff.ApplyRecordEdits)
@@ -562,6 +608,7 @@ func (e *executor) result(ctx context.Context, recordErr error) (*Result, error)
 		switch e.status[i] {
 		case opDone:
 			res.Done = append(res.Done, op)
+			res.DoneIndexes = append(res.DoneIndexes, i)
 		case opFailed:
 			res.Failed = append(res.Failed, OpError{Op: op, Err: e.errs[i]})
 		default:
@@ -582,11 +629,4 @@ func (e *executor) result(ctx context.Context, recordErr error) (*Result, error)
 		errs = append(errs, fmt.Errorf("the ownership record could not be saved: %w", recordErr))
 	}
 	return res, errors.Join(errs...)
-}
-
-func truncateText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -2,7 +2,6 @@ package apply
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -18,16 +17,11 @@ import (
 	"github.com/orgsync/orgsync/pkg/state"
 )
 
-func op(stage int, addr, method, path string, body any) diff.Operation {
-	return diff.Operation{Stage: stage, Address: addr, Method: method, Path: path, Body: body}
+func createScope(stage int, name string) diff.Operation {
+	return diff.Operation{Stage: stage, Address: state.PermissionAddress(name), Params: diff.CreatePermission{Name: name}}
 }
 
-func createScope(stage int, name string) diff.Operation {
-	o := op(stage, state.PermissionAddress(name), http.MethodPost, "/api/organization-scopes", map[string]any{"name": name})
-	o.Produces = o.Address
-	o.Record = []diff.RecordEdit{{Kind: diff.KindPermission, ID: "${" + o.Address + "}", Address: o.Address}}
-	return o
-}
+func ptr[T any](v T) *T { return &v }
 
 func liveRecord(t *testing.T, c *logto.Client) *state.Live {
 	t.Helper()
@@ -71,25 +65,21 @@ func TestExecuteRefsStagesAndRecord(t *testing.T) {
 	roleAddr, orgAddr := state.RoleAddress(role), state.OrganizationAddress("acme")
 	memberAddr := state.MemberAddress(orgAddr, u.PrimaryEmail)
 
-	createRole := op(1, roleAddr, http.MethodPost, "/api/organization-roles", map[string]any{"name": role})
-	createRole.Produces = roleAddr
-	createRole.Record = []diff.RecordEdit{{Kind: diff.KindRole, ID: "${" + roleAddr + "}", Address: roleAddr}}
-	setScopes := op(2, roleAddr, http.MethodPut, "/api/organization-roles/${"+roleAddr+"}/scopes",
-		map[string]any{"organizationScopeIds": []string{"${" + state.PermissionAddress(perm) + "}"}})
-	createOrg := op(1, orgAddr, http.MethodPost, "/api/organizations", map[string]any{"name": org, "description": "costs ${price}"})
-	createOrg.Produces = orgAddr
-	createOrg.Record = []diff.RecordEdit{{Kind: diff.KindOrganization, ID: "${" + orgAddr + "}", Address: orgAddr}}
-	addUser := op(2, memberAddr, http.MethodPost, "/api/organizations/${"+orgAddr+"}/users", map[string]any{"userIds": []string{u.ID}})
-	addUser.Idempotent = true
-	addUser.Record = []diff.RecordEdit{{Kind: diff.KindMember, ID: u.ID, Org: "${" + orgAddr + "}", Address: memberAddr}}
-	assign := op(3, memberAddr, http.MethodPost, "/api/organizations/${"+orgAddr+"}/users/roles",
-		map[string]any{"userIds": []string{u.ID}, "organizationRoleIds": []string{"${" + roleAddr + "}"}})
-	assign.Idempotent = true
+	permKey, roleKey, orgKey := "permission:"+perm, "role:"+role, "org:"+orgAddr
+	createRole := diff.Operation{Stage: 1, Address: roleAddr, Params: diff.CreateRole{Name: role, Type: state.RoleTypeUser}}
+	setScopes := diff.Operation{Stage: 2, Address: roleAddr,
+		Params: diff.SetRolePermissions{Role: diff.Ref("${" + roleKey + "}"), Permissions: []diff.Ref{diff.Ref("${" + permKey + "}")}}}
+	createOrg := diff.Operation{Stage: 1, Address: orgAddr, Params: diff.CreateOrganization{Name: org, Description: ptr("costs ${price}")}}
+	orgRef := diff.Ref("${" + orgKey + "}")
+	addUser := diff.Operation{Stage: 2, Address: orgAddr, Covers: []string{memberAddr},
+		Params: diff.AddMembers{Organization: orgRef, Users: []string{u.ID}}}
+	assign := diff.Operation{Stage: 3, Address: orgAddr, Covers: []string{memberAddr},
+		Params: diff.AssignMemberRoles{Organization: orgRef, Users: []string{u.ID}, Roles: []diff.Ref{diff.Ref("${" + roleKey + "}")}}}
 	plan := &diff.Plan{
 		Operations: []diff.Operation{createScope(0, perm), createRole, createOrg, setScopes, addUser, assign},
 		RecordEdits: []diff.RecordEdit{
-			{Kind: "prevent_destroy", ID: "${" + orgAddr + "}", Address: orgAddr},
-			{Kind: diff.KindRole, ID: "${role.never}"}, // unresolved: skipped
+			{Kind: "prevent_destroy", ID: string(orgRef), Address: orgAddr},
+			{Kind: diff.KindRole, ID: "${role:never}"}, // unresolved: skipped
 		},
 	}
 	live := liveRecord(t, tt.C)
@@ -120,37 +110,37 @@ func TestExecuteRefsStagesAndRecord(t *testing.T) {
 			continue
 		}
 		ended[ev.Op.Stage]++
-		if ev.Op.Produces != "" && ev.ID != res.IDs[ev.Op.Produces] {
-			t.Fatalf("event id %q, result id %q", ev.ID, res.IDs[ev.Op.Produces])
+		if key := ev.Op.Produces(); key != "" && ev.ID != res.IDs[key] {
+			t.Fatalf("event id %q, result id %q", ev.ID, res.IDs[key])
 		}
 	}
 
 	roles, _ := tt.C.ListOrganizationRoles(ctx)
 	i := slices.IndexFunc(roles, func(r logto.OrganizationRole) bool { return r.Name == role })
-	if i < 0 || len(roles[i].Scopes) != 1 || roles[i].Scopes[0].ID != res.IDs[state.PermissionAddress(perm)] {
+	if i < 0 || len(roles[i].Scopes) != 1 || roles[i].Scopes[0].ID != res.IDs[permKey] {
 		t.Fatalf("role scopes were not set from the reference: %+v", roles)
 	}
-	users, err := tt.C.ListOrganizationUsers(ctx, res.IDs[orgAddr])
+	users, err := tt.C.ListOrganizationUsers(ctx, res.IDs[orgKey])
 	if err != nil || len(users) != 1 || users[0].ID != u.ID || len(users[0].OrganizationRoles) != 1 ||
-		users[0].OrganizationRoles[0].ID != res.IDs[roleAddr] {
+		users[0].OrganizationRoles[0].ID != res.IDs[roleKey] {
 		t.Fatalf("members: %+v, %v", users, err)
 	}
-	o, err := tt.C.GetOrganization(ctx, res.IDs[orgAddr])
+	o, err := tt.C.GetOrganization(ctx, res.IDs[orgKey])
 	if err != nil || o.Description == nil || *o.Description != "costs ${price}" {
-		t.Fatalf("text that only looks like a reference must be left alone: %+v, %v", o, err)
+		t.Fatalf("text that only looks like a reference must be sent as it is: %+v, %v", o, err)
 	}
 
-	orgID := res.IDs[orgAddr]
+	orgID := res.IDs[orgKey]
 	want := NormalizeRecord(state.Record{
-		Permissions:    []string{res.IDs[state.PermissionAddress(perm)]},
-		Roles:          []string{res.IDs[roleAddr]},
+		Permissions:    []string{res.IDs[permKey]},
+		Roles:          []string{res.IDs[roleKey]},
 		Organizations:  []string{orgID},
 		Members:        map[string][]string{orgID: {u.ID}},
 		PreventDestroy: []string{orgID},
 		Addresses: map[string]string{
-			res.IDs[state.PermissionAddress(perm)]: state.PermissionAddress(perm),
-			res.IDs[roleAddr]:                      roleAddr,
-			orgID:                                  orgAddr,
+			res.IDs[permKey]: state.PermissionAddress(perm),
+			res.IDs[roleKey]: roleAddr,
+			orgID:            orgAddr,
 		},
 	})
 	// Stage-by-stage writes: stages 0, 1 and 2 changed the record, stage 3
@@ -212,17 +202,10 @@ func TestExecuteConcurrencyBound(t *testing.T) {
 func TestExecuteNotFound(t *testing.T) {
 	tt := newTestTenant(t)
 	tt.protectRecord()
-	gone := op(0, `permission."gone"`, http.MethodDelete, "/api/organization-scopes/doesnotexist000000000", nil)
-	gone.NotFoundOK = true
-	gone.Record = []diff.RecordEdit{{Kind: diff.KindPermission, ID: "doesnotexist000000000", Remove: true}}
-	strict := gone
-	strict.NotFoundOK = false
-	strict.Stage = 1
-	// A 404 without a Logto code (no such route) is not proof of absence.
-	noRoute := gone
-	noRoute.Stage = 2
-	noRoute.Path = "/api/no-such-collection/x"
-
+	// A delete of what is already gone is done; an update of it is not.
+	gone := diff.Operation{Stage: 0, Address: `permission."gone"`, Params: diff.DeletePermission{Permission: "doesnotexist000000000", Name: "gone"}}
+	strict := diff.Operation{Stage: 1, Address: `permission."gone"`,
+		Params: diff.UpdatePermission{Permission: "doesnotexist000000000", Description: ptr("d")}}
 	res, err := Execute(context.Background(), tt.C, &diff.Plan{Operations: []diff.Operation{gone, strict}}, liveRecord(t, tt.C), ExecOptions{})
 	if err == nil || len(res.Done) != 1 || len(res.Failed) != 1 || !logto.IsNotFound(res.Failed[0].Err) {
 		t.Fatalf("got %+v, %v", res, err)
@@ -230,7 +213,10 @@ func TestExecuteNotFound(t *testing.T) {
 	if tt.real() {
 		return
 	}
-	res, err = Execute(context.Background(), tt.C, &diff.Plan{Operations: []diff.Operation{noRoute}}, liveRecord(t, tt.C), ExecOptions{})
+	// A 404 without a Logto code (a proxy, a missing route, Logto's answer
+	// to an oversized body) is not proof of absence.
+	tt.Emu.FailNext(http.MethodDelete, "/api/organization-scopes/", http.StatusNotFound, "")
+	res, err = Execute(context.Background(), tt.C, &diff.Plan{Operations: []diff.Operation{gone}}, liveRecord(t, tt.C), ExecOptions{})
 	if err == nil || len(res.Failed) != 1 {
 		t.Fatalf("a 404 without a Logto code counted as done: %+v", res)
 	}
@@ -271,11 +257,10 @@ func TestExecuteRecoversCreateAfterDroppedConnection(t *testing.T) {
 			hook, dropped := dropHook("/api/organizations", applied)
 			c := tt.client(withHook(hook))
 
-			create := op(0, "organization.acme", http.MethodPost, "/api/organizations", map[string]any{"name": name})
-			create.Produces = "organization.acme"
-			create.Recover = &diff.Recover{ListPath: "/api/organizations?q=" + name, Field: "name", Value: name, ExcludeIDs: []string{older.ID}}
-			create.Record = []diff.RecordEdit{{Kind: diff.KindOrganization, ID: "${organization.acme}", Address: "organization.acme"}}
-			patch := op(1, "organization.acme", http.MethodPatch, "/api/organizations/${organization.acme}", map[string]any{"description": "d"})
+			create := diff.Operation{Stage: 0, Address: "organization.acme",
+				Params: diff.CreateOrganization{Name: name, SameName: []string{older.ID}}}
+			patch := diff.Operation{Stage: 1, Address: "organization.acme",
+				Params: diff.UpdateOrganization{Organization: "${org:organization.acme}", Description: ptr("d")}}
 			plan := &diff.Plan{Operations: []diff.Operation{create, patch}}
 			res, err := Execute(ctx, c, plan, liveRecord(t, c), ExecOptions{})
 			if *dropped != 1 {
@@ -292,7 +277,7 @@ func TestExecuteRecoversCreateAfterDroppedConnection(t *testing.T) {
 				if len(orgs) != 2 {
 					t.Fatalf("%d organizations named %q, want the older one and one created (no duplicate)", len(orgs), name)
 				}
-				id := res.IDs["organization.acme"]
+				id := res.IDs["org:organization.acme"]
 				if id == "" || id == older.ID || !slices.Contains(res.Record.Organizations, id) {
 					t.Fatalf("recovered id %q (older %q), record %v", id, older.ID, res.Record.Organizations)
 				}
@@ -343,7 +328,7 @@ func TestExecutePartialFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{res.IDs[plan.Operations[0].Produces], res.IDs[plan.Operations[2].Produces]}
+	want := []string{res.IDs[plan.Operations[0].Produces()], res.IDs[plan.Operations[2].Produces()]}
 	slices.Sort(want)
 	if d := cmp.Diff(want, stored.Permissions); d != "" || stored.Serial != live.Record.Serial+1 {
 		t.Errorf("record after a partial failure (serial %d) (-want +got):\n%s", stored.Serial, d)
@@ -384,7 +369,7 @@ func TestExecuteCancelThenConverge(t *testing.T) {
 	}
 	var want []string
 	for _, o := range res.Done {
-		want = append(want, res.IDs[o.Produces])
+		want = append(want, res.IDs[o.Produces()])
 	}
 	slices.Sort(want)
 	if d := cmp.Diff(want, stored.Permissions); d != "" {
@@ -452,35 +437,31 @@ func TestExecuteRecordOnlyPlan(t *testing.T) {
 	}
 }
 
-func TestSubst(t *testing.T) {
-	e := &executor{
-		refs: map[string]bool{"role.admin": true, `organization.c["a}b"]`: true, "role.failed": true},
-		ids:  map[string]string{"role.admin": "R1", `organization.c["a}b"]`: "O1"},
+// foreignParams is a kind of operation the executor does not know.
+type foreignParams struct{}
+
+func (foreignParams) Kind() diff.OpKind { return "delete_user" }
+
+func TestExecuteRefusesUnknownOperations(t *testing.T) {
+	tt := newTestTenant(t)
+	tt.protectRecord()
+	var mu sync.Mutex
+	var sent []string
+	c := tt.client(withHook(func(req *http.Request, next http.RoundTripper) (*http.Response, error, bool) {
+		mu.Lock()
+		sent = append(sent, req.Method+" "+req.URL.Path)
+		mu.Unlock()
+		return nil, nil, false
+	}))
+	plan := &diff.Plan{Operations: []diff.Operation{{Stage: 1, Address: "user.x", Params: foreignParams{}}}}
+	res, err := Execute(context.Background(), c, plan, liveRecord(t, c), ExecOptions{})
+	if err == nil || len(res.Failed) != 1 || !strings.Contains(res.Failed[0].Err.Error(), "not one orgsync carries out") {
+		t.Fatalf("got %+v, %v", res, err)
 	}
-	tests := []struct{ in, want, err string }{
-		{"/api/organization-roles/${role.admin}/scopes", "/api/organization-roles/R1/scopes", ""},
-		{`/api/organizations/${organization.c["a}b"]}/users`, "/api/organizations/O1/users", ""},
-		{"price ${amount} and ${role.admin}", "price ${amount} and R1", ""},
-		{"${", "${", ""},
-		{"/x/${role.failed}", "", "reference ${role.failed} is unresolved"},
-	}
-	for _, tc := range tests {
-		got, err := e.subst(tc.in)
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("subst(%q): error %v, want %q", tc.in, err, tc.err)
-			}
-			continue
+	// Only the token, the lock and the record were touched: the operation sent nothing.
+	for _, r := range sent {
+		if !strings.HasPrefix(r, "POST /oidc/token") && !strings.Contains(r, "/api/applications/"+c.AppID()) {
+			t.Errorf("the unknown operation sent %s", r)
 		}
-		if err != nil || got != tc.want {
-			t.Errorf("subst(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
-		}
-	}
-	body, err := e.substBody(map[string]any{"ids": []string{"${role.admin}", "lit"}, "n": 12345678901234567})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(map[string]any{"ids": []any{"R1", "lit"}, "n": json.Number("12345678901234567")}, body); d != "" {
-		t.Fatalf("body (-want +got):\n%s", d)
 	}
 }

@@ -72,13 +72,13 @@ func TestChanges(t *testing.T) {
 			name:        "permission description",
 			cfg:         func(c *state.Config) { c.Permissions[1].Description = "Write" },
 			wantChanges: []string{`update permission."write:x" description=null->"Write"`},
-			wantOps:     []string{`1 PATCH /api/organization-scopes/ps-write {"description":"Write"}`},
+			wantOps:     []string{`1 update_permission {"permission":"ps-write","description":"Write"}`},
 		},
 		{
 			name:        "permission description cleared",
 			cfg:         func(c *state.Config) { c.Permissions[0].Description = "" },
 			wantChanges: []string{`update permission."read:x" description="Read"->null`},
-			wantOps:     []string{`1 PATCH /api/organization-scopes/ps-read {"description":null}`},
+			wantOps:     []string{`1 update_permission {"permission":"ps-read","description":""}`},
 		},
 		{
 			name: "permission create used by a role",
@@ -91,8 +91,8 @@ func TestChanges(t *testing.T) {
 				`update role.viewer permissions+[z:new]-[]`,
 			},
 			wantOps: []string{
-				`1 POST /api/organization-scopes {"description":"New","name":"z:new"}`,
-				`2 PUT /api/organization-roles/r-viewer/scopes {"organizationScopeIds":["${permission:z:new}","ps-read"]}`,
+				`1 create_permission {"name":"z:new","description":"New"}`,
+				`2 set_role_permissions {"role":"r-viewer","permissions":["${permission:z:new}","ps-read"]}`,
 			},
 		},
 		{
@@ -102,7 +102,7 @@ func TestChanges(t *testing.T) {
 				c.Roles[1].Permissions = []string{"read:x", "x:write"}
 			},
 			wantChanges: []string{`rename permission."x:write" name="write:x"->"x:write" (renamed_from)`},
-			wantOps:     []string{`1 PATCH /api/organization-scopes/ps-write {"name":"x:write"}`},
+			wantOps:     []string{`1 update_permission {"permission":"ps-write","name":"x:write"}`},
 		},
 		{
 			name: "role create with API permissions",
@@ -111,7 +111,7 @@ func TestChanges(t *testing.T) {
 					Permissions: []string{"write:x"}, APIPermissions: map[string][]string{api: {"write:reports", "read:reports"}}})
 			},
 			wantChanges: []string{`create role.zeta api_permissions+[https://api.acme.com read:reports https://api.acme.com write:reports]-[] description=null->"Z" name=null->"zeta" permissions+[write:x]-[] type=null->"User"`},
-			wantOps:     []string{`2 POST /api/organization-roles {"description":"Z","name":"zeta","organizationScopeIds":["ps-write"],"resourceScopeIds":["rs-read","rs-write"],"type":"User"}`},
+			wantOps:     []string{`2 create_role {"name":"zeta","description":"Z","type":"User","permissions":["ps-write"],"api_permissions":["rs-read","rs-write"]}`},
 		},
 		{
 			name: "role update of every attribute",
@@ -122,9 +122,9 @@ func TestChanges(t *testing.T) {
 			},
 			wantChanges: []string{`update role.viewer api_permissions+[https://api.acme.com read:reports]-[] description=null->"Views" permissions+[write:x]-[read:x] type="User"->"MachineToMachine"`},
 			wantOps: []string{
-				`2 PATCH /api/organization-roles/r-viewer {"description":"Views","type":"MachineToMachine"}`,
-				`2 PUT /api/organization-roles/r-viewer/scopes {"organizationScopeIds":["ps-write"]}`,
-				`2 PUT /api/organization-roles/r-viewer/resource-scopes {"scopeIds":["rs-read"]}`,
+				`2 update_role {"role":"r-viewer","description":"Views","type":"MachineToMachine"}`,
+				`2 set_role_permissions {"role":"r-viewer","permissions":["ps-write"]}`,
+				`2 set_role_api_permissions {"role":"r-viewer","api_permissions":["rs-read"]}`,
 			},
 		},
 		{
@@ -135,7 +135,7 @@ func TestChanges(t *testing.T) {
 				c.Organizations[0].JIT.Roles = []string{"reader"}
 			},
 			wantChanges: []string{`rename role.reader name="viewer"->"reader" (renamed_from)`},
-			wantOps:     []string{`2 PATCH /api/organization-roles/r-viewer {"name":"reader"}`},
+			wantOps:     []string{`2 update_role {"role":"r-viewer","name":"reader"}`},
 		},
 		{
 			name: "organization attributes",
@@ -145,7 +145,7 @@ func TestChanges(t *testing.T) {
 				o.CustomData = map[string]any{"tier": "platinum"}
 			},
 			wantChanges: []string{`update organization.acme custom_data={"seats":5,"tier":"gold"}->{"tier":"platinum"} description="Acme's tenant"->null mfa_required=false->true name="Acme"->"Acme Inc."`},
-			wantOps:     []string{`3 PATCH /api/organizations/o-acme {"customData":{"tier":"platinum"},"description":null,"isMfaRequired":true,"name":"Acme Inc."}`},
+			wantOps:     []string{`3 update_organization {"organization":"o-acme","name":"Acme Inc.","description":"","custom_data":{"tier":"platinum"},"mfa_required":true}`},
 		},
 		{
 			name: "organization create with members, applications and JIT",
@@ -166,13 +166,13 @@ func TestChanges(t *testing.T) {
 				`create organization.beta.jit email_domains+[beta.io]-[]`,
 			},
 			wantOps: []string{
-				`3 POST /api/organizations {"description":"B","name":"Beta"}`,
-				`4 POST /api/organizations/${org:organization.beta}/users {"userIds":["u-alice","u-carol","u-dave"]}`,
-				`4 POST /api/organizations/${org:organization.beta}/applications {"applicationIds":["app-ops"]}`,
-				`5 POST /api/organizations/${org:organization.beta}/users/roles {"organizationRoleIds":["r-editor","r-viewer"],"userIds":["u-carol"]}`,
-				`5 POST /api/organizations/${org:organization.beta}/users/roles {"organizationRoleIds":["r-viewer"],"userIds":["u-alice","u-dave"]}`,
-				`5 POST /api/organizations/${org:organization.beta}/applications/roles {"applicationIds":["app-ops"],"organizationRoleIds":["r-bot"]}`,
-				`5 PUT /api/organizations/${org:organization.beta}/jit/email-domains {"emailDomains":["beta.io"]}`,
+				`3 create_organization {"name":"Beta","description":"B"}`,
+				`4 add_members {"organization":"${org:organization.beta}","users":["u-alice","u-carol","u-dave"]}`,
+				`4 add_applications {"organization":"${org:organization.beta}","applications":["app-ops"]}`,
+				`5 assign_member_roles {"organization":"${org:organization.beta}","users":["u-carol"],"roles":["r-editor","r-viewer"]}`,
+				`5 assign_member_roles {"organization":"${org:organization.beta}","users":["u-alice","u-dave"],"roles":["r-viewer"]}`,
+				`5 assign_application_roles {"organization":"${org:organization.beta}","applications":["app-ops"],"roles":["r-bot"]}`,
+				`5 set_jit_email_domains {"organization":"${org:organization.beta}","email_domains":["beta.io"]}`,
 			},
 		},
 		{
@@ -188,16 +188,16 @@ func TestChanges(t *testing.T) {
 				`update organization.acme.member."bob@acme.com" roles+[viewer]-[editor]`,
 			},
 			wantOps: []string{
-				`4 POST /api/organizations/o-acme/users {"userIds":["u-carol"]}`,
-				`5 POST /api/organizations/o-acme/users/roles {"organizationRoleIds":["r-editor"],"userIds":["u-alice","u-carol"]}`,
-				`5 PUT /api/organizations/o-acme/users/u-bob/roles {"organizationRoleIds":["r-viewer"]}`,
+				`4 add_members {"organization":"o-acme","users":["u-carol"]}`,
+				`5 assign_member_roles {"organization":"o-acme","users":["u-alice","u-carol"],"roles":["r-editor"]}`,
+				`5 set_member_roles {"organization":"o-acme","user":"u-bob","roles":["r-viewer"]}`,
 			},
 		},
 		{
 			name:        "member loses every role",
 			cfg:         func(c *state.Config) { c.Organizations[0].Members[1].Roles = nil },
 			wantChanges: []string{`update organization.acme.member."bob@acme.com" roles+[]-[editor]`},
-			wantOps:     []string{`5 PUT /api/organizations/o-acme/users/u-bob/roles {"organizationRoleIds":[]}`},
+			wantOps:     []string{`5 set_member_roles {"organization":"o-acme","user":"u-bob","roles":[]}`},
 		},
 		{
 			name: "application roles",
@@ -211,8 +211,8 @@ func TestChanges(t *testing.T) {
 			},
 			wantChanges: []string{`update organization.acme.application."ci-bot" roles+[deployer]-[bot]`},
 			wantOps: []string{
-				`5 POST /api/organizations/o-acme/applications/roles {"applicationIds":["app-ci"],"organizationRoleIds":["r-deployer"]}`,
-				`5 DELETE /api/organizations/o-acme/applications/app-ci/roles/r-bot`,
+				`5 assign_application_roles {"organization":"o-acme","applications":["app-ci"],"roles":["r-deployer"]}`,
+				`5 remove_application_role {"organization":"o-acme","application":"app-ci","role":"r-bot"}`,
 			},
 		},
 		{
@@ -223,8 +223,8 @@ func TestChanges(t *testing.T) {
 			},
 			wantChanges: []string{`create organization.acme.application."id:app-ops" roles+[bot]-[]`},
 			wantOps: []string{
-				`4 POST /api/organizations/o-acme/applications {"applicationIds":["app-ops"]}`,
-				`5 POST /api/organizations/o-acme/applications/roles {"applicationIds":["app-ops"],"organizationRoleIds":["r-bot"]}`,
+				`4 add_applications {"organization":"o-acme","applications":["app-ops"]}`,
+				`5 assign_application_roles {"organization":"o-acme","applications":["app-ops"],"roles":["r-bot"]}`,
 			},
 		},
 		{
@@ -234,8 +234,8 @@ func TestChanges(t *testing.T) {
 			},
 			wantChanges: []string{`update organization.acme.jit email_domains+[acme.io]-[acme.com] roles+[editor]-[viewer]`},
 			wantOps: []string{
-				`5 PUT /api/organizations/o-acme/jit/email-domains {"emailDomains":["acme.io"]}`,
-				`5 PUT /api/organizations/o-acme/jit/roles {"organizationRoleIds":["r-editor"]}`,
+				`5 set_jit_email_domains {"organization":"o-acme","email_domains":["acme.io"]}`,
+				`5 set_jit_roles {"organization":"o-acme","roles":["r-editor"]}`,
 			},
 		},
 		{
@@ -269,14 +269,14 @@ func TestChanges(t *testing.T) {
 				`delete permission."write:x" (not_in_config)`,
 			},
 			wantOps: []string{
-				`6 DELETE /api/organizations/o-acme/applications/app-ci`,
-				`6 DELETE /api/organizations/o-acme/users/u-bob`,
-				`6 DELETE /api/organizations/o-acme/users/u-carol`,
-				`7 DELETE /api/organizations/o-fourth`,
-				`7 DELETE /api/organizations/o-third`,
-				`7 DELETE /api/organizations/o-other`,
-				`8 DELETE /api/organization-roles/r-editor`,
-				`9 DELETE /api/organization-scopes/ps-write`,
+				`6 remove_application {"organization":"o-acme","application":"app-ci"}`,
+				`6 remove_member {"organization":"o-acme","user":"u-bob"}`,
+				`6 remove_member {"organization":"o-acme","user":"u-carol"}`,
+				`7 delete_organization {"organization":"o-fourth"}`,
+				`7 delete_organization {"organization":"o-third"}`,
+				`7 delete_organization {"organization":"o-other"}`,
+				`8 delete_role {"role":"r-editor","name":"editor"}`,
+				`9 delete_permission {"permission":"ps-write","name":"write:x"}`,
 			},
 		},
 	}
@@ -292,12 +292,26 @@ func TestChanges(t *testing.T) {
 			}
 			for i, o := range p.Operations {
 				if i > 0 && o.Stage < p.Operations[i-1].Stage {
-					t.Errorf("operation %d (%s) is out of stage order", i, o.Path)
+					t.Errorf("operation %d (%s) is out of stage order", i, o)
 				}
-				if o.Method == "PATCH" && len(o.Body.(map[string]any)) == 0 {
-					t.Errorf("empty PATCH %s", o.Path)
+				if isEmptyUpdate(o.Params) {
+					t.Errorf("update without a field: %s", o)
 				}
 			}
 		})
 	}
+}
+
+// isEmptyUpdate reports an update that would send an empty PATCH (Logto
+// refuses those).
+func isEmptyUpdate(p Params) bool {
+	switch u := p.(type) {
+	case UpdatePermission:
+		return u.Name == nil && u.Description == nil
+	case UpdateRole:
+		return u.Name == nil && u.Description == nil && u.Type == nil
+	case UpdateOrganization:
+		return u.Name == nil && u.Description == nil && u.CustomData == nil && u.MFARequired == nil
+	}
+	return false
 }

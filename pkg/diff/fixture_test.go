@@ -1,7 +1,6 @@
 package diff
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -155,16 +154,11 @@ func mustRefuse(t *testing.T, cfg *state.Config, live *state.Live, opts Options)
 	return re.Problems
 }
 
-// opLines renders operations as "stage METHOD path body" for comparisons.
+// opLines renders operations as "stage kind {parameters}" for comparisons.
 func opLines(ops []Operation) []string {
 	out := make([]string, 0, len(ops))
 	for _, o := range ops {
-		s := fmt.Sprintf("%d %s %s", o.Stage, o.Method, o.Path)
-		if o.Body != nil {
-			b, _ := json.Marshal(o.Body)
-			s += " " + string(b)
-		}
-		out = append(out, s)
+		out = append(out, o.String())
 	}
 	return out
 }

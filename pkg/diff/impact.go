@@ -291,11 +291,15 @@ type impAcc struct {
 	api         bool
 }
 
-// impact computes the token impact of the operations (PRODUCT.md §5).
-func (p *planner) impact(ops []opx) []Impact {
+// impact computes the token impact of the operations (PRODUCT.md §5), or,
+// when done is not nil, of those for which it reports true.
+func (p *planner) impact(ops []opx, done func(int) bool) []Impact {
 	before := p.beforeModel()
 	after := before.derive()
-	for _, o := range ops {
+	for i, o := range ops {
+		if done != nil && !done(i) {
+			continue
+		}
 		for _, e := range o.eff {
 			after.apply(e)
 		}

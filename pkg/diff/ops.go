@@ -56,30 +56,26 @@ func (p *planner) operations(items []*item) []opx {
 		return !keys[i].app && keys[j].app
 	})
 	for _, k := range keys {
-		base := "/api/organizations/" + seg(k.org)
-		rel, idsKey, recKind := "/users", "userIds", KindMember
-		if k.app {
-			rel, idsKey, recKind = "/applications", "applicationIds", KindApplication
-		}
+		org := Ref(k.org)
 		for _, chunk := range chunks(joins[k]) {
-			op := Operation{Stage: StageMemberships, Address: k.orgAddr, Method: "POST", Path: base + rel, Idempotent: true,
-				Covers: make([]string, 0, len(chunk)), Record: make([]RecordEdit, 0, len(chunk))}
+			op := Operation{Stage: StageMemberships, Address: k.orgAddr, Covers: make([]string, 0, len(chunk))}
 			ids := make([]string, len(chunk))
 			eff := make([]effect, 0, len(chunk))
 			for i, in := range chunk {
 				ids[i] = in.subject
 				op.Covers = append(op.Covers, in.addr)
-				op.Record = append(op.Record, RecordEdit{Kind: recKind, ID: in.subject, Org: k.org, Address: in.addr})
 				eff = append(eff, effect{k: effJoin, org: k.org, id: in.subject, app: k.app})
 			}
-			op.Body = map[string]any{idsKey: ids}
+			op.Params = AddMembers{Organization: org, Users: ids}
+			if k.app {
+				op.Params = AddApplications{Organization: org, Applications: ids}
+			}
 			ops = append(ops, opx{op: op, eff: eff})
 		}
 		for _, g := range roleGroups(adds[k]) {
 			roleIDs := g.roles
 			for _, chunk := range chunks(g.subjects) {
-				op := Operation{Stage: StageAssignments, Address: k.orgAddr, Method: "POST", Path: base + rel + "/roles", Idempotent: true,
-					Covers: make([]string, 0, len(chunk))}
+				op := Operation{Stage: StageAssignments, Address: k.orgAddr, Covers: make([]string, 0, len(chunk))}
 				ids := make([]string, len(chunk))
 				eff := make([]effect, 0, len(chunk))
 				for i, in := range chunk {
@@ -87,7 +83,10 @@ func (p *planner) operations(items []*item) []opx {
 					op.Covers = append(op.Covers, in.addr)
 					eff = append(eff, effect{k: effAddRoles, org: k.org, id: in.subject, app: k.app, ids: roleIDs})
 				}
-				op.Body = map[string]any{idsKey: ids, "organizationRoleIds": strs(roleIDs)}
+				op.Params = AssignMemberRoles{Organization: org, Users: ids, Roles: refs(roleIDs)}
+				if k.app {
+					op.Params = AssignApplicationRoles{Organization: org, Applications: ids, Roles: refs(roleIDs)}
+				}
 				ops = append(ops, opx{op: op, eff: eff})
 			}
 		}

@@ -2,21 +2,12 @@ package diff
 
 import (
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/orgsync/orgsync/pkg/state"
 )
-
-// seg renders an id as a path segment; references are left for the executor.
-func seg(id string) string {
-	if isRef(id) {
-		return id
-	}
-	return url.PathEscape(id)
-}
 
 // labelPart quotes s for an address unless it is an identifier.
 func labelPart(s string) string { return state.AddressPart(s) }
@@ -120,8 +111,7 @@ func (p *planner) planOrganizations() error {
 		}
 		it.ch.Before = p.orgAttrs(lo)
 		it.ops = []opx{{
-			op: Operation{Stage: StageDeleteOrgs, Address: addr, Method: "DELETE", Path: "/api/organizations/" + seg(lo.ID), NotFoundOK: true,
-				Record: []RecordEdit{{Kind: KindOrganization, ID: lo.ID, Remove: true, Address: addr}}},
+			op:  Operation{Stage: StageDeleteOrgs, Address: addr, Params: DeleteOrganization{Organization: Ref(lo.ID)}},
 			eff: []effect{{k: effOrgDel, id: lo.ID}},
 		}}
 		p.guardDelete(it, lo.ID, addr, recAddr)
@@ -156,36 +146,29 @@ func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganiza
 	}
 	var orgID string
 	if lo == nil {
-		key := "org:" + addr
-		orgID = ref(key)
+		orgID = ref("org:" + addr)
 		after := map[string]any{"name": o.Name}
-		body := map[string]any{"name": o.Name}
+		create := CreateOrganization{Name: o.Name, CustomData: customData, MFARequired: o.MFARequired, PreventDestroy: o.PreventDestroy}
 		if o.Description != nil {
 			after["description"] = nullable(*o.Description)
 			if *o.Description != "" {
-				body["description"] = *o.Description
+				create.Description = o.Description
 			}
 		}
 		if customData != nil {
-			after["custom_data"], body["customData"] = customData, customData
+			after["custom_data"] = customData
 		}
 		if o.MFARequired != nil {
-			after["mfa_required"], body["isMfaRequired"] = *o.MFARequired, *o.MFARequired
+			after["mfa_required"] = *o.MFARequired
 		}
-		var exclude []string
 		for _, same := range p.liveOrgsByName[o.Name] {
-			exclude = append(exclude, same.ID)
+			create.SameName = append(create.SameName, same.ID)
 		}
-		sort.Strings(exclude)
-		rec := []RecordEdit{{Kind: KindOrganization, ID: orgID, Address: addr}}
-		if o.PreventDestroy {
-			rec = append(rec, RecordEdit{Kind: RecordPreventDestroy, ID: orgID, Address: addr})
-		}
+		sort.Strings(create.SameName)
 		p.add(&item{
 			ch: Change{Address: addr, Kind: KindOrganization, Action: Create, After: after, Attrs: scalarAttrs(nil, after, orgAttrNames...)},
 			ops: []opx{{
-				op: Operation{Stage: StageOrgs, Address: addr, Method: "POST", Path: "/api/organizations", Body: body, Produces: key, Record: rec,
-					Recover: &Recover{ListPath: "/api/organizations?q=" + url.QueryEscape(o.Name) + "&page_size=100", Field: "name", Value: o.Name, ExcludeIDs: exclude}},
+				op:  Operation{Stage: StageOrgs, Address: addr, Params: create},
 				eff: []effect{{k: effOrgCreate, id: orgID, name: o.Name}},
 			}},
 		})
@@ -197,34 +180,35 @@ func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganiza
 		for k, v := range before {
 			after[k] = v
 		}
-		body := map[string]any{}
+		update := UpdateOrganization{Organization: Ref(lo.ID)}
+		changed := false
 		after["name"] = o.Name
 		if o.Name != lo.Name {
-			body["name"] = o.Name
+			update.Name, changed = &o.Name, true
 		}
 		if o.Description != nil {
 			after["description"] = nullable(*o.Description)
 			if *o.Description != lo.Description {
-				body["description"] = nullable(*o.Description)
+				update.Description, changed = o.Description, true
 			}
 		}
 		if customData != nil {
 			after["custom_data"] = customData
 			if mustJSON(customData) != mustJSON(before["custom_data"]) {
-				body["customData"] = customData
+				update.CustomData, changed = customData, true
 			}
 		}
 		if o.MFARequired != nil {
 			after["mfa_required"] = *o.MFARequired
 			if *o.MFARequired != lo.MFARequired {
-				body["isMfaRequired"] = *o.MFARequired
+				update.MFARequired, changed = o.MFARequired, true
 			}
 		}
-		if len(body) > 0 {
+		if changed {
 			p.add(&item{
 				ch: Change{Address: addr, Kind: KindOrganization, Action: Update, ID: lo.ID, Before: before, After: after,
 					Attrs: scalarAttrs(before, after, orgAttrNames...)},
-				ops: []opx{{op: Operation{Stage: StageOrgs, Address: addr, Method: "PATCH", Path: "/api/organizations/" + seg(lo.ID), Body: body},
+				ops: []opx{{op: Operation{Stage: StageOrgs, Address: addr, Params: update},
 					eff: []effect{{k: effOrgName, id: lo.ID, name: o.Name}}}},
 			})
 		}
@@ -383,9 +367,7 @@ func (p *planner) planMembers(o *state.Organization, lo *state.LiveOrganization,
 			it.ints = []intent{{org: orgID, orgAddr: addr, subject: uid, add: added, addr: maddr}}
 		} else {
 			it.ops = []opx{{
-				op: Operation{Stage: StageAssignments, Address: maddr, Method: "PUT",
-					Path: "/api/organizations/" + seg(orgID) + "/users/" + seg(uid) + "/roles",
-					Body: map[string]any{"organizationRoleIds": strs(ids)}, Idempotent: true},
+				op:  Operation{Stage: StageAssignments, Address: maddr, Params: SetMemberRoles{Organization: Ref(orgID), User: uid, Roles: refs(ids)}},
 				eff: []effect{{k: effSetRoles, org: orgID, id: uid, ids: ids}},
 			}}
 		}
@@ -407,12 +389,14 @@ func (p *planner) planMembers(o *state.Organization, lo *state.LiveOrganization,
 // unmanaged and left alone.
 func (p *planner) removeSubject(lo *state.LiveOrganization, o *state.Organization, addr string, app bool, id string, roleIDs []string) {
 	kind, label, managed := KindMember, p.userLabel(id), p.rec.members[lo.ID][id]
-	attr, segment, counter := "user_id", "/users/", &p.unmanaged.Members
+	attr, counter := "user_id", &p.unmanaged.Members
 	saddr := state.MemberAddress(addr, label)
+	var remove Params = RemoveMember{Organization: Ref(lo.ID), User: id}
 	if app {
 		kind, label, managed = KindApplication, p.appLabel(id), p.rec.apps[lo.ID][id]
-		attr, segment, counter = "application_id", "/applications/", &p.unmanaged.Applications
+		attr, counter = "application_id", &p.unmanaged.Applications
 		saddr = state.ApplicationAddress(addr, label)
+		remove = RemoveApplication{Organization: Ref(lo.ID), Application: id}
 	}
 	it := p.deleteItem(kind, id, saddr, managed, o.ExclusiveMembers)
 	if it == nil {
@@ -421,9 +405,7 @@ func (p *planner) removeSubject(lo *state.LiveOrganization, o *state.Organizatio
 	}
 	it.ch.Before = memberAttrs(attr, id, displays(roleIDs, p.roleDisplay))
 	it.ops = []opx{{
-		op: Operation{Stage: StageRemoveMember, Address: saddr, Method: "DELETE",
-			Path: "/api/organizations/" + seg(lo.ID) + segment + seg(id), NotFoundOK: true,
-			Record: []RecordEdit{{Kind: kind, ID: id, Org: lo.ID, Remove: true, Address: saddr}}},
+		op:  Operation{Stage: StageRemoveMember, Address: saddr, Params: remove},
 		eff: []effect{{k: effLeave, org: lo.ID, id: id, app: app}},
 	}}
 }
@@ -473,9 +455,8 @@ func (p *planner) missingUser(lo *state.LiveOrganization, orgID, orgAddr string,
 		p.add(&item{
 			ch:   Change{Address: maddr, Kind: KindInvitation, Action: Create, After: after, Attrs: attrs, Reason: "missing_user"},
 			deps: roleDeps(orgAddr, m.Roles),
-			ops: []opx{{op: Operation{Stage: StageAssignments, Address: maddr, Method: "POST", Path: "/api/organization-invitations",
-				Body: map[string]any{"invitee": email, "organizationId": orgID, "expiresAt": expires,
-					"organizationRoleIds": strs(ids), "messagePayload": false}}}},
+			ops: []opx{{op: Operation{Stage: StageAssignments, Address: maddr,
+				Params: CreateInvitation{Organization: Ref(orgID), Invitee: email, Roles: refs(ids), ExpiresAt: expires}}}},
 		})
 	default:
 		p.problem(maddr, fmt.Sprintf("no Logto user matches %q", m.Label),
@@ -587,9 +568,7 @@ func (p *planner) planApplications(o *state.Organization, lo *state.LiveOrganiza
 		}
 		for _, r := range removed {
 			it.ops = append(it.ops, opx{
-				op: Operation{Stage: StageAssignments, Address: aaddr, Method: "DELETE",
-					Path:       "/api/organizations/" + seg(orgID) + "/applications/" + seg(id) + "/roles/" + seg(r),
-					NotFoundOK: true},
+				op:  Operation{Stage: StageAssignments, Address: aaddr, Params: RemoveApplicationRole{Organization: Ref(orgID), Application: id, Role: Ref(r)}},
 				eff: []effect{{k: effDelRole, org: orgID, id: id, app: true, ids: []string{r}}},
 			})
 		}
@@ -638,19 +617,18 @@ func (p *planner) planJIT(o *state.Organization, lo *state.LiveOrganization, org
 	} else {
 		it.ch.Before = map[string]any{"email_domains": strs(liveDomains), "roles": displays(liveRoles, p.roleDisplay)}
 	}
-	base := "/api/organizations/" + seg(orgID) + "/jit/"
 	if !sameDomains {
 		a, _ := setAttr("email_domains", liveDomains, domains)
 		it.ch.Attrs = append(it.ch.Attrs, a)
-		it.ops = append(it.ops, opx{op: Operation{Stage: StageAssignments, Address: addr, Method: "PUT", Path: base + "email-domains",
-			Body: map[string]any{"emailDomains": strs(domains)}, Idempotent: true}})
+		it.ops = append(it.ops, opx{op: Operation{Stage: StageAssignments, Address: addr,
+			Params: SetJITEmailDomains{Organization: Ref(orgID), EmailDomains: strs(domains)}}})
 	}
 	if !sameRoles {
 		added, removed, kept := setDiff(liveRoles, ids)
 		it.ch.Attrs = append(it.ch.Attrs, AttrChange{Name: "roles", Added: displays(added, p.roleName),
 			Removed: displays(removed, p.roleDisplay), Kept: kept, Set: true})
-		it.ops = append(it.ops, opx{op: Operation{Stage: StageAssignments, Address: addr, Method: "PUT", Path: base + "roles",
-			Body: map[string]any{"organizationRoleIds": strs(ids)}, Idempotent: true}})
+		it.ops = append(it.ops, opx{op: Operation{Stage: StageAssignments, Address: addr,
+			Params: SetJITRoles{Organization: Ref(orgID), Roles: refs(ids)}}})
 	}
 	p.add(it)
 }

@@ -155,43 +155,38 @@ func TestCreatesCarryRefsAndRecordEdits(t *testing.T) {
 	cfg.Organizations = append(cfg.Organizations, state.Organization{Address: "organization.z", Key: "z", Name: "Acme",
 		Members: []state.Member{member("carol", "zeta")}})
 	p := mustPlan(t, cfg, baseLive(), Options{})
-	byPath := map[string]Operation{}
+	byKind := map[OpKind]Operation{}
 	for _, o := range p.Operations {
-		byPath[o.Method+" "+o.Path] = o
+		byKind[o.Kind()] = o
 	}
-	perm := byPath["POST /api/organization-scopes"]
-	if perm.Produces != "permission:z:new" || perm.Recover == nil || perm.Recover.Value != "z:new" {
-		t.Errorf("permission create: %+v", perm)
+	perm := byKind[OpCreatePermission]
+	if perm.Produces() != "permission:z:new" || perm.Params.(CreatePermission).Name != "z:new" {
+		t.Errorf("permission create: %s", perm)
 	}
 	wantRec := []RecordEdit{{Kind: KindPermission, ID: "${permission:z:new}", Address: `permission."z:new"`},
 		{Kind: RecordPreventDestroy, ID: "${permission:z:new}", Address: `permission."z:new"`}}
-	if diff := cmp.Diff(wantRec, perm.Record); diff != "" {
+	if diff := cmp.Diff(wantRec, perm.RecordEdits()); diff != "" {
 		t.Errorf("permission create record (-want +got):\n%s", diff)
 	}
-	role := byPath["POST /api/organization-roles"]
-	want := &Recover{ListPath: "/api/organization-roles?q=zeta&page_size=100", Field: "name", Value: "zeta"}
-	if diff := cmp.Diff(want, role.Recover); diff != "" {
-		t.Errorf("role recover (-want +got):\n%s", diff)
+	role := byKind[OpCreateRole].Params.(CreateRole)
+	if !cmp.Equal(role.Permissions, []Ref{"${permission:z:new}"}) {
+		t.Errorf("role create permissions = %v", role.Permissions)
 	}
-	if got := role.Body.(map[string]any)["organizationScopeIds"]; !cmp.Equal(got, []string{"${permission:z:new}"}) {
-		t.Errorf("role create scopes = %v", got)
+	org := byKind[OpCreateOrganization]
+	if got := org.Params.(CreateOrganization).SameName; !cmp.Equal(got, []string{"o-acme"}) {
+		t.Errorf("organization create: same-name organizations %v, want [o-acme]", got)
 	}
-	org := byPath["POST /api/organizations"]
-	want = &Recover{ListPath: "/api/organizations?q=Acme&page_size=100", Field: "name", Value: "Acme", ExcludeIDs: []string{"o-acme"}}
-	if diff := cmp.Diff(want, org.Recover); diff != "" {
-		t.Errorf("organization recover (-want +got):\n%s", diff)
+	if org.Produces() != "org:organization.z" {
+		t.Errorf("organization produces %q", org.Produces())
 	}
-	if org.Produces != "org:organization.z" {
-		t.Errorf("organization produces %q", org.Produces)
+	join := byKind[OpAddMembers]
+	if join.Params.(AddMembers).Organization != "${org:organization.z}" || !cmp.Equal(join.Covers, []string{"organization.z.member.carol"}) ||
+		!cmp.Equal(join.RecordEdits(), []RecordEdit{{Kind: KindMember, ID: "u-carol", Org: "${org:organization.z}", Address: "organization.z.member.carol"}}) {
+		t.Errorf("join: %s %+v", join, join.RecordEdits())
 	}
-	join := byPath["POST /api/organizations/${org:organization.z}/users"]
-	if !join.Idempotent || !cmp.Equal(join.Covers, []string{"organization.z.member.carol"}) ||
-		!cmp.Equal(join.Record, []RecordEdit{{Kind: KindMember, ID: "u-carol", Org: "${org:organization.z}", Address: "organization.z.member.carol"}}) {
-		t.Errorf("join: %+v", join)
-	}
-	roles := byPath["POST /api/organizations/${org:organization.z}/users/roles"]
-	if got := roles.Body.(map[string]any)["organizationRoleIds"]; !cmp.Equal(got, []string{"${role:zeta}"}) {
-		t.Errorf("role assignment = %v", got)
+	roles := byKind[OpAssignMemberRoles].Params.(AssignMemberRoles)
+	if !cmp.Equal(roles.Roles, []Ref{"${role:zeta}"}) {
+		t.Errorf("role assignment = %v", roles.Roles)
 	}
 	// Every reference is produced by an earlier stage.
 	produced := map[string]int{}
@@ -199,17 +194,17 @@ func TestCreatesCarryRefsAndRecordEdits(t *testing.T) {
 		for _, r := range refsIn(o) {
 			st, ok := produced[r]
 			if !ok || st >= o.Stage {
-				t.Errorf("%s %s uses ${%s} before it is produced", o.Method, o.Path, r)
+				t.Errorf("%s uses ${%s} before it is produced", o, r)
 			}
 		}
-		if o.Produces != "" {
-			produced[o.Produces] = o.Stage
+		if o.Produces() != "" {
+			produced[o.Produces()] = o.Stage
 		}
 	}
 }
 
 func refsIn(o Operation) []string {
-	s := o.Path + " " + strings.Join(opLines([]Operation{o}), "")
+	s := o.String()
 	var out []string
 	for {
 		i := strings.Index(s, "${")

@@ -81,49 +81,6 @@ type AttrChange struct {
 	Set  bool `json:"set,omitempty"`
 }
 
-// Operation is one Logto Management API call. Path and Body may hold
-// references "${KEY}" to ids created by earlier operations of the same plan
-// (KEY is the Produces value of that operation); the executor substitutes
-// them. Ids of objects that already exist are written literally.
-type Operation struct {
-	// Stage orders execution: all operations of a stage finish before the
-	// next stage starts; operations within one stage are independent.
-	Stage   int    `json:"stage"`
-	Address string `json:"address"` // the change this call belongs to
-	Method  string `json:"method"`
-	Path    string `json:"path"` // e.g. /api/organization-roles/${role.admin}/scopes
-	Body    any    `json:"body,omitempty"`
-	// Produces names the id in this call's JSON response ("id" field), so
-	// later operations can refer to it as "${Produces}".
-	Produces string `json:"produces,omitempty"`
-	// Recover tells the executor how to find out whether a create whose
-	// response was lost took effect (e.g. list organizations by exact name).
-	Recover *Recover `json:"recover,omitempty"`
-	// Record is how the ownership record changes once this call succeeds.
-	Record []RecordEdit `json:"record,omitempty"`
-	// NotFoundOK: a 404 answer means the call's goal already holds (deletes).
-	NotFoundOK bool `json:"not_found_ok,omitempty"`
-	// Idempotent: repeating the call is harmless (relation adds answered with
-	// "on conflict do nothing", set replacements), so the executor may retry a
-	// POST whose outcome is unknown.
-	Idempotent bool `json:"idempotent,omitempty"`
-	// Covers lists the addresses of every change a bulk call carries out (one
-	// POST adds many members); empty when the call serves Address alone.
-	Covers []string `json:"covers,omitempty"`
-}
-
-// Recover describes how to look for an object a create may have made.
-type Recover struct {
-	// ListPath is a GET path (with query) whose results hold the object,
-	// e.g. /api/organizations?q=Acme.
-	ListPath string `json:"list_path"`
-	// Field and Value: the result whose Field equals Value is the object.
-	Field string `json:"field"`
-	Value string `json:"value"`
-	// ExcludeIDs are ids that existed before the plan (not the object).
-	ExcludeIDs []string `json:"exclude_ids,omitempty"`
-}
-
 // RecordEdit adds or removes one id in the ownership record.
 type RecordEdit struct {
 	// Kind: "permission", "role", "organization", "member", "application", "prevent_destroy".
@@ -139,12 +96,12 @@ type RecordEdit struct {
 
 // Plan is the result of Compute.
 type Plan struct {
-	Changes     []Change    // in execution order of their first operation
-	Operations  []Operation // ordered by Stage; within a stage in a stable order
-	TokenImpact []Impact
-	Unmanaged   Unmanaged
+	Changes     []Change    `json:"changes"`      // in execution order of their first operation
+	Operations  []Operation `json:"operations"`   // ordered by Stage; within a stage in a stable order
+	TokenImpact []Impact    `json:"token_impact"` // what the changes mean for issued tokens
+	Unmanaged   Unmanaged   `json:"unmanaged"`
 	// Warnings are shown above the plan (e.g. skipped missing users).
-	Warnings []string
+	Warnings []string `json:"warnings,omitempty"`
 	// RecordEdits are ownership-record edits that hold whatever the operations
 	// do: adoption of declared objects matched live, prevent_destroy marks of
 	// declared objects, and removal of recorded ids that no longer exist. The
@@ -152,6 +109,21 @@ type Plan struct {
 	// no changes, and also after a partial failure). They never contradict
 	// the edits of Operations, so their order relative to those does not matter.
 	RecordEdits []RecordEdit `json:"record_edits,omitempty"`
+
+	// impact recomputes the token impact of a subset of the operations
+	// (those for which done reports true); nil for a plan read from a file.
+	impact func(done func(i int) bool) []Impact
+}
+
+// ImpactOf returns the token impact of the operations for which done
+// reports true (by index into Operations): what a partly applied plan did.
+// ok is false when the plan no longer knows the state it was computed from
+// (a plan read back from a file).
+func (p *Plan) ImpactOf(done func(i int) bool) (impact []Impact, ok bool) {
+	if p.impact == nil {
+		return nil, false
+	}
+	return p.impact(done), true
 }
 
 // HasChanges reports whether applying the plan would change anything in the

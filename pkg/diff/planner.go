@@ -274,8 +274,7 @@ func (p *planner) guardDelete(it *item, id string, addrs ...string) {
 		for _, addr := range addrs {
 			if a != "" && a == addr {
 				for i := range it.ops {
-					it.ops[i].op.Record = append(it.ops[i].op.Record,
-						RecordEdit{Kind: RecordPreventDestroy, ID: id, Remove: true, Address: it.ch.Address})
+					it.ops[i].op.Params = dropPreventDestroy(it.ops[i].op.Params)
 				}
 				return
 			}
@@ -329,7 +328,8 @@ func (p *planner) finish() (*Plan, error) {
 			plan.RecordEdits = append(plan.RecordEdits, e)
 		}
 	}
-	plan.TokenImpact = p.impact(ops)
+	plan.TokenImpact = p.impact(ops, nil)
+	plan.impact = func(done func(int) bool) []Impact { return p.impact(ops, done) }
 	return plan, nil
 }
 

@@ -2,7 +2,6 @@ package diff
 
 import (
 	"sort"
-	"strings"
 
 	"github.com/orgsync/orgsync/pkg/state"
 )
@@ -72,55 +71,6 @@ func ApplyRecordEdits(rec *state.Record, edits []RecordEdit, resolve func(string
 			delete(rec.Addresses, id)
 		}
 	}
-}
-
-// NewRecord returns a copy of old with the edits of the given (successful)
-// operations applied; ids maps reference keys ("role:admin") to the ids the
-// operations produced. It leaves old untouched and does not change Serial.
-func NewRecord(old state.Record, ops []Operation, ids map[string]string) state.Record {
-	rec := CopyRecord(old)
-	resolve := func(s string) string {
-		if !isRef(s) {
-			return s
-		}
-		for k, v := range ids {
-			s = strings.ReplaceAll(s, ref(k), v)
-		}
-		return s
-	}
-	for _, op := range ops {
-		ApplyRecordEdits(&rec, op.Record, resolve)
-	}
-	return rec
-}
-
-// CopyRecord returns a deep copy of r.
-func CopyRecord(r state.Record) state.Record {
-	c := state.Record{
-		Serial:         r.Serial,
-		Permissions:    append([]string(nil), r.Permissions...),
-		Roles:          append([]string(nil), r.Roles...),
-		Organizations:  append([]string(nil), r.Organizations...),
-		PreventDestroy: append([]string(nil), r.PreventDestroy...),
-	}
-	copyNested := func(m map[string][]string) map[string][]string {
-		if m == nil {
-			return nil
-		}
-		out := make(map[string][]string, len(m))
-		for k, v := range m {
-			out[k] = append([]string(nil), v...)
-		}
-		return out
-	}
-	c.Members, c.Applications = copyNested(r.Members), copyNested(r.Applications)
-	if r.Addresses != nil {
-		c.Addresses = make(map[string]string, len(r.Addresses))
-		for k, v := range r.Addresses {
-			c.Addresses[k] = v
-		}
-	}
-	return c
 }
 
 // editList adds or removes id in a sorted list.

@@ -7,8 +7,8 @@ import (
 	"github.com/orgsync/orgsync/pkg/state"
 )
 
-func TestNewRecord(t *testing.T) {
-	old := state.Record{
+func TestApplyRecordEditsOfOperations(t *testing.T) {
+	rec := state.Record{
 		Serial:        4,
 		Permissions:   []string{"ps-b", "ps-gone"},
 		Organizations: []string{"o-1"},
@@ -16,16 +16,27 @@ func TestNewRecord(t *testing.T) {
 		Addresses:     map[string]string{"ps-gone": "permission.gone", "o-1": "organization.one"},
 	}
 	ops := []Operation{
-		{Record: []RecordEdit{{Kind: KindPermission, ID: "${permission:a}", Address: "permission.a"},
-			{Kind: RecordPreventDestroy, ID: "${permission:a}", Address: "permission.a"}}},
-		{Record: []RecordEdit{{Kind: KindPermission, ID: "ps-gone", Remove: true}}},
-		{Record: []RecordEdit{{Kind: KindOrganization, ID: "${org:organization.two}", Address: "organization.two"}}},
-		{Record: []RecordEdit{{Kind: KindMember, ID: "u-2", Org: "${org:organization.two}"}, {Kind: KindMember, ID: "u-0", Org: "o-1"}}},
+		{Address: "permission.a", Params: CreatePermission{Name: "a", PreventDestroy: true}},
+		{Address: "permission.gone", Params: DeletePermission{Permission: "ps-gone", Name: "gone"}},
+		{Address: "organization.two", Params: CreateOrganization{Name: "Two"}},
+		{Address: "organization.two", Covers: []string{"organization.two.member.x"},
+			Params: AddMembers{Organization: "${org:organization.two}", Users: []string{"u-2"}}},
+		{Address: "organization.one", Covers: []string{"organization.one.member.y"},
+			Params: AddMembers{Organization: "o-1", Users: []string{"u-0"}}},
 		// A create that did not happen: its reference stays unresolved.
-		{Record: []RecordEdit{{Kind: KindRole, ID: "${role:failed}", Address: "role.failed"}}},
-		{Record: []RecordEdit{{Kind: KindApplication, ID: "app-1", Org: "o-1"}}},
+		{Address: "role.failed", Params: CreateRole{Name: "failed"}},
+		{Address: "organization.one", Params: AddApplications{Organization: "o-1", Applications: []string{"app-1"}}},
 	}
-	got := NewRecord(old, ops, map[string]string{"permission:a": "ps-a", "org:organization.two": "o-2"})
+	produced := map[string]string{"${permission:a}": "ps-a", "${org:organization.two}": "o-2"}
+	resolve := func(s string) string {
+		if id, ok := produced[s]; ok {
+			return id
+		}
+		return s
+	}
+	for _, o := range ops {
+		ApplyRecordEdits(&rec, o.RecordEdits(), resolve)
+	}
 	want := state.Record{
 		Serial:         4,
 		Permissions:    []string{"ps-a", "ps-b"},
@@ -35,17 +46,14 @@ func TestNewRecord(t *testing.T) {
 		PreventDestroy: []string{"ps-a"},
 		Addresses:      map[string]string{"ps-a": "permission.a", "o-1": "organization.one", "o-2": "organization.two"},
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("NewRecord (-want +got):\n%s", diff)
-	}
-	if len(old.Permissions) != 2 || old.Permissions[1] != "ps-gone" || len(old.Members["o-1"]) != 1 {
-		t.Errorf("NewRecord changed its input: %+v", old)
+	if diff := cmp.Diff(want, rec); diff != "" {
+		t.Errorf("record (-want +got):\n%s", diff)
 	}
 
 	// Removing an organization forgets its members and applications.
-	ApplyRecordEdits(&got, []RecordEdit{{Kind: KindOrganization, ID: "o-1", Remove: true}}, nil)
-	if _, ok := got.Members["o-1"]; ok || got.Applications["o-1"] != nil || got.Addresses["o-1"] != "" {
-		t.Errorf("organization removal left %+v", got)
+	ApplyRecordEdits(&rec, []RecordEdit{{Kind: KindOrganization, ID: "o-1", Remove: true}}, nil)
+	if _, ok := rec.Members["o-1"]; ok || rec.Applications["o-1"] != nil || rec.Addresses["o-1"] != "" {
+		t.Errorf("organization removal left %+v", rec)
 	}
 }
 

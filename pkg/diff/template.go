@@ -2,7 +2,6 @@ package diff
 
 import (
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 
@@ -95,9 +94,7 @@ func (p *planner) planPermissions() {
 		p.permGone[lp.ID] = true
 		it.ch.Before = permAttrs(lp.Name, lp.Description)
 		it.ops = []opx{{
-			op: Operation{Stage: StageDeletePerms, Address: addr, Method: "DELETE",
-				Path: "/api/organization-scopes/" + url.PathEscape(lp.ID), NotFoundOK: true,
-				Record: []RecordEdit{{Kind: KindPermission, ID: lp.ID, Remove: true, Address: addr}}},
+			op:  Operation{Stage: StageDeletePerms, Address: addr, Params: DeletePermission{Permission: Ref(lp.ID), Name: lp.Name}},
 			eff: []effect{{k: effPermDel, id: lp.ID}},
 		}}
 		p.guardDelete(it, lp.ID, addr, p.live.Record.Addresses[lp.ID])
@@ -134,19 +131,19 @@ func (p *planner) planPermissionUpdate(d *state.Permission, lp *state.LivePermis
 	if len(attrs) == 0 {
 		return
 	}
-	body := map[string]any{}
+	update := UpdatePermission{Permission: Ref(lp.ID)}
 	if lp.Name != d.Name {
-		body["name"] = d.Name
+		update.Name = &d.Name
 	}
 	if lp.Description != d.Description {
-		body["description"] = nullable(d.Description)
+		update.Description = &d.Description
 	}
 	it := &item{ch: Change{Address: addr, Kind: KindPermission, Action: Update, ID: lp.ID, Before: before, After: after, Attrs: attrs}}
 	if from != "" {
 		it.ch.Action, it.ch.PreviousName, it.ch.Reason = Rename, from, "renamed_from"
 	}
 	it.ops = []opx{{
-		op:  Operation{Stage: StagePermissions, Address: addr, Method: "PATCH", Path: "/api/organization-scopes/" + url.PathEscape(lp.ID), Body: body},
+		op:  Operation{Stage: StagePermissions, Address: addr, Params: update},
 		eff: []effect{{k: effPermSet, id: lp.ID, name: d.Name}},
 	}}
 	p.add(it)
@@ -154,25 +151,15 @@ func (p *planner) planPermissionUpdate(d *state.Permission, lp *state.LivePermis
 
 func (p *planner) planPermissionCreate(d *state.Permission) {
 	addr := d.Address()
-	key := "permission:" + d.Name
-	id := ref(key)
+	id := ref("permission:" + d.Name)
 	p.permID[d.Name] = id
 	after := permAttrs(d.Name, d.Description)
-	body := map[string]any{"name": d.Name}
-	if d.Description != "" {
-		body["description"] = d.Description
-	}
-	rec := []RecordEdit{{Kind: KindPermission, ID: id, Address: addr}}
-	if d.PreventDestroy {
-		rec = append(rec, RecordEdit{Kind: RecordPreventDestroy, ID: id, Address: addr})
-	}
 	p.add(&item{
 		ch: Change{Address: addr, Kind: KindPermission, Action: Create, After: after,
 			Attrs: scalarAttrs(nil, after, "description", "name")},
 		ops: []opx{{
-			op: Operation{Stage: StagePermissions, Address: addr, Method: "POST", Path: "/api/organization-scopes", Body: body,
-				Produces: key, Record: rec,
-				Recover: &Recover{ListPath: "/api/organization-scopes?q=" + url.QueryEscape(d.Name), Field: "name", Value: d.Name}},
+			op: Operation{Stage: StagePermissions, Address: addr,
+				Params: CreatePermission{Name: d.Name, Description: d.Description, PreventDestroy: d.PreventDestroy}},
 			eff: []effect{{k: effPermSet, id: id, name: d.Name}},
 		}},
 	})
@@ -344,9 +331,7 @@ func (p *planner) planRoles() {
 		it.ch.Before = roleAttrs(lr.Name, lr.Description, lr.Type,
 			displays(lr.PermissionIDs, p.permDisplay), displays(lr.ResourceScopeIDs, p.scopeDisplay))
 		it.ops = []opx{{
-			op: Operation{Stage: StageDeleteRoles, Address: addr, Method: "DELETE",
-				Path: "/api/organization-roles/" + url.PathEscape(lr.ID), NotFoundOK: true,
-				Record: []RecordEdit{{Kind: KindRole, ID: lr.ID, Remove: true, Address: addr}}},
+			op:  Operation{Stage: StageDeleteRoles, Address: addr, Params: DeleteRole{Role: Ref(lr.ID), Name: lr.Name}},
 			eff: []effect{{k: effRoleDel, id: lr.ID}},
 		}}
 		p.guardDelete(it, lr.ID, addr, p.live.Record.Addresses[lr.ID])
@@ -382,19 +367,19 @@ func (p *planner) planRoleUpdate(d *state.Role, lr *state.LiveRole, from string)
 	after := roleAttrs(d.Name, d.Description, typ, w.permNames, w.scopeNames)
 	attrs := scalarAttrs(before, after, "description", "name", "type")
 	var ops []opx
-	body := map[string]any{}
+	update := UpdateRole{Role: Ref(lr.ID)}
 	if lr.Name != d.Name {
-		body["name"] = d.Name
+		update.Name = &d.Name
 	}
 	if lr.Description != d.Description {
-		body["description"] = nullable(d.Description)
+		update.Description = &d.Description
 	}
 	if liveType != typ {
-		body["type"] = typ
+		update.Type = &typ
 	}
-	if len(body) > 0 {
+	if update.Name != nil || update.Description != nil || update.Type != nil {
 		ops = append(ops, opx{
-			op:  Operation{Stage: StageRoles, Address: addr, Method: "PATCH", Path: "/api/organization-roles/" + url.PathEscape(lr.ID), Body: body},
+			op:  Operation{Stage: StageRoles, Address: addr, Params: update},
 			eff: []effect{{k: effRoleName, id: lr.ID, name: d.Name}},
 		})
 	}
@@ -403,8 +388,7 @@ func (p *planner) planRoleUpdate(d *state.Role, lr *state.LiveRole, from string)
 		attrs = append(attrs, AttrChange{Name: "permissions", Added: displays(added, p.permDisplayOrDeclared),
 			Removed: displays(removed, p.permDisplay), Kept: kept, Set: true})
 		ops = append(ops, opx{
-			op: Operation{Stage: StageRoles, Address: addr, Method: "PUT", Path: "/api/organization-roles/" + url.PathEscape(lr.ID) + "/scopes",
-				Body: map[string]any{"organizationScopeIds": strs(w.permIDs)}, Idempotent: true},
+			op:  Operation{Stage: StageRoles, Address: addr, Params: SetRolePermissions{Role: Ref(lr.ID), Permissions: refs(w.permIDs)}},
 			eff: []effect{{k: effRolePerms, id: lr.ID, ids: w.permIDs}},
 		})
 	}
@@ -413,8 +397,7 @@ func (p *planner) planRoleUpdate(d *state.Role, lr *state.LiveRole, from string)
 		attrs = append(attrs, AttrChange{Name: "api_permissions", Added: displays(added, p.scopeDisplay),
 			Removed: displays(removed, p.scopeDisplay), Kept: kept, Set: true})
 		ops = append(ops, opx{
-			op: Operation{Stage: StageRoles, Address: addr, Method: "PUT", Path: "/api/organization-roles/" + url.PathEscape(lr.ID) + "/resource-scopes",
-				Body: map[string]any{"scopeIds": strs(w.scopeIDs)}, Idempotent: true},
+			op:  Operation{Stage: StageRoles, Address: addr, Params: SetRoleAPIPermissions{Role: Ref(lr.ID), APIPermissions: refs(w.scopeIDs)}},
 			eff: []effect{{k: effRoleScopes, id: lr.ID, ids: w.scopeIDs}},
 		})
 	}
@@ -440,8 +423,7 @@ func (p *planner) permDisplayOrDeclared(id string) string {
 
 func (p *planner) planRoleCreate(d *state.Role) {
 	addr := d.Address()
-	key := "role:" + d.Name
-	id := ref(key)
+	id := ref("role:" + d.Name)
 	w := p.roleWanted(d)
 	if !w.ok {
 		return
@@ -459,23 +441,12 @@ func (p *planner) planRoleCreate(d *state.Role) {
 		attrs = append(attrs, a)
 	}
 	sort.Slice(attrs, func(i, j int) bool { return attrs[i].Name < attrs[j].Name })
-	body := map[string]any{"name": d.Name, "type": typ,
-		"organizationScopeIds": strs(w.permIDs), "resourceScopeIds": strs(w.scopeIDs)}
-	if d.Description != "" {
-		body["description"] = d.Description
-	}
-	rec := []RecordEdit{{Kind: KindRole, ID: id, Address: addr}}
-	if d.PreventDestroy {
-		rec = append(rec, RecordEdit{Kind: RecordPreventDestroy, ID: id, Address: addr})
-	}
 	p.add(&item{
 		ch:   Change{Address: addr, Kind: KindRole, Action: Create, After: after, Attrs: attrs},
 		deps: p.roleDeps(d),
 		ops: []opx{{
-			op: Operation{Stage: StageRoles, Address: addr, Method: "POST", Path: "/api/organization-roles", Body: body,
-				Produces: key, Record: rec,
-				// Logto 1.37 keeps the role when the create answers 422 on a scope id.
-				Recover: &Recover{ListPath: "/api/organization-roles?q=" + url.QueryEscape(d.Name) + "&page_size=100", Field: "name", Value: d.Name}},
+			op: Operation{Stage: StageRoles, Address: addr, Params: CreateRole{Name: d.Name, Description: d.Description, Type: typ,
+				Permissions: refs(w.permIDs), APIPermissions: refs(w.scopeIDs), PreventDestroy: d.PreventDestroy}},
 			eff: []effect{{k: effRoleCreate, id: id, name: d.Name}, {k: effRolePerms, id: id, ids: w.permIDs}, {k: effRoleScopes, id: id, ids: w.scopeIDs}},
 		}},
 	})

@@ -172,6 +172,15 @@ func covers(target, addr string) bool {
 	return next == '.' || next == '['
 }
 
+// refs returns ids as references (never nil).
+func refs(ids []string) []Ref {
+	out := make([]Ref, len(ids))
+	for i, id := range ids {
+		out[i] = Ref(id)
+	}
+	return out
+}
+
 // strs returns a copy of s that is never nil, so that attribute maps do not
 // alias their inputs and an empty set renders as [] rather than null.
 func strs(s []string) []string {

@@ -97,3 +97,11 @@ func (c *Client) AssignOrganizationApplicationsRoles(ctx context.Context, orgID 
 	body := map[string][]string{"applicationIds": nonNil(appIDs), "organizationRoleIds": nonNil(roleIDs)}
 	return c.Do(Idempotent(ctx), http.MethodPost, pathf("/api/organizations/%s/applications/roles", orgID), body, nil)
 }
+
+// RemoveOrganizationApplicationRole takes one organization role from an
+// application member.
+//
+// DELETE /api/organizations/{id}/applications/{applicationId}/roles/{organizationRoleId}
+func (c *Client) RemoveOrganizationApplicationRole(ctx context.Context, orgID, appID, roleID string) error {
+	return c.Do(ctx, http.MethodDelete, pathf("/api/organizations/%s/applications/%s/roles/%s", orgID, appID, roleID), nil, nil)
+}

@@ -3,6 +3,7 @@ package logto
 import (
 	"context"
 	"net/http"
+	"net/url"
 )
 
 // OrganizationRole is an organization role. Scopes and ResourceScopes are
@@ -100,4 +101,22 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// FindOrganizationRolesByName returns the organization roles named exactly
+// name (names are unique, so at most one).
+//
+// GET /api/organization-roles?q={name}
+func (c *Client) FindOrganizationRolesByName(ctx context.Context, name string) ([]OrganizationRole, error) {
+	rows, err := listAll[OrganizationRole](ctx, c, "/api/organization-roles", url.Values{"q": {name}})
+	if err != nil {
+		return nil, err
+	}
+	exact := rows[:0]
+	for _, r := range rows {
+		if r.Name == name {
+			exact = append(exact, r)
+		}
+	}
+	return exact, nil
 }

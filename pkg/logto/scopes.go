@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 )
 
 // OrganizationScope is an organization permission.
@@ -62,3 +63,22 @@ func (c *Client) DeleteOrganizationScope(ctx context.Context, id string) error {
 // errEmptyPatch guards the PATCH methods: Logto rejects {} with 422
 // entity.invalid_input.
 var errEmptyPatch = errors.New("logto: empty PATCH: nothing to update (Logto rejects an empty PATCH body)")
+
+// FindOrganizationScopesByName returns the organization scopes named
+// exactly name (names are unique, so at most one).
+//
+// GET /api/organization-scopes?q={name}
+func (c *Client) FindOrganizationScopesByName(ctx context.Context, name string) ([]OrganizationScope, error) {
+	// q is a case-insensitive substring match, a superset of the exact one.
+	rows, err := listAll[OrganizationScope](ctx, c, "/api/organization-scopes", url.Values{"q": {name}})
+	if err != nil {
+		return nil, err
+	}
+	exact := rows[:0]
+	for _, s := range rows {
+		if s.Name == name {
+			exact = append(exact, s)
+		}
+	}
+	return exact, nil
+}

@@ -506,20 +506,20 @@ func checkResult(ctx context.Context, t testing.TB, c *logto.Client, p *diff.Pla
 	}
 	exists := func(id string) bool { return after.orgIDs[id] || after.roleIDs[id] || after.permIDs[id] }
 	for _, op := range res.Done {
-		if op.Produces == "" {
+		if op.Produces() == "" {
 			continue
 		}
-		if id := res.IDs[op.Produces]; !exists(id) {
-			t.Errorf("Result says %s %s (%s) was done with id %q, which the tenant does not have", op.Method, op.Path, op.Address, id)
+		if id := res.IDs[op.Produces()]; !exists(id) {
+			t.Errorf("Result says %s was done with id %q, which the tenant does not have", op, id)
 		}
 	}
 	for _, op := range res.NotStarted {
-		if op.Method != http.MethodPost || op.Recover == nil || op.Recover.Field != "name" {
+		kind, name := createdName(op)
+		if kind == "" {
 			continue
 		}
-		if created := after.newNamed(before, op.Path, op.Recover.Value); len(created) > 0 {
-			t.Errorf("Result says %s %s (%s) did not start, but the tenant has a new object named %q: %v",
-				op.Method, op.Path, op.Address, op.Recover.Value, created)
+		if created := after.newNamed(before, kind, name); len(created) > 0 {
+			t.Errorf("Result says %s did not start, but the tenant has a new %s named %q: %v", op, kind, name, created)
 		}
 	}
 	recErr := execErr != nil && strings.Contains(execErr.Error(), "ownership record could not be saved")
@@ -536,22 +536,36 @@ func checkResult(ctx context.Context, t testing.TB, c *logto.Client, p *diff.Pla
 	}
 }
 
-// newNamed returns the ids of objects of the collection path (a create's
-// path) named name that are in s but not in before.
-func (s *snapshot) newNamed(before *snapshot, path, name string) []string {
+// createdName returns the kind and name of the object a create makes ("" for
+// other operations).
+func createdName(op diff.Operation) (kind, name string) {
+	switch p := op.Params.(type) {
+	case diff.CreateOrganization:
+		return diff.KindOrganization, p.Name
+	case diff.CreateRole:
+		return diff.KindRole, p.Name
+	case diff.CreatePermission:
+		return diff.KindPermission, p.Name
+	}
+	return "", ""
+}
+
+// newNamed returns the ids of objects of a kind named name that are in s
+// but not in before.
+func (s *snapshot) newNamed(before *snapshot, kind, name string) []string {
 	var out []string
-	switch path {
-	case "/api/organizations":
+	switch kind {
+	case diff.KindOrganization:
 		for _, id := range s.orgByName[name] {
 			if !slices.Contains(before.orgByName[name], id) {
 				out = append(out, id)
 			}
 		}
-	case "/api/organization-roles":
+	case diff.KindRole:
 		if id, ok := s.roleByName[name]; ok && before.roleByName[name] != id {
 			out = append(out, id)
 		}
-	case "/api/organization-scopes":
+	case diff.KindPermission:
 		if id, ok := s.permByName[name]; ok && before.permByName[name] != id {
 			out = append(out, id)
 		}

@@ -135,13 +135,10 @@ func mixedPlan() *diff.Plan {
 			},
 		},
 		Operations: []diff.Operation{
-			{Stage: 1, Address: `permission."manage:billing"`, Method: "POST", Path: "/api/organization-scopes",
-				Body: map[string]any{"name": "manage:billing", "description": "Manage billing"}, Produces: `permission."manage:billing"`},
-			{Stage: 1, Address: `permission."invite:member"`, Method: "PATCH", Path: "/api/organization-scopes/scope_1",
-				Body: map[string]any{"name": "invite:member", "description": "Invite people"}},
-			{Stage: 2, Address: "role.admin", Method: "PUT", Path: "/api/organization-roles/role_1/scopes",
-				Body: map[string]any{"organizationScopeIds": []string{"scope_1", "${permission.\"manage:billing\"}"}}},
-			{Stage: 9, Address: `permission."x:legacy"`, Method: "DELETE", Path: "/api/organization-scopes/scope_9", NotFoundOK: true},
+			{Stage: 1, Address: `permission."manage:billing"`, Params: diff.CreatePermission{Name: "manage:billing", Description: "Manage billing"}},
+			{Stage: 1, Address: `permission."invite:member"`, Params: diff.UpdatePermission{Permission: "scope_1", Name: ptr("invite:member"), Description: ptr("Invite people")}},
+			{Stage: 2, Address: "role.admin", Params: diff.SetRolePermissions{Role: "role_1", Permissions: []diff.Ref{"scope_1", "${permission:manage:billing}"}}},
+			{Stage: 9, Address: `permission."x:legacy"`, Params: diff.DeletePermission{Permission: "scope_9", Name: "x:legacy"}},
 		},
 		TokenImpact: []diff.Impact{
 			{
@@ -205,3 +202,5 @@ func hugePlan(n int) *diff.Plan {
 	}
 	return p
 }
+
+func ptr[T any](v T) *T { return &v }

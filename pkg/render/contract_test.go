@@ -125,7 +125,7 @@ func TestJSONContract(t *testing.T) {
 	}
 	for i, op := range m["operations"].([]any) {
 		checkFields(t, fmt.Sprintf("operations[%d]", i), op, map[string]string{
-			"stage": "number", "address": "string", "method": "string", "path": "string", "body": "object|null",
+			"stage": "number", "kind": "string", "address": "string", "covers": "array", "parameters": "object",
 		})
 	}
 	impacts := m["token_impact"].([]any)
@@ -194,11 +194,14 @@ func TestJSONInvalidAttrValue(t *testing.T) {
 
 func TestImpactJSON(t *testing.T) {
 	var b bytes.Buffer
-	if err := ImpactJSON(&b, mixedPlan(), appliedAt); err != nil {
+	if err := ImpactJSON(&b, mixedPlan().TokenImpact, ImpactMeta{AppliedAt: appliedAt}); err != nil {
 		t.Fatal(err)
 	}
 	m := decodeMap(t, b.Bytes())
-	checkFields(t, "impact", m, map[string]string{"format_version": "string", "applied_at": "string", "organizations": "array"})
+	checkFields(t, "impact", m, map[string]string{"format_version": "string", "applied_at": "string", "status": "string", "organizations": "array"})
+	if m["status"] != "complete" {
+		t.Errorf("status = %v, want complete", m["status"])
+	}
 	if m["applied_at"] != "2025-03-14T14:09:26Z" {
 		t.Errorf("applied_at = %v, want UTC RFC 3339", m["applied_at"])
 	}
@@ -227,7 +230,7 @@ func TestImpactJSON(t *testing.T) {
 	}
 
 	var empty bytes.Buffer
-	if err := ImpactJSON(&empty, &diff.Plan{}, appliedAt); err != nil {
+	if err := ImpactJSON(&empty, nil, ImpactMeta{AppliedAt: appliedAt}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(empty.String(), `"organizations": []`) {

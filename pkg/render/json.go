@@ -14,13 +14,13 @@ import (
 // The JSON plan (PRODUCT.md §4). Structs, not maps, keep the key order
 // stable; every array is non-nil so that it encodes as [] rather than null.
 type jsonPlan struct {
-	FormatVersion string          `json:"format_version"`
-	Summary       jsonSummary     `json:"summary"`
-	Changes       []jsonChange    `json:"changes"`
-	Operations    []jsonOperation `json:"operations"`
-	TokenImpact   []jsonImpact    `json:"token_impact"`
-	Unmanaged     jsonUnmanaged   `json:"unmanaged"`
-	Warnings      []string        `json:"warnings"`
+	FormatVersion string           `json:"format_version"`
+	Summary       jsonSummary      `json:"summary"`
+	Changes       []jsonChange     `json:"changes"`
+	Operations    []diff.Operation `json:"operations"`
+	TokenImpact   []jsonImpact     `json:"token_impact"`
+	Unmanaged     jsonUnmanaged    `json:"unmanaged"`
+	Warnings      []string         `json:"warnings"`
 }
 
 type jsonSummary struct {
@@ -53,14 +53,6 @@ type jsonAttr struct {
 	Kept    int             `json:"kept"`
 }
 
-type jsonOperation struct {
-	Stage   int    `json:"stage"`
-	Address string `json:"address"`
-	Method  string `json:"method"`
-	Path    string `json:"path"`
-	Body    any    `json:"body"`
-}
-
 type jsonImpact struct {
 	Kind             string   `json:"kind"`
 	Permission       string   `json:"permission"`
@@ -91,7 +83,7 @@ func JSON(w io.Writer, p *diff.Plan) error {
 		FormatVersion: diff.FormatVersion,
 		Summary:       jsonSummary{Add: add, Change: change, Destroy: destroy},
 		Changes:       make([]jsonChange, 0, len(p.Changes)),
-		Operations:    make([]jsonOperation, 0, len(p.Operations)),
+		Operations:    make([]diff.Operation, 0, len(p.Operations)),
 		TokenImpact:   make([]jsonImpact, 0, len(p.TokenImpact)),
 		Unmanaged: jsonUnmanaged{
 			Permissions:   nonNil(p.Unmanaged.Permissions),
@@ -133,11 +125,7 @@ func JSON(w io.Writer, p *diff.Plan) error {
 		}
 		out.Changes = append(out.Changes, jc)
 	}
-	for _, op := range p.Operations {
-		out.Operations = append(out.Operations, jsonOperation{
-			Stage: op.Stage, Address: op.Address, Method: op.Method, Path: op.Path, Body: op.Body,
-		})
-	}
+	out.Operations = append(out.Operations, p.Operations...)
 	for _, im := range p.TokenImpact {
 		out.TokenImpact = append(out.TokenImpact, jsonImpact{
 			Kind:             im.Kind,
@@ -158,9 +146,24 @@ func JSON(w io.Writer, p *diff.Plan) error {
 // The -impact-out file: per organization, who must re-consent, who gets the
 // change at the next token, and who keeps a lost permission until expiry.
 type impactFile struct {
-	FormatVersion string      `json:"format_version"`
-	AppliedAt     string      `json:"applied_at"`
+	FormatVersion string `json:"format_version"`
+	AppliedAt     string `json:"applied_at"`
+	// Status is "complete", or "partial" when the apply stopped part-way:
+	// Organizations then hold the impact of what was done, and Planned that
+	// of the whole plan.
+	Status        string      `json:"status"`
 	Organizations []impactOrg `json:"organizations"`
+	Planned       []impactOrg `json:"planned,omitempty"`
+}
+
+// ImpactMeta describes the apply an impact file reports on.
+type ImpactMeta struct {
+	AppliedAt time.Time
+	// Status is "complete" or "partial".
+	Status string
+	// Planned is the impact of the whole plan; written when Status is
+	// "partial".
+	Planned []diff.Impact
 }
 
 type impactOrg struct {
@@ -192,8 +195,26 @@ type impactPermission struct {
 // ImpactJSON writes the token-impact file of apply -impact-out, built from
 // each impact's PerOrganization subjects: one entry per organization, sorted
 // by name then id, each with the users, applications and permissions of
-// every impact kind. appliedAt is written in UTC, RFC 3339.
-func ImpactJSON(w io.Writer, p *diff.Plan, appliedAt time.Time) error {
+// every impact kind. The time is written in UTC, RFC 3339.
+func ImpactJSON(w io.Writer, impacts []diff.Impact, meta ImpactMeta) error {
+	status := meta.Status
+	if status == "" {
+		status = "complete"
+	}
+	out := impactFile{
+		FormatVersion: diff.FormatVersion,
+		AppliedAt:     meta.AppliedAt.UTC().Format(time.RFC3339),
+		Status:        status,
+		Organizations: impactOrgs(impacts),
+	}
+	if status != "complete" {
+		out.Planned = impactOrgs(meta.Planned)
+	}
+	return writeJSON(w, out, "the token-impact file")
+}
+
+// impactOrgs groups impacts by organization.
+func impactOrgs(impacts []diff.Impact) []impactOrg {
 	type acc struct {
 		users, apps map[string]bool
 		perms       map[string]impactPermission
@@ -207,7 +228,7 @@ func ImpactJSON(w io.Writer, p *diff.Plan, appliedAt time.Time) error {
 		kinds    map[string]*acc
 	}
 	orgs := map[string]*orgAcc{}
-	for _, im := range p.TokenImpact {
+	for _, im := range impacts {
 		for _, sub := range im.PerOrganization {
 			o := orgs[sub.OrganizationID]
 			if o == nil {
@@ -259,17 +280,13 @@ func ImpactJSON(w io.Writer, p *diff.Plan, appliedAt time.Time) error {
 		})
 		return s
 	}
-	out := impactFile{
-		FormatVersion: diff.FormatVersion,
-		AppliedAt:     appliedAt.UTC().Format(time.RFC3339),
-		Organizations: make([]impactOrg, 0, len(orgs)),
-	}
+	list := make([]impactOrg, 0, len(orgs))
 	for _, o := range orgs {
 		lag := lagSubjects{impactSubjects: subjects(o.kinds[diff.ImpactRevocationLag])}
 		if a := o.kinds[diff.ImpactRevocationLag]; a != nil {
 			lag.MaxLagSeconds = a.lag
 		}
-		out.Organizations = append(out.Organizations, impactOrg{
+		list = append(list, impactOrg{
 			ID:            o.id,
 			Name:          o.name,
 			Reconsent:     subjects(o.kinds[diff.ImpactReconsent]),
@@ -277,14 +294,14 @@ func ImpactJSON(w io.Writer, p *diff.Plan, appliedAt time.Time) error {
 			RevocationLag: lag,
 		})
 	}
-	sort.Slice(out.Organizations, func(i, j int) bool {
-		a, b := out.Organizations[i], out.Organizations[j]
+	sort.Slice(list, func(i, j int) bool {
+		a, b := list[i], list[j]
 		if a.Name != b.Name {
 			return a.Name < b.Name
 		}
 		return a.ID < b.ID
 	})
-	return writeJSON(w, out, "the token-impact file")
+	return list
 }
 
 // writeJSON encodes v indented, without HTML escaping, ending in a newline.

@@ -36,7 +36,7 @@ func TestGolden(t *testing.T) {
 				"plan.txt":    func(b *bytes.Buffer) error { return Text(b, p, Style{}) },
 				"plan.md":     func(b *bytes.Buffer) error { return Markdown(b, p, MarkdownOptions{}) },
 				"plan.json":   func(b *bytes.Buffer) error { return JSON(b, p) },
-				"impact.json": func(b *bytes.Buffer) error { return ImpactJSON(b, p, appliedAt) },
+				"impact.json": func(b *bytes.Buffer) error { return ImpactJSON(b, p.TokenImpact, ImpactMeta{AppliedAt: appliedAt}) },
 			}
 			for file, render := range outputs {
 				var b bytes.Buffer
@@ -161,7 +161,7 @@ func TestTextHeadlines(t *testing.T) {
 		"Token impact:",
 		"x:legacy via role \"admin\" in Acme, Globex and 3 more: 5 users\n",
 		"read:reports (https://api.acme.com) via role \"admin\" in Acme: 2 users",
-		"tokens already issued keep it for up to 1h0m0s",
+		"tokens already issued keep it for up to 1h",
 		"a refresh cannot add it",
 		"no re-login",
 	} {
@@ -297,7 +297,7 @@ func TestWriteErrors(t *testing.T) {
 		"Text":       Text(failingWriter{}, p, Style{}),
 		"Markdown":   Markdown(failingWriter{}, p, MarkdownOptions{}),
 		"JSON":       JSON(failingWriter{}, p),
-		"ImpactJSON": ImpactJSON(failingWriter{}, p, appliedAt),
+		"ImpactJSON": ImpactJSON(failingWriter{}, p.TokenImpact, ImpactMeta{AppliedAt: appliedAt}),
 	} {
 		if err == nil || !strings.Contains(err.Error(), "disk full") || !strings.Contains(err.Error(), "writing") {
 			t.Errorf("%s: error = %v, want a writing error that wraps the cause", name, err)

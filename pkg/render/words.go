@@ -124,8 +124,40 @@ func impactMeaning(kind string, maxLag int) string {
 	return "tokens are affected"
 }
 
-// lagString formats seconds as a Go duration: 3600 → "1h0m0s".
-func lagString(seconds int) string { return (time.Duration(seconds) * time.Second).String() }
+// lagString formats seconds the way people write them: 3600 → "1h".
+func lagString(seconds int) string { return Duration(time.Duration(seconds) * time.Second) }
+
+// Duration formats d for people: whole units without zero parts ("1h",
+// "2h30m", "1m5s"), tenths of a second under a minute ("1.2s"), and
+// milliseconds or microseconds below a second ("12ms", "350µs").
+func Duration(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "-" + Duration(-d)
+	case d < time.Millisecond:
+		return fmt.Sprintf("%dµs", d.Microseconds())
+	case d < time.Second:
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	case d < time.Minute:
+		s := d.Round(100 * time.Millisecond).Seconds()
+		if s == float64(int(s)) {
+			return fmt.Sprintf("%ds", int(s))
+		}
+		return fmt.Sprintf("%.1fs", s)
+	}
+	d = d.Round(time.Second)
+	var parts []string
+	for _, u := range []struct {
+		unit time.Duration
+		name string
+	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
+		if n := d / u.unit; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d%s", n, u.name))
+			d -= n * u.unit
+		}
+	}
+	return strings.Join(parts, "")
+}
 
 // impactGroups returns the plan's impact entries grouped by kind, in
 // impactKinds order followed by any other kind in order of appearance. Within
