@@ -2,37 +2,42 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/orgsync/orgsync/pkg/apply"
 	"github.com/orgsync/orgsync/pkg/diff"
+	"github.com/orgsync/orgsync/pkg/planfile"
 	"github.com/orgsync/orgsync/pkg/render"
-	"github.com/orgsync/orgsync/pkg/state"
+	"github.com/orgsync/orgsync/pkg/spec"
 )
+
+// planFileFlags are the flags that would change what a plan is computed
+// from: with a saved plan they are an error, as in Terraform.
+var planFileFlags = []string{"c", "var", "var-file", "target", "allow-destroy", "allow-mass-delete"}
 
 func runApply(e *env, args []string) exitCode {
 	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
 	fs.SetOutput(e.s.Err)
 	fs.Usage = func() {
-		fmt.Fprint(e.s.Err, "Usage: orgsync apply [-c DIR | PLANFILE] [-auto-approve] [-format text|json] [-parallelism N] [-impact-out FILE]\n\n"+
-			"Plan (or load a plan saved with 'orgsync plan -out') and make the tenant match it.\n"+
-			"Without -auto-approve, asks for 'yes' on a terminal and refuses without one.\n\n")
+		fmt.Fprint(e.s.Err, "Usage: orgsync apply [-c DIR | PLANFILE] [-auto-approve] [-format text|json] [-parallelism N] [-impact-out FILE] [-result-out FILE]\n\n"+
+			"Plan (or recompute a plan saved with 'orgsync plan -out') and make the tenant match it.\n"+
+			"Without -auto-approve, asks for 'yes' on a terminal and refuses without one.\n"+
+			"With PLANFILE, the plan is recomputed from the inputs in the file and applied only when its\n"+
+			"changes are the ones reviewed; otherwise nothing is changed and the differences are listed.\n\n")
 		fs.PrintDefaults()
 	}
 	var f planFlags
 	f.register(fs)
 	autoApprove := fs.Bool("auto-approve", false, "apply without asking for confirmation")
 	format := fs.String("format", "text", "output format: text or json")
-	impactOut := fs.String("impact-out", "", "write the token impact of the applied plan as JSON to `FILE`")
+	impactOut := fs.String("impact-out", "", "write the token impact of what was applied as JSON to `FILE` (also after a partial apply)")
+	resultOut := fs.String("result-out", "", "write the full account of the apply (every change: done, failed or not started) as JSON to `FILE`")
 	// The default parallelism keeps a large apply inside Logto Cloud's
 	// budget of about 20 requests per second.
 	fs.Lookup("parallelism").DefValue = "4"
@@ -54,30 +59,29 @@ func runApply(e *env, args []string) exitCode {
 		err error
 	)
 	if fs.NArg() == 1 {
-		pl, err = loadSavedPlan(e, &f, fs.Arg(0))
+		if given := givenFlags(fs, planFileFlags...); len(given) > 0 {
+			fmt.Fprintf(e.s.Err, "Error: %s cannot be used with a saved plan: the plan file holds the configuration, variables, "+
+				"targets and allow flags it was reviewed with. Plan again with them, or apply without the plan file.\n", strings.Join(given, ", "))
+			return exitError
+		}
+		pl, err = recomputeSavedPlan(e, &f.conn, fs.Arg(0))
 		if err != nil {
 			printErr(e, err)
 			return exitError
 		}
 		// A saved plan was reviewed when it was made: no second question.
 		*autoApprove = true
-		if *format == "text" {
-			if err := render.Text(e.s.Out, pl.plan, render.NewStyle(e.s.OutTTY, e.getenv)); err != nil {
-				printErr(e, err)
-				return exitError
-			}
-		}
 	} else {
 		pl, err = makePlan(e, &f)
 		if err != nil {
 			printErr(e, err)
 			return exitError
 		}
-		if *format == "text" {
-			if err := writePlan(e, pl.plan, "text"); err != nil {
-				printErr(e, err)
-				return exitError
-			}
+	}
+	if *format == "text" {
+		if err := writePlan(e, pl.plan, "text"); err != nil {
+			printErr(e, err)
+			return exitError
 		}
 	}
 
@@ -93,143 +97,121 @@ func runApply(e *env, args []string) exitCode {
 		}
 	}
 
+	prog := newProgress(e, pl.plan)
 	res, execErr := apply.Execute(e.ctx, pl.client, pl.plan, pl.live, apply.ExecOptions{
 		Parallelism: f.conn.parallelism,
-		Notify:      newProgress(e, len(pl.plan.Operations)).event,
+		Notify:      prog.event,
 	})
+	prog.finish()
 	if res == nil {
 		printErr(e, execErr)
 		return exitError
 	}
-	code := reportApply(e, pl.plan, res, execErr, *format)
-	if code == exitOK && *impactOut != "" {
-		if err := writeImpact(*impactOut, pl.plan); err != nil {
+	acct := accountFor(pl.plan, res, execErr)
+	code := exitOK
+	if acct.failed() {
+		code = exitError
+	}
+	if *impactOut != "" {
+		if err := writeImpact(*impactOut, pl.plan, res, acct); err != nil {
 			printErr(e, fmt.Errorf("writing -impact-out: %w", err))
-			return exitError
+			code = exitError
 		}
 	}
+	if *resultOut != "" {
+		if err := writeFileWith(*resultOut, func(w io.Writer) error { return acct.writeJSON(w) }); err != nil {
+			printErr(e, fmt.Errorf("writing -result-out: %w", err))
+			code = exitError
+		}
+	}
+	if *format == "json" {
+		if err := acct.writeJSON(e.s.Out); err != nil {
+			printErr(e, err)
+			return exitError
+		}
+		return code
+	}
+	acct.writeText(e, *resultOut)
 	return code
 }
 
-// loadSavedPlan reads a plan file and checks that nothing it read has moved.
-func loadSavedPlan(e *env, f *planFlags, path string) (*planned, error) {
-	sp, err := apply.ReadPlanFile(path)
-	if err != nil {
-		return nil, err
-	}
-	endpoint := strings.TrimRight(e.getenv("LOGTO_ENDPOINT"), "/")
-	if sp.Endpoint != "" && endpoint != "" && strings.TrimRight(sp.Endpoint, "/") != endpoint {
-		return nil, fmt.Errorf("the plan in %s was made for %s, but LOGTO_ENDPOINT is %s", path, sp.Endpoint, endpoint)
-	}
-	log, err := f.conn.logger(e)
-	if err != nil {
-		return nil, err
-	}
-	c, err := f.conn.connect(e, log)
-	if err != nil {
-		return nil, err
-	}
-	fresh, err := readLive(e.ctx, c, sp.Config, nil, f.conn.parallelism)
-	if err != nil {
-		return nil, err
-	}
-	if changed := relevantChanges(sp.Config, fresh, apply.Stale(sp.Fingerprints, apply.Fingerprint(fresh))); len(changed) > 0 {
-		names := objectNames(sp.Live, fresh)
-		for i, c := range changed {
-			changed[i] = describeChange(c, names)
-		}
-		return nil, fmt.Errorf("the saved plan %s is stale: the tenant changed since it was made:\n  %s\nRun `orgsync plan -out %s` again and review the new plan",
-			path, strings.Join(changed, "\n  "), path)
-	}
-	return &planned{client: c, live: fresh, plan: sp.Plan}, nil
-}
-
-// relevantChanges drops, from what moved since a plan was saved, the
-// organizations created in the meantime that the plan cannot be affected by:
-// apps create organizations at run time, and a busy tenant would otherwise
-// never accept a saved plan. A new organization still counts when
-// organizations are exclusive or its name is one the configuration matches on.
-func relevantChanges(cfg *state.Config, fresh *state.Live, changed []string) []string {
-	if cfg == nil || cfg.Settings.ExclusiveOrganizations {
-		return changed
-	}
-	declared := map[string]bool{}
-	for _, o := range cfg.Organizations {
-		declared[o.Name] = true
-	}
-	names := map[string]string{}
-	for _, o := range fresh.Organizations {
-		names[o.ID] = o.Name
-	}
+// givenFlags returns, as -name, the flags among names set on the command line.
+func givenFlags(fs *flag.FlagSet, names ...string) []string {
 	var out []string
-	for _, c := range changed {
-		if rest, ok := strings.CutPrefix(c, "organization:"); ok && strings.HasSuffix(c, " was added") {
-			id := strings.TrimSuffix(rest, " was added")
-			id, _, _ = strings.Cut(id, "/")
-			if name, ok := names[id]; ok && !declared[name] {
-				continue
+	fs.Visit(func(fl *flag.Flag) {
+		for _, n := range names {
+			if fl.Name == n {
+				out = append(out, "-"+n)
 			}
 		}
-		out = append(out, c)
-	}
+	})
 	return out
 }
 
-// objectNames maps fingerprint keys ("role:<id>") to readable names, from
-// the live states a saved plan was made from and re-read against.
-func objectNames(lives ...*state.Live) map[string]string {
-	names := map[string]string{}
-	for _, l := range lives {
-		if l == nil {
-			continue
-		}
-		for _, p := range l.Permissions {
-			names["permission:"+p.ID] = state.PermissionAddress(p.Name)
-		}
-		for _, r := range l.Roles {
-			names["role:"+r.ID] = state.RoleAddress(r.Name)
-		}
-		for _, o := range l.Organizations {
-			names["organization:"+o.ID] = fmt.Sprintf("organization %q", o.Name)
-		}
-		for _, r := range l.Resources {
-			names["resource:"+r.ID] = "API resource " + r.Indicator
-		}
-		for id, u := range l.Users {
-			n := u.Email
-			if n == "" {
-				n = u.Username
-			}
-			if n != "" {
-				names["user:"+id] = "user " + n
-			}
-		}
-		for id, a := range l.Applications {
-			names["application:"+id] = fmt.Sprintf("application %q", a.Name)
-		}
+// recomputeSavedPlan reads and verifies a plan file, recomputes the plan
+// from the inputs it stores against a fresh read of the tenant, and returns
+// it when its changes are the reviewed ones. Nothing is read from Logto
+// before the file is verified; nothing is written.
+func recomputeSavedPlan(e *env, conn *connFlags, path string) (*planned, error) {
+	file, err := planfile.Read(path)
+	if err != nil {
+		return nil, err
 	}
-	names["record"] = "the ownership record (another apply ran)"
-	return names
+	if err := file.Verify(e.getenv("LOGTO_APP_SECRET")); err != nil {
+		return nil, err
+	}
+	saved := file.Plan
+	endpoint := strings.TrimRight(e.getenv("LOGTO_ENDPOINT"), "/")
+	if saved.Endpoint != "" && endpoint != "" && strings.TrimRight(saved.Endpoint, "/") != endpoint {
+		return nil, fmt.Errorf("the plan in %s was made for %s, but LOGTO_ENDPOINT is %s: nothing was changed", path, saved.Endpoint, endpoint)
+	}
+	res, diags := spec.Load(spec.Input{Sources: &saved.Configuration})
+	if len(diags) > 0 {
+		_ = spec.WriteDiagnostics(e.s.Err, res.Files, diags, stderrColor(e))
+	}
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("the configuration saved in %s no longer loads (was it made by another orgsync version, %s?): nothing was changed",
+			path, saved.OrgsyncVersion)
+	}
+	in := planInputs{targets: saved.Targets, allowDestroy: saved.AllowDestroy, allowMassDelete: saved.AllowMassDelete}
+	pl, err := computePlan(e, conn, res, in)
+	if err != nil {
+		var refused *diff.RefusedError
+		if errors.As(err, &refused) {
+			printErr(e, err)
+			return nil, fmt.Errorf("the saved plan %s cannot be applied: the plan computed from it now is refused; nothing was changed", path)
+		}
+		return nil, err
+	}
+	if diffs := diff.CompareChanges(saved.Plan.Changes, pl.plan.Changes); len(diffs) > 0 {
+		return nil, &staleError{path: path, diffs: diffs}
+	}
+	return pl, nil
 }
 
-// describeChange rewrites "role:<id> changed" as "role.admin (role:<id>) changed".
-func describeChange(line string, names map[string]string) string {
-	key, rest, ok := strings.Cut(line, " ")
-	if !ok {
-		return line
+// staleError is a saved plan whose changes are no longer what the plan
+// computed now would do.
+type staleError struct {
+	path  string
+	diffs []diff.Difference
+}
+
+// maxStaleLines bounds the differences listed.
+const maxStaleLines = 50
+
+func (e *staleError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "the saved plan %s is stale: the tenant changed since it was reviewed, and the plan computed now differs "+
+		"in %d place(s). Nothing was changed.\n", e.path, len(e.diffs))
+	for i, d := range e.diffs {
+		if i == maxStaleLines {
+			fmt.Fprintf(&b, "  … and %d more\n", len(e.diffs)-i)
+			break
+		}
+		fmt.Fprintf(&b, "  %s\n", d)
 	}
-	base, sub, _ := strings.Cut(key, "/")
-	name, ok := names[base]
-	if !ok {
-		return line
-	}
-	if sub != "" {
-		name += " " + sub
-	}
-	if key == "record" {
-		return name + " " + rest
-	}
-	return name + " (" + key + ") " + rest
+	fmt.Fprintf(&b, "Run `orgsync plan -out %s` again and review the new plan.", e.path)
+	return b.String()
 }
 
 func confirm(in io.Reader, out io.Writer) (bool, error) {
@@ -241,249 +223,31 @@ func confirm(in io.Reader, out io.Writer) (bool, error) {
 	return strings.TrimSpace(line) == "yes", nil
 }
 
-// progress prints one line per finished operation, or a counter line on a
-// terminal when there are many.
-type progress struct {
-	mu    sync.Mutex
-	e     *env
-	total int
-	done  int
-	bar   bool
-}
-
-func newProgress(e *env, total int) *progress {
-	return &progress{e: e, total: total, bar: e.s.ErrTTY && total > 30}
-}
-
-func (p *progress) event(ev apply.Event) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	w := p.e.s.Err
-	if !ev.Done {
-		if !p.bar {
-			fmt.Fprintf(w, "%s: %s...\n", opLabel(ev.Op), verb(ev.Op.Method, false))
-		}
-		return
+func writeImpact(path string, p *diff.Plan, res *apply.Result, acct *account) error {
+	done := make(map[int]bool, len(res.Done))
+	for _, i := range res.DoneIndexes {
+		done[i] = true
 	}
-	p.done++
-	switch {
-	case ev.Err != nil:
-		if p.bar {
-			fmt.Fprint(w, "\r\033[K")
-		}
-		fmt.Fprintf(w, "%s: %s %s failed after %s: %v\n", opLabel(ev.Op), ev.Op.Method, ev.Op.Path, round(ev.Elapsed), ev.Err)
-	case p.bar:
-		width := 30
-		filled := width * p.done / max(p.total, 1)
-		fmt.Fprintf(w, "\r[%s%s] %d/%d %s", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), p.done, p.total, ev.Op.Address)
-		if p.done == p.total {
-			fmt.Fprintln(w)
-		}
-	default:
-		id := ""
-		if ev.ID != "" {
-			id = " [id=" + ev.ID + "]"
-		}
-		fmt.Fprintf(w, "%s: %s complete after %s%s [%d/%d]\n", opLabel(ev.Op), verb(ev.Op.Method, true), round(ev.Elapsed), id, p.done, p.total)
-	}
-}
-
-func verb(method string, done bool) string {
-	words := map[string][2]string{
-		"POST":   {"Creating", "Creation"},
-		"PUT":    {"Modifying", "Modifications"},
-		"PATCH":  {"Modifying", "Modifications"},
-		"DELETE": {"Destroying", "Destruction"},
-	}
-	w, ok := words[method]
+	impacts, ok := p.ImpactOf(func(i int) bool { return done[i] })
 	if !ok {
-		w = [2]string{"Calling", "Call"}
+		impacts = p.TokenImpact
 	}
-	if done {
-		return w[1]
+	status := "complete"
+	if acct.failed() {
+		status = "partial"
 	}
-	return w[0]
+	return writeFileWith(path, func(w io.Writer) error {
+		return render.ImpactJSON(w, impacts, render.ImpactMeta{AppliedAt: time.Now().UTC(), Status: status, Planned: p.TokenImpact})
+	})
 }
 
-func round(d time.Duration) time.Duration {
-	switch {
-	case d > time.Second:
-		return d.Round(100 * time.Millisecond)
-	case d > time.Millisecond:
-		return d.Round(time.Millisecond)
-	}
-	return d.Round(10 * time.Microsecond)
-}
-
-// reportApply prints the outcome: the counts, or exactly what was done and
-// what was not.
-func reportApply(e *env, p *diff.Plan, res *apply.Result, execErr error, format string) exitCode {
-	done := map[string]bool{}
-	for _, op := range res.Done {
-		for _, a := range covers(op) {
-			done[a] = true
-		}
-	}
-	notDone := map[string]bool{}
-	for _, f := range res.Failed {
-		for _, a := range covers(f.Op) {
-			notDone[a] = true
-		}
-	}
-	for _, op := range res.NotStarted {
-		for _, a := range covers(op) {
-			notDone[a] = true
-		}
-	}
-	var complete, partial, untouched []string
-	var add, change, destroy int
-	for _, c := range p.Changes {
-		switch {
-		case done[c.Address] && !notDone[c.Address]:
-			complete = append(complete, c.Address)
-			switch c.Action {
-			case diff.Create:
-				add++
-			case diff.Delete:
-				destroy++
-			default:
-				change++
-			}
-		case done[c.Address]:
-			partial = append(partial, c.Address)
-		case notDone[c.Address]:
-			untouched = append(untouched, c.Address)
-		default:
-			// No operation of its own (covered by another change's calls).
-			if execErr == nil && len(res.Failed) == 0 {
-				complete = append(complete, c.Address)
-			} else {
-				untouched = append(untouched, c.Address)
-			}
-		}
-	}
-	failed := execErr != nil || len(res.Failed) > 0 || len(res.NotStarted) > 0
-	if format == "json" {
-		type failure struct {
-			Address string `json:"address"`
-			Method  string `json:"method"`
-			Path    string `json:"path"`
-			Error   string `json:"error"`
-		}
-		out := struct {
-			FormatVersion string         `json:"format_version"`
-			Status        string         `json:"status"`
-			Summary       map[string]int `json:"summary"`
-			Complete      []string       `json:"complete"`
-			Partial       []string       `json:"partial"`
-			NotStarted    []string       `json:"not_started"`
-			Failed        []failure      `json:"failed"`
-			Error         string         `json:"error,omitempty"`
-		}{FormatVersion: diff.FormatVersion, Status: "complete",
-			Summary:  map[string]int{"add": add, "change": change, "destroy": destroy},
-			Complete: nonNil(complete), Partial: nonNil(partial), NotStarted: nonNil(untouched), Failed: []failure{}}
-		for _, f := range res.Failed {
-			out.Failed = append(out.Failed, failure{f.Op.Address, f.Op.Method, f.Op.Path, f.Err.Error()})
-		}
-		if failed {
-			out.Status = "failed"
-			if execErr != nil {
-				out.Error = execErr.Error()
-			}
-		}
-		enc := json.NewEncoder(e.s.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
-			printErr(e, err)
-			return exitError
-		}
-		if failed {
-			return exitError
-		}
-		return exitOK
-	}
-	st := render.NewStyle(e.s.OutTTY, e.getenv)
-	if !failed {
-		fmt.Fprintf(e.s.Out, "\n%s %d added, %d changed, %d destroyed.\n", st.Green("Apply complete!"), add, change, destroy)
-		return exitOK
-	}
-	fmt.Fprintf(e.s.Out, "\n%s\n", st.Red("Apply failed. The tenant is partly changed; running apply again converges."))
-	if execErr != nil {
-		fmt.Fprintf(e.s.Out, "\nError: %v\n", execErr)
-	}
-	if len(res.Failed) > 0 {
-		fmt.Fprintln(e.s.Out, "\nFailed:")
-		for _, f := range res.Failed {
-			fmt.Fprintf(e.s.Out, "  %s: %s %s: %v\n", f.Op.Address, f.Op.Method, f.Op.Path, f.Err)
-		}
-	}
-	list := func(title string, addrs []string) {
-		if len(addrs) == 0 {
-			return
-		}
-		sort.Strings(addrs)
-		fmt.Fprintf(e.s.Out, "\n%s (%d):\n", title, len(addrs))
-		for _, a := range addrs {
-			fmt.Fprintf(e.s.Out, "  %s\n", a)
-		}
-	}
-	list("Done", complete)
-	list("Partly done", partial)
-	list("Not done", untouched)
-	return exitError
-}
-
-// covers returns the addresses of the changes an operation carries out.
-func covers(op diff.Operation) []string {
-	if len(op.Covers) > 0 {
-		return op.Covers
-	}
-	return []string{op.Address}
-}
-
-// opLabel names an operation for progress lines: its address, and for calls
-// on an organization's relations, which relation.
-func opLabel(op diff.Operation) string {
-	suffixes := []struct{ suffix, what string }{
-		{"/users/roles", "member roles"},
-		{"/applications/roles", "application roles"},
-		{"/jit/email-domains", "JIT email domains"},
-		{"/jit/roles", "JIT roles"},
-		{"/resource-scopes", "API permissions"},
-		{"/scopes", "permissions"},
-		{"/roles", "roles"},
-		{"/users", "members"},
-		{"/applications", "applications"},
-	}
-	path := op.Path
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		path = path[:i]
-	}
-	for _, s := range suffixes {
-		if strings.HasSuffix(path, s.suffix) {
-			n := len(covers(op))
-			if n > 1 {
-				return fmt.Sprintf("%s %s (%d changes)", op.Address, s.what, n)
-			}
-			return op.Address + " " + s.what
-		}
-	}
-	return op.Address
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-func writeImpact(path string, p *diff.Plan) error {
+// writeFileWith writes a file through write, readable by its owner and group.
+func writeFileWith(path string, write func(io.Writer) error) error {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
 	}
-	if err := render.ImpactJSON(f, p, time.Now().UTC()); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
 		return err
 	}

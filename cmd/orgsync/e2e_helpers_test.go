@@ -364,10 +364,11 @@ type jsonPlan struct {
 		} `json:"attributes"`
 	} `json:"changes"`
 	Operations []struct {
-		Stage   int    `json:"stage"`
-		Address string `json:"address"`
-		Method  string `json:"method"`
-		Path    string `json:"path"`
+		Stage      int            `json:"stage"`
+		Kind       string         `json:"kind"`
+		Address    string         `json:"address"`
+		Covers     []string       `json:"covers"`
+		Parameters map[string]any `json:"parameters"`
 	} `json:"operations"`
 	TokenImpact []struct {
 		Kind          string   `json:"kind"`

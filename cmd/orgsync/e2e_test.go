@@ -158,15 +158,21 @@ func TestE2EPlanJSON(t *testing.T) {
 	// permissions come before the roles that hold them.
 	stageOf := map[string]int{}
 	for _, op := range p.Operations {
-		if op.Method == "" || !strings.HasPrefix(op.Path, "/api/") {
+		if op.Kind == "" || op.Parameters == nil {
 			t.Errorf("operation %+v", op)
 		}
-		if _, ok := stageOf[op.Address]; !ok {
-			stageOf[op.Address] = op.Stage
+		addrs := op.Covers
+		if len(addrs) == 0 {
+			addrs = []string{op.Address}
+		}
+		for _, a := range addrs {
+			if _, ok := stageOf[a]; !ok {
+				stageOf[a] = op.Stage
+			}
 		}
 	}
 	for _, c := range p.Changes {
-		if _, ok := stageOf[c.Address]; !ok && c.Kind != "member" {
+		if _, ok := stageOf[c.Address]; !ok {
 			t.Errorf("no operation for %s", c.Address)
 		}
 	}
@@ -369,7 +375,10 @@ func TestE2EApplyJSON(t *testing.T) {
 		FormatVersion string         `json:"format_version"`
 		Status        string         `json:"status"`
 		Summary       map[string]int `json:"summary"`
-		Complete      []string       `json:"complete"`
+		Changes       []struct {
+			Address, Kind, Action, Status, Error string
+		} `json:"changes"`
+		Complete []string `json:"complete"`
 		Partial       []string       `json:"partial"`
 		NotStarted    []string       `json:"not_started"`
 		Failed        []any          `json:"failed"`
@@ -669,8 +678,8 @@ func TestE2ESavedPlan(t *testing.T) {
 	planFile := filepath.Join(t.TempDir(), "plan.bin")
 	tn.edit(`description = "Reads documents"`, `description = "Reads every document"`)
 	r := tn.must(exitOK, "plan", "-out", planFile)
-	if !strings.Contains(r.stdout, "orgsync apply "+planFile) {
-		t.Errorf("plan -out:\n%s", r.stdout)
+	if !strings.Contains(r.stderr, "orgsync apply "+planFile) || strings.Contains(r.stdout, "Saved the plan") {
+		t.Errorf("plan -out: the note on how to apply it belongs on stderr, the plan alone on stdout:\nstdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 	}
 	fi, err := os.Stat(planFile)
 	if err != nil {
@@ -690,11 +699,11 @@ func TestE2ESavedPlan(t *testing.T) {
 	}
 	r = tn.runWith(e2eOpts{planFile: true}, "apply", planFile)
 	r.expect(t, exitError)
-	if !strings.Contains(r.stderr, "is stale") || !strings.Contains(r.stderr, editor.ID) {
-		t.Errorf("stale plan: stderr does not name role %s:\n%s", editor.ID, r.stderr)
+	if !strings.Contains(r.stderr, "is stale") || !strings.Contains(r.stderr, "role."+tn.prefix+"editor: reviewed no change, now update (role)") {
+		t.Errorf("stale plan: stderr does not name role.editor:\n%s", r.stderr)
 	}
-	if viewerID := tn.role("viewer").ID; strings.Contains(r.stderr, viewerID) {
-		t.Errorf("the stale-plan message names the unchanged role %s:\n%s", viewerID, r.stderr)
+	if strings.Contains(r.stderr, "role."+tn.prefix+"viewer") {
+		t.Errorf("the stale-plan message names the role whose change is as reviewed:\n%s", r.stderr)
 	}
 	if d := tn.role("viewer").Description; d == nil || *d != "Reads documents" {
 		t.Errorf("a stale plan was applied: viewer description %v", d)
@@ -767,20 +776,26 @@ func TestE2EInterruptedApply(t *testing.T) {
 	tn.config(e2eBase)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	resultFile := filepath.Join(t.TempDir(), "result.json")
 	r := tn.runWith(e2eOpts{ctx: ctx, errTo: func(w io.Writer) io.Writer {
 		return &cancelAfter{w: w, n: 3, cancel: cancel}
-	}}, "apply", "-auto-approve", "-parallelism", "1")
+	}}, "apply", "-auto-approve", "-parallelism", "1", "-result-out", resultFile)
 	r.expect(t, exitError)
-	if !strings.Contains(r.stdout, "Apply failed. The tenant is partly changed; running apply again converges.") ||
-		!strings.Contains(r.stdout, "Not done (") || !strings.Contains(r.stdout, "Done (") {
-		t.Errorf("interrupted apply: stdout:\n%s", r.stdout)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if last := lines[len(lines)-1]; last != "The tenant is partly changed; running apply again converges." ||
+		!strings.Contains(r.stdout, "Not started (") || !strings.Contains(r.stdout, "Done (") ||
+		!strings.Contains(r.stdout, "Apply failed: ") {
+		t.Errorf("interrupted apply: the summary must come last on stdout:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stderr, "apply interrupted") {
+		t.Errorf("interrupted apply: the error belongs on stderr:\n%s", r.stderr)
 	}
 	if n := strings.Count(r.stderr, " complete after "); n < 3 {
 		t.Errorf("%d operations completed before the interruption took effect, want at least 3", n)
 	}
 	// The report accounts for every change, and says exactly what is live:
 	// what was done is not planned again, what was not done is.
-	report := applyReport(tn, r.stdout)
+	report := applyResult(t, tn, resultFile)
 	var all []string
 	for _, l := range report {
 		all = append(all, l...)
@@ -792,8 +807,8 @@ func TestE2EInterruptedApply(t *testing.T) {
 	if diff := cmp.Diff(sorted(want...), sorted(all...)); diff != "" {
 		t.Errorf("the report of the interrupted apply (-want +got):\n%s\n%s", diff, r.stdout)
 	}
-	if len(report["Done"]) < 3 || len(report["Not done"]) == 0 {
-		t.Errorf("done %v, not done %v", report["Done"], report["Not done"])
+	if len(report["done"]) < 3 || len(report["not_started"]) == 0 {
+		t.Errorf("done %v, not started %v", report["done"], report["not_started"])
 	}
 	p := tn.planJSON()
 	var planned []string
@@ -803,7 +818,7 @@ func TestE2EInterruptedApply(t *testing.T) {
 		}
 		planned = append(planned, tn.strip(c.Address))
 	}
-	if diff := cmp.Diff(sorted(append(report["Not done"], report["Partly done"]...)...), sorted(planned...)); diff != "" {
+	if diff := cmp.Diff(sorted(append(report["not_started"], report["partial"]...)...), sorted(planned...)); diff != "" {
 		t.Errorf("plan after the interruption vs. what the report says was not done (-report +plan):\n%s", diff)
 	}
 	r = tn.must(exitOK, "apply", "-auto-approve")
@@ -1029,22 +1044,23 @@ func TestE2ENoChangesRequests(t *testing.T) {
 
 // applyReport parses the "Done (n):", "Partly done (n):" and "Not done (n):"
 // lists of a failed apply's text output, prefix removed.
-func applyReport(tn *e2eTenant, out string) map[string][]string {
+// applyResult reads an apply's -result-out file: the addresses of its
+// changes by status, run prefix removed.
+func applyResult(t *testing.T, tn *e2eTenant, path string) map[string][]string {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Changes []struct{ Address, Status string } `json:"changes"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatalf("-result-out: %v\n%s", err, raw)
+	}
 	lists := map[string][]string{}
-	section := ""
-	for _, line := range strings.Split(out, "\n") {
-		switch {
-		case strings.HasPrefix(line, "Done ("):
-			section = "Done"
-		case strings.HasPrefix(line, "Partly done ("):
-			section = "Partly done"
-		case strings.HasPrefix(line, "Not done ("):
-			section = "Not done"
-		case strings.HasPrefix(line, "  ") && section != "":
-			lists[section] = append(lists[section], tn.strip(strings.TrimSpace(line)))
-		default:
-			section = ""
-		}
+	for _, c := range res.Changes {
+		lists[c.Status] = append(lists[c.Status], tn.strip(c.Address))
 	}
 	return lists
 }

@@ -59,6 +59,7 @@ func commands() []command {
 		{"fmt", "Rewrite configuration files in canonical format", runFmt},
 		{"plan", "Show what apply would change in the tenant", runPlan},
 		{"apply", "Make the tenant match the configuration", runApply},
+		{"show", "Print a saved plan, as plan printed it", runShow},
 		{"export", "Write HCL for the live tenant", runExport},
 		{"emulator", "Run the built-in Logto Management API emulator", runEmulator},
 		{"demo", "Run plan and apply of examples/saas against the built-in emulator", runDemo},

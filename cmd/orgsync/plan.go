@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +12,7 @@ import (
 	"github.com/orgsync/orgsync/pkg/apply"
 	"github.com/orgsync/orgsync/pkg/diff"
 	"github.com/orgsync/orgsync/pkg/logto"
+	"github.com/orgsync/orgsync/pkg/planfile"
 	"github.com/orgsync/orgsync/pkg/render"
 	"github.com/orgsync/orgsync/pkg/spec"
 	"github.com/orgsync/orgsync/pkg/state"
@@ -40,9 +38,22 @@ func (f *planFlags) register(fs *flag.FlagSet) {
 // planned is everything one planning run produced.
 type planned struct {
 	spec   *spec.Result
+	inputs planInputs
 	client *logto.Client
 	live   *state.Live
 	plan   *diff.Plan
+}
+
+// planInputs are the plan's flags: what, besides the configuration and the
+// live tenant, the plan is computed from.
+type planInputs struct {
+	targets         []string
+	allowDestroy    []string
+	allowMassDelete bool
+}
+
+func (f *planFlags) inputs() planInputs {
+	return planInputs{targets: f.targets, allowDestroy: f.allowDestroy, allowMassDelete: f.allowMassDelete}
 }
 
 // makePlan loads the configuration, reads the tenant and computes the plan.
@@ -52,28 +63,33 @@ func makePlan(e *env, f *planFlags) (*planned, error) {
 	if !ok {
 		return nil, errReported
 	}
-	log, err := f.conn.logger(e)
+	return computePlan(e, &f.conn, res, f.inputs())
+}
+
+// computePlan connects, reads what the plan needs and computes it.
+func computePlan(e *env, conn *connFlags, res *spec.Result, in planInputs) (*planned, error) {
+	log, err := conn.logger(e)
 	if err != nil {
 		return nil, err
 	}
-	c, err := f.conn.connect(e, log)
+	c, err := conn.connect(e, log)
 	if err != nil {
 		return nil, err
 	}
-	live, err := readLive(e.ctx, c, res.Config, []string(f.targets), f.conn.parallelism)
+	live, err := readLive(e.ctx, c, res.Config, in.targets, conn.parallelism)
 	if err != nil {
 		return nil, err
 	}
 	p, err := diff.Compute(res.Config, live, diff.Options{
-		Targets:         f.targets,
-		AllowMassDelete: f.allowMassDelete,
-		AllowDestroy:    f.allowDestroy,
+		Targets:         in.targets,
+		AllowMassDelete: in.allowMassDelete,
+		AllowDestroy:    in.allowDestroy,
 		Now:             time.Now(),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &planned{spec: res, client: c, live: live, plan: p}, nil
+	return &planned{spec: res, inputs: in, client: c, live: live, plan: p}, nil
 }
 
 // readLive reads what the plan needs: the objects the configuration touches,
@@ -148,23 +164,11 @@ func runPlan(e *env, args []string) exitCode {
 		return exitError
 	}
 	if *out != "" {
-		sp := &apply.SavedPlan{
-			FormatVersion: apply.PlanFileFormat,
-			CreatedAt:     time.Now().UTC(),
-			ConfigHash:    configHash(pl.spec.Config),
-			Endpoint:      strings.TrimRight(e.getenv("LOGTO_ENDPOINT"), "/"),
-			Fingerprints:  apply.Fingerprint(pl.live),
-			Plan:          pl.plan,
-			Live:          pl.live,
-			Config:        pl.spec.Config,
-		}
-		if err := apply.WritePlanFile(*out, sp); err != nil {
+		if err := savePlan(e, *out, pl); err != nil {
 			printErr(e, fmt.Errorf("saving the plan: %w", err))
 			return exitError
 		}
-		if *format == "text" {
-			fmt.Fprintf(e.s.Out, "\nSaved the plan to %s. To perform exactly these actions, run:\n    orgsync apply %s\n", *out, *out)
-		}
+		fmt.Fprintf(e.s.Err, "\nSaved the plan to %s. To perform exactly these actions, run:\n    orgsync apply %s\n", *out, *out)
 	}
 	if *detailed && pl.plan.HasChanges() {
 		return exitChanges
@@ -196,9 +200,24 @@ func checkFormat(got string, allowed ...string) error {
 	return fmt.Errorf("-format %q: use one of %v", got, allowed)
 }
 
-// configHash identifies a decoded configuration.
-func configHash(cfg *state.Config) string {
-	b, _ := json.Marshal(cfg)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+// savePlan writes the plan file: the reviewed inputs and changes, signed
+// with the application secret.
+func savePlan(e *env, path string, pl *planned) error {
+	return planfile.Write(path, &planfile.Plan{
+		OrgsyncVersion:  currentVersion(),
+		CreatedAt:       time.Now().UTC().Truncate(time.Second),
+		Endpoint:        strings.TrimRight(e.getenv("LOGTO_ENDPOINT"), "/"),
+		Configuration:   pl.spec.Sources,
+		Targets:         nonNil(pl.inputs.targets),
+		AllowDestroy:    nonNil(pl.inputs.allowDestroy),
+		AllowMassDelete: pl.inputs.allowMassDelete,
+		Plan:            pl.plan,
+	}, e.getenv("LOGTO_APP_SECRET"))
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

@@ -33,6 +33,12 @@ func runVersion(e *env, args []string) exitCode {
 	return exitOK
 }
 
+// currentVersion is the version this binary reports.
+func currentVersion() string {
+	bi, _ := debug.ReadBuildInfo()
+	return describeBuild(bi, version).version
+}
+
 type buildDescription struct {
 	version, commit, time string
 	dirty                 bool
