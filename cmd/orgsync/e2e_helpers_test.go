@@ -401,7 +401,11 @@ func (tn *e2eTenant) planJSON(extra ...string) *jsonPlan {
 }
 
 // strip removes the run prefix from s.
-func (tn *e2eTenant) strip(s string) string { return strings.ReplaceAll(s, tn.prefix, "") }
+// (also as markdown escapes it).
+func (tn *e2eTenant) strip(s string) string {
+	s = strings.ReplaceAll(s, tn.prefix, "")
+	return strings.ReplaceAll(s, strings.ReplaceAll(tn.prefix, "_", `\_`), "")
+}
 
 // actions returns "address action" for each change, prefix removed, in plan
 // order.
