@@ -2,7 +2,10 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"strings"
+
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/orgsync/orgsync/pkg/spec"
 )
@@ -41,11 +44,33 @@ func (c *configFlags) input(e *env) spec.Input {
 // load loads the configuration and prints its diagnostics (warnings too) to
 // stderr. ok is false when there are errors.
 func (c *configFlags) load(e *env) (*spec.Result, bool) {
-	res, diags := spec.Load(c.input(e))
+	res, err := loadConfig(e, c.input(e))
+	return res, err == nil
+}
+
+// loadConfig loads a configuration and prints its diagnostics to stderr.
+// With errors it returns a *configError (already reported) that carries
+// them for machine-readable output.
+func loadConfig(e *env, in spec.Input) (*spec.Result, error) {
+	res, diags := spec.Load(in)
 	if len(diags) > 0 {
 		_ = spec.WriteDiagnostics(e.s.Err, res.Files, diags, stderrColor(e))
 	}
-	return res, !diags.HasErrors()
+	if diags.HasErrors() {
+		return res, &configError{diags: diags, files: res.Files}
+	}
+	return res, nil
+}
+
+// configError is a configuration that does not load; its diagnostics were
+// printed already.
+type configError struct {
+	diags hcl.Diagnostics
+	files map[string]*hcl.File
+}
+
+func (e *configError) Error() string {
+	return fmt.Sprintf("the configuration is invalid (%d error(s)): %s", len(e.diags.Errs()), e.diags.Errs()[0])
 }
 
 // stderrColor reports whether diagnostics on stderr may use color.

@@ -59,9 +59,9 @@ func (f *planFlags) inputs() planInputs {
 // makePlan loads the configuration, reads the tenant and computes the plan.
 // Problems are printed to stderr; the returned error only says that it failed.
 func makePlan(e *env, f *planFlags) (*planned, error) {
-	res, ok := f.cfg.load(e)
-	if !ok {
-		return nil, errReported
+	res, err := loadConfig(e, f.cfg.input(e))
+	if err != nil {
+		return nil, err
 	}
 	return computePlan(e, &f.conn, res, f.inputs())
 }
@@ -111,7 +111,8 @@ var errReported = errors.New("reported")
 
 // printErr prints err on stderr unless it was printed already.
 func printErr(e *env, err error) {
-	if errors.Is(err, errReported) {
+	var cfgErr *configError
+	if errors.Is(err, errReported) || errors.As(err, &cfgErr) {
 		return
 	}
 	var refused *diff.RefusedError
@@ -157,6 +158,11 @@ func runPlan(e *env, args []string) exitCode {
 	pl, err := makePlan(e, &f)
 	if err != nil {
 		printErr(e, err)
+		if *format != "text" {
+			// A pull-request comment or a script reading stdout must learn
+			// that the plan failed, not keep showing an older plan.
+			_ = writePlanFailure(e.s.Out, *format, err)
+		}
 		return exitError
 	}
 	if err := writePlan(e, pl.plan, *format); err != nil {
