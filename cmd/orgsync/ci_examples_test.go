@@ -29,9 +29,10 @@ import (
 const (
 	ciExamplesDir = "../../examples/ci"
 	ciConfigDir   = "../../examples/saas"
-	// ciPlanMarker is the hidden marker the pipelines put in front of the plan
-	// comment to find it again. orgsync's Markdown does not contain it.
-	ciPlanMarker = "<!-- orgsync-plan -->"
+	// ciPlanMarker starts the hidden marker the pipelines put in front of the
+	// plan comment to find it again (the rest names the environment).
+	// orgsync's Markdown does not contain it.
+	ciPlanMarker = "<!-- orgsync"
 )
 
 // Kinds of orgsync command lines, by the role they play in a pipeline.
@@ -40,7 +41,8 @@ const (
 	kindFmtCheck   = "fmt-check"
 	kindPlanPR     = "plan-pr"     // plan on a pull request: saves the plan
 	kindApplySaved = "apply-saved" // apply a saved plan file
-	kindApplyFresh = "apply-fresh" // plan and apply with -auto-approve
+	kindApplyFresh = "apply-fresh" // plan and apply with -auto-approve (opted in)
+	kindPlanFresh  = "plan-fresh"  // the plan as it would be now, after a refused apply
 	kindPlanDrift  = "plan-drift"  // scheduled drift plan
 )
 
@@ -48,10 +50,10 @@ const (
 // command lines it holds, in order. A new file must be added here.
 var ciExpectedKinds = map[string][]string{
 	"github/orgsync-plan.yml":           {kindValidate, kindFmtCheck, kindPlanPR},
-	"github/orgsync-apply.yml":          {kindApplySaved, kindApplyFresh},
+	"github/orgsync-apply.yml":          {kindApplySaved, kindApplyFresh, kindPlanFresh},
 	"github/orgsync-drift.yml":          {kindPlanDrift},
 	"github/install-orgsync/action.yml": nil,
-	"gitlab-ci.yml":                     {kindValidate, kindFmtCheck, kindPlanPR, kindApplySaved, kindApplyFresh, kindPlanDrift},
+	"gitlab-ci.yml":                     {kindValidate, kindFmtCheck, kindPlanPR, kindApplySaved, kindApplyFresh, kindPlanFresh, kindPlanDrift},
 }
 
 // ciSystems groups the files of one CI system: their commands run together
@@ -66,7 +68,7 @@ var ciSystems = []struct {
 
 // ciFiles are the relative file names the pipelines read and write; the test
 // maps them into a temporary directory.
-var ciFiles = []string{"plan.bin", "plan.md", "impact.json", "drift.md"}
+var ciFiles = []string{"plan.bin", "plan.md", "impact.json", "drift.md", "fresh.md", "apply.txt", "apply.err", "result.json"}
 
 // ciMinCommands guards against a test that passes because it found nothing.
 const ciMinCommands = 12
@@ -426,8 +428,10 @@ func TestShellWords(t *testing.T) {
 	}
 }
 
-// classify says which role a command line plays in a pipeline.
-func classify(args []string) (string, error) {
+// classify says which role a command line plays in a pipeline (a plan
+// without -out is the drift check, or, written to fresh.md, the plan shown
+// after a refused apply).
+func classify(args []string, redirs []ciRedirect) (string, error) {
 	if len(args) < 2 || args[0] != "orgsync" {
 		return "", fmt.Errorf("not an orgsync command line")
 	}
@@ -451,6 +455,11 @@ func classify(args []string) (string, error) {
 		}
 		if has("-out") {
 			return kindPlanPR, nil
+		}
+		for _, rd := range redirs {
+			if rd.target == "fresh.md" {
+				return kindPlanFresh, nil
+			}
 		}
 		return kindPlanDrift, nil
 	case "apply":
@@ -489,12 +498,12 @@ func TestCIExamplesStructure(t *testing.T) {
 			vars := map[string]string{"ORGSYNC_CONFIG": "config"}
 			var got []string
 			for _, c := range f.cmds {
-				args, _, err := shellWords(c.text, func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+				args, redirs, err := shellWords(c.text, func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
 				if err != nil {
 					t.Errorf("%s: %v", c, err)
 					continue
 				}
-				kind, err := classify(args)
+				kind, err := classify(args, redirs)
 				if err != nil {
 					t.Errorf("%s: %v", c, err)
 					continue
@@ -567,7 +576,8 @@ func scalar(n *yaml.Node) string {
 }
 
 var (
-	ciVersionRe = regexp.MustCompile(`^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`)
+	ciTalksToLogtoRe = regexp.MustCompile(`(?m)^\s*orgsync (plan|apply|export) `)
+	ciVersionRe      = regexp.MustCompile(`^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`)
 	ciSecretRe  = regexp.MustCompile(`^\$\{\{\s*secrets\.[A-Za-z0-9_]+\s*\}\}$`)
 	ciVarRe     = regexp.MustCompile(`^\$\{\{\s*(secrets|vars)\.[A-Za-z0-9_]+\s*\}\}$`)
 	ciUsesRe    = regexp.MustCompile(`^(\./.+|[\w.-]+/[\w./-]+@[\w.-]+)$`)
@@ -618,7 +628,21 @@ func checkWorkflow(t *testing.T, f *ciFile) {
 	if scalar(yamlGet(env, "ORGSYNC_CONFIG")) == "" {
 		t.Errorf("env.ORGSYNC_CONFIG (the configuration directory) is not set")
 	}
-	credentials := checkLogtoEnv(t, "env", env)
+	if checkLogtoEnv(t, "env", env) {
+		t.Errorf("env: the Logto credentials are set for the whole workflow: set them only on the steps that run orgsync against the tenant")
+	}
+	credentials := false
+	if v := scalar(yamlGet(env, "ORGSYNC_ENVIRONMENT")); v == "" {
+		t.Errorf("env.ORGSYNC_ENVIRONMENT is not set: copies for staging and production must not share comments, artifacts or issues")
+	} else {
+		conc := scalar(yamlGet(yamlGet(f.root, "concurrency"), "group"))
+		if !strings.Contains(conc, v) {
+			t.Errorf("concurrency.group %q does not name the environment %q", conc, v)
+		}
+		if !strings.Contains(scalar(yamlGet(f.root, "name")), v) {
+			t.Errorf("the workflow's name does not name the environment %q", v)
+		}
+	}
 	jobs := yamlGet(f.root, "jobs")
 	if len(yamlKeys(jobs)) == 0 {
 		t.Fatalf("jobs: none")
@@ -630,7 +654,7 @@ func checkWorkflow(t *testing.T, f *ciFile) {
 			t.Errorf("%s: no runs-on", where)
 		}
 		if checkLogtoEnv(t, where+".env", yamlGet(job, "env")) {
-			credentials = true
+			t.Errorf("%s.env: the Logto credentials are set for the whole job: set them only on the steps that run orgsync against the tenant", where)
 		}
 		steps := yamlGet(job, "steps")
 		if steps == nil || steps.Kind != yaml.SequenceNode || len(steps.Content) == 0 {
@@ -638,9 +662,18 @@ func checkWorkflow(t *testing.T, f *ciFile) {
 			continue
 		}
 		for i, st := range steps.Content {
-			checkStep(t, fmt.Sprintf("%s.steps[%d]", where, i), st, false)
-			if checkLogtoEnv(t, fmt.Sprintf("%s.steps[%d].env", where, i), yamlGet(st, "env")) {
+			swhere := fmt.Sprintf("%s.steps[%d]", where, i)
+			checkStep(t, swhere, st, false)
+			if checkLogtoEnv(t, swhere+".env", yamlGet(st, "env")) {
 				credentials = true
+				if !ciTalksToLogtoRe.MatchString(scalar(yamlGet(st, "run"))) {
+					t.Errorf("%s: the Logto credentials reach a step that does not run orgsync against the tenant", swhere)
+				}
+			}
+			if strings.Contains(scalar(yamlGet(yamlGet(st, "with"), "script")), ciPlanMarker) &&
+				strings.Contains(scalar(yamlGet(yamlGet(st, "with"), "script")), "orgsync-plan") &&
+				!strings.Contains(scalar(yamlGet(st, "if")), "always()") {
+				t.Errorf("%s: the plan comment must be updated also when the plan fails: give it if: always() && ...", swhere)
 			}
 		}
 	}
@@ -923,11 +956,11 @@ func TestCIExamplesRun(t *testing.T) {
 					t.Fatalf("examples/ci/%s is missing", rel)
 				}
 				for _, c := range f.cmds {
-					args, _, err := shellWords(c.text, func(string) (string, bool) { return "x", true })
+					args, redirs, err := shellWords(c.text, func(string) (string, bool) { return "x", true })
 					if err != nil {
 						t.Fatalf("%s: %v", c, err)
 					}
-					kind, err := classify(args)
+					kind, err := classify(args, redirs)
 					if err != nil {
 						t.Fatalf("%s: %v", c, err)
 					}
@@ -999,16 +1032,37 @@ func TestCIExamplesRun(t *testing.T) {
 			}
 
 			// A pull request planned now, then the tenant moves again before
-			// the merge: the saved plan is refused and the fallback converges.
+			// the merge: the saved plan is refused, the pipeline shows the
+			// plan as it would be now, and only an opted-in unreviewed apply
+			// converges.
 			r.exec(kindPlanPR, exitChanges)
 			changeBehindOrgsync(t, ctx, client, perm, "changed in the Console again")
 			refused := r.exec(kindApplySaved, exitError)
-			if !strings.Contains(refused.stderr, "stale") {
-				t.Errorf("the refusal of a stale plan does not say it is stale:\n%s", refused.stderr)
+			if !strings.Contains(refused.stderr, "stale") || !strings.Contains(refused.stderr, "Nothing was changed") {
+				t.Errorf("the refusal of a stale plan does not say it is stale and changed nothing:\n%s", refused.stderr)
+			}
+			r.exec(kindPlanFresh, exitChanges)
+			r.checkMarkdownPlan("fresh.md")
+			if md := r.read("fresh.md"); !strings.Contains(md, perm) {
+				t.Errorf("fresh.md does not show the change that made the plan stale (%q):\n%s", perm, md)
 			}
 			r.exec(kindApplyFresh, exitOK)
 			r.checkImpact()
 			r.exec(kindPlanDrift, exitOK)
+
+			// A broken configuration on a pull request: the plan fails, and
+			// plan.md (the comment) says so instead of keeping the last plan.
+			broken := filepath.Join(cfgDir, "zz_broken.hcl")
+			if err := os.WriteFile(broken, []byte("role \"oops\" {\n  permissions = [\"nope\"]\n}\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r.exec(kindPlanPR, exitError)
+			if md := r.read("plan.md"); !strings.HasPrefix(md, "**Plan failed**") || !strings.Contains(md, "zz_broken.hcl") {
+				t.Errorf("plan.md after a failed plan:\n%s", md)
+			}
+			if err := os.Remove(broken); err != nil {
+				t.Fatal(err)
+			}
 		})
 	}
 
