@@ -12,6 +12,7 @@ import (
 
 	"github.com/orgsync/orgsync/pkg/apply"
 	"github.com/orgsync/orgsync/pkg/diff"
+	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/planfile"
 	"github.com/orgsync/orgsync/pkg/render"
 	"github.com/orgsync/orgsync/pkg/spec"
@@ -36,6 +37,7 @@ func runApply(e *env, args []string) exitCode {
 	f.register(fs)
 	autoApprove := fs.Bool("auto-approve", false, "apply without asking for confirmation")
 	format := fs.String("format", "text", "output format: text or json")
+	lockTimeout := fs.Duration("lock-timeout", 0, "wait up to `D` for the apply lock another run holds (0: fail at once)")
 	impactOut := fs.String("impact-out", "", "write the token impact of what was applied as JSON to `FILE` (also after a partial apply)")
 	resultOut := fs.String("result-out", "", "write the full account of the apply (every change: done, failed or not started) as JSON to `FILE`")
 	// The default parallelism keeps a large apply inside Logto Cloud's
@@ -53,30 +55,52 @@ func runApply(e *env, args []string) exitCode {
 		fmt.Fprintf(e.s.Err, "Error: apply takes at most one saved plan file, got %d arguments\n", fs.NArg())
 		return exitError
 	}
-
-	var (
-		pl  *planned
-		err error
-	)
 	if fs.NArg() == 1 {
 		if given := givenFlags(fs, planFileFlags...); len(given) > 0 {
 			fmt.Fprintf(e.s.Err, "Error: %s cannot be used with a saved plan: the plan file holds the configuration, variables, "+
 				"targets and allow flags it was reviewed with. Plan again with them, or apply without the plan file.\n", strings.Join(given, ", "))
 			return exitError
 		}
-		pl, err = recomputeSavedPlan(e, &f.conn, fs.Arg(0))
-		if err != nil {
+	}
+	var (
+		pl    *planned
+		saved *planfile.File
+		res   *spec.Result
+		err   error
+	)
+	// Everything that can be checked without the tenant is checked first:
+	// a saved plan's signature, or the configuration.
+	if fs.NArg() == 1 {
+		if saved, err = readSavedPlan(e, fs.Arg(0)); err != nil {
 			printErr(e, err)
 			return exitError
 		}
+	} else if res, err = loadConfig(e, f.cfg.input(e)); err != nil {
+		return exitError
+	}
+	c, err := f.conn.client(e)
+	if err != nil {
+		printErr(e, err)
+		return exitError
+	}
+	// The lock is taken before the tenant is read for the plan: no other
+	// apply can change it between this plan and its execution.
+	lock, err := acquireLock(e, c, "apply", *lockTimeout)
+	if err != nil {
+		printErr(e, err)
+		return exitError
+	}
+	defer releaseLock(e, lock)
+	if saved != nil {
+		pl, err = recomputeSavedPlan(e, &f.conn, c, saved)
 		// A saved plan was reviewed when it was made: no second question.
 		*autoApprove = true
 	} else {
-		pl, err = makePlan(e, &f)
-		if err != nil {
-			printErr(e, err)
-			return exitError
-		}
+		pl, err = computePlan(e, &f.conn, c, res, f.inputs())
+	}
+	if err != nil {
+		printErr(e, err)
+		return exitError
 	}
 	if *format == "text" {
 		if err := writePlan(e, pl.plan, "text"); err != nil {
@@ -90,7 +114,7 @@ func runApply(e *env, args []string) exitCode {
 			fmt.Fprintln(e.s.Err, "Error: -auto-approve is required when not running interactively (no terminal to ask on).")
 			return exitError
 		}
-		ok, err := confirm(e.s.In, e.s.Out)
+		ok, err := confirm(e)
 		if err != nil || !ok {
 			fmt.Fprintln(e.s.Out, "\nApply cancelled.")
 			return exitError
@@ -98,22 +122,19 @@ func runApply(e *env, args []string) exitCode {
 	}
 
 	prog := newProgress(e, pl.plan)
-	res, execErr := apply.Execute(e.ctx, pl.client, pl.plan, pl.live, apply.ExecOptions{
+	result, execErr := apply.Execute(e.ctx, pl.client, pl.plan, pl.live, apply.ExecOptions{
 		Parallelism: f.conn.parallelism,
 		Notify:      prog.event,
+		Lock:        lock,
 	})
 	prog.finish()
-	if res == nil {
-		printErr(e, execErr)
-		return exitError
-	}
-	acct := accountFor(pl.plan, res, execErr)
+	acct := accountFor(pl.plan, result, execErr)
 	code := exitOK
 	if acct.failed() {
 		code = exitError
 	}
 	if *impactOut != "" {
-		if err := writeImpact(*impactOut, pl.plan, res, acct); err != nil {
+		if err := writeImpact(*impactOut, pl.plan, result, acct); err != nil {
 			printErr(e, fmt.Errorf("writing -impact-out: %w", err))
 			code = exitError
 		}
@@ -148,11 +169,9 @@ func givenFlags(fs *flag.FlagSet, names ...string) []string {
 	return out
 }
 
-// recomputeSavedPlan reads and verifies a plan file, recomputes the plan
-// from the inputs it stores against a fresh read of the tenant, and returns
-// it when its changes are the reviewed ones. Nothing is read from Logto
-// before the file is verified; nothing is written.
-func recomputeSavedPlan(e *env, conn *connFlags, path string) (*planned, error) {
+// readSavedPlan reads a plan file and checks its signature and endpoint,
+// before anything is read from or sent to the tenant.
+func readSavedPlan(e *env, path string) (*planfile.File, error) {
 	file, err := planfile.Read(path)
 	if err != nil {
 		return nil, err
@@ -160,31 +179,35 @@ func recomputeSavedPlan(e *env, conn *connFlags, path string) (*planned, error) 
 	if err := file.Verify(e.getenv("LOGTO_APP_SECRET")); err != nil {
 		return nil, err
 	}
-	saved := file.Plan
 	endpoint := strings.TrimRight(e.getenv("LOGTO_ENDPOINT"), "/")
-	if saved.Endpoint != "" && endpoint != "" && strings.TrimRight(saved.Endpoint, "/") != endpoint {
-		return nil, fmt.Errorf("the plan in %s was made for %s, but LOGTO_ENDPOINT is %s: nothing was changed", path, saved.Endpoint, endpoint)
+	if ep := file.Plan.Endpoint; ep != "" && endpoint != "" && strings.TrimRight(ep, "/") != endpoint {
+		return nil, fmt.Errorf("the plan in %s was made for %s, but LOGTO_ENDPOINT is %s: nothing was changed", path, ep, endpoint)
 	}
-	res, diags := spec.Load(spec.Input{Sources: &saved.Configuration})
-	if len(diags) > 0 {
-		_ = spec.WriteDiagnostics(e.s.Err, res.Files, diags, stderrColor(e))
-	}
-	if diags.HasErrors() {
+	return file, nil
+}
+
+// recomputeSavedPlan recomputes the plan of a verified plan file from the
+// inputs it stores against a fresh read of the tenant, and returns it when
+// its changes are the reviewed ones.
+func recomputeSavedPlan(e *env, conn *connFlags, c *logto.Client, file *planfile.File) (*planned, error) {
+	saved := file.Plan
+	res, err := loadConfig(e, spec.Input{Sources: &saved.Configuration})
+	if err != nil {
 		return nil, fmt.Errorf("the configuration saved in %s no longer loads (was it made by another orgsync version, %s?): nothing was changed",
-			path, saved.OrgsyncVersion)
+			file.Path, saved.OrgsyncVersion)
 	}
 	in := planInputs{targets: saved.Targets, allowDestroy: saved.AllowDestroy, allowMassDelete: saved.AllowMassDelete}
-	pl, err := computePlan(e, conn, res, in)
+	pl, err := computePlan(e, conn, c, res, in)
 	if err != nil {
 		var refused *diff.RefusedError
 		if errors.As(err, &refused) {
 			printErr(e, err)
-			return nil, fmt.Errorf("the saved plan %s cannot be applied: the plan computed from it now is refused; nothing was changed", path)
+			return nil, fmt.Errorf("the saved plan %s cannot be applied: the plan computed from it now is refused; nothing was changed", file.Path)
 		}
 		return nil, err
 	}
 	if diffs := diff.CompareChanges(saved.Plan.Changes, pl.plan.Changes); len(diffs) > 0 {
-		return nil, &staleError{path: path, diffs: diffs}
+		return nil, &staleError{path: file.Path, diffs: diffs}
 	}
 	return pl, nil
 }
@@ -214,9 +237,14 @@ func (e *staleError) Error() string {
 	return b.String()
 }
 
-func confirm(in io.Reader, out io.Writer) (bool, error) {
-	fmt.Fprint(out, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
-	line, err := bufio.NewReader(in).ReadString('\n')
+func confirm(e *env) (bool, error) {
+	fmt.Fprint(e.s.Out, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
+	return readYes(e)
+}
+
+// readYes reads one answer line: true when it is "yes".
+func readYes(e *env) (bool, error) {
+	line, err := bufio.NewReader(e.s.In).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return false, err
 	}

@@ -71,3 +71,12 @@ func (f *connFlags) connect(e *env, log zerolog.Logger) (*logto.Client, error) {
 		Logger:       log,
 	})
 }
+
+// client builds the logger and the Management API client.
+func (f *connFlags) client(e *env) (*logto.Client, error) {
+	log, err := f.logger(e)
+	if err != nil {
+		return nil, err
+	}
+	return f.connect(e, log)
+}

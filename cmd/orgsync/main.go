@@ -60,6 +60,7 @@ func commands() []command {
 		{"plan", "Show what apply would change in the tenant", runPlan},
 		{"apply", "Make the tenant match the configuration", runApply},
 		{"show", "Print a saved plan, as plan printed it", runShow},
+		{"force-unlock", "Remove an apply lock a run left behind", runForceUnlock},
 		{"export", "Write HCL for the live tenant", runExport},
 		{"emulator", "Run the built-in Logto Management API emulator", runEmulator},
 		{"demo", "Run plan and apply of examples/saas against the built-in emulator", runDemo},
@@ -90,7 +91,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'orgsync <command> -h' for a command's flags.")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -56,54 +55,36 @@ func (f *planFlags) inputs() planInputs {
 	return planInputs{targets: f.targets, allowDestroy: f.allowDestroy, allowMassDelete: f.allowMassDelete}
 }
 
-// makePlan loads the configuration, reads the tenant and computes the plan.
-// Problems are printed to stderr; the returned error only says that it failed.
-func makePlan(e *env, f *planFlags) (*planned, error) {
+// makePlan loads the configuration, reads the tenant through c (connecting
+// first when c is nil) and computes the plan. Problems are printed to
+// stderr as they are found.
+func makePlan(e *env, f *planFlags, c *logto.Client) (*planned, error) {
 	res, err := loadConfig(e, f.cfg.input(e))
 	if err != nil {
 		return nil, err
 	}
-	return computePlan(e, &f.conn, res, f.inputs())
+	return computePlan(e, &f.conn, c, res, f.inputs())
 }
 
-// computePlan connects, reads what the plan needs and computes it.
-func computePlan(e *env, conn *connFlags, res *spec.Result, in planInputs) (*planned, error) {
-	log, err := conn.logger(e)
-	if err != nil {
-		return nil, err
+// computePlan reads what the plan needs through c (connecting first when c
+// is nil) and computes it.
+func computePlan(e *env, conn *connFlags, c *logto.Client, res *spec.Result, in planInputs) (*planned, error) {
+	if c == nil {
+		var err error
+		if c, err = conn.client(e); err != nil {
+			return nil, err
+		}
 	}
-	c, err := conn.connect(e, log)
-	if err != nil {
-		return nil, err
-	}
-	live, err := readLive(e.ctx, c, res.Config, in.targets, conn.parallelism)
-	if err != nil {
-		return nil, err
-	}
-	p, err := diff.Compute(res.Config, live, diff.Options{
+	live, p, err := apply.Plan(e.ctx, c, res.Config, apply.PlanOptions{
+		Parallelism:     conn.parallelism,
 		Targets:         in.targets,
-		AllowMassDelete: in.allowMassDelete,
 		AllowDestroy:    in.allowDestroy,
-		Now:             time.Now(),
+		AllowMassDelete: in.allowMassDelete,
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &planned{spec: res, inputs: in, client: c, live: live, plan: p}, nil
-}
-
-// readLive reads what the plan needs: the objects the configuration touches,
-// then the members of every other organization when a role's scopes change,
-// so that token impact covers organizations the configuration does not declare.
-func readLive(ctx context.Context, c *logto.Client, cfg *state.Config, targets []string, parallelism int) (*state.Live, error) {
-	live, err := apply.Fetch(ctx, c, cfg, apply.FetchOptions{Parallelism: parallelism, Targets: targets})
-	if err != nil {
-		return nil, fmt.Errorf("reading the tenant: %w (nothing was planned)", err)
-	}
-	if err := apply.LoadImpact(ctx, c, live, diff.AffectedRoles(cfg, live), parallelism); err != nil {
-		return nil, fmt.Errorf("reading organization members for token impact: %w (nothing was planned)", err)
-	}
-	return live, nil
 }
 
 // errReported is returned when the problem was already printed.
@@ -155,7 +136,7 @@ func runPlan(e *env, args []string) exitCode {
 		printErr(e, err)
 		return exitError
 	}
-	pl, err := makePlan(e, &f)
+	pl, err := makePlan(e, &f, nil)
 	if err != nil {
 		printErr(e, err)
 		if *format != "text" {

@@ -27,6 +27,7 @@ type testTenant struct {
 	Emu    *emulator.Emulator // nil against a real Logto
 	cfg    logto.Config
 	prefix string
+	held   *Lock // the apply lock the test took (lock)
 }
 
 func newTestTenant(t *testing.T) *testTenant {
@@ -261,4 +262,17 @@ func (f *inflight) leave() {
 	f.mu.Lock()
 	f.cur--
 	f.mu.Unlock()
+}
+
+// scopeNamed returns the live organization scope named name, or nil.
+func (tt *testTenant) scopeNamed(name string) *logto.OrganizationScope {
+	tt.t.Helper()
+	found, err := tt.C.FindOrganizationScopesByName(context.Background(), name)
+	if err != nil {
+		tt.t.Fatal(err)
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	return &found[0]
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"golang.org/x/sync/errgroup"
 	"net/http"
 	"reflect"
 	"slices"
@@ -43,6 +44,10 @@ type ExecOptions struct {
 	Parallelism int
 	// Notify, when set, receives progress events, one call at a time.
 	Notify func(Event)
+	// Lock is the apply lock, taken before the tenant was read for the
+	// plan. Execute checks it before every stage and every record write
+	// and stops when it is lost. Required unless the plan writes nothing.
+	Lock *Lock
 }
 
 // Result says exactly what an Execute did. Every operation of the plan is in
@@ -51,9 +56,9 @@ type Result struct {
 	Done []diff.Operation
 	// DoneIndexes are the indexes in the plan's Operations of Done.
 	DoneIndexes []int
-	Failed     []OpError
-	NotStarted []diff.Operation
-	// IDs maps the Produces names of the creates that happened to their ids.
+	Failed      []OpError
+	NotStarted  []diff.Operation
+	// IDs maps the Produces keys of the creates that happened to their ids.
 	IDs map[string]string
 	// Record is the ownership record as last written (or as read, when
 	// nothing had to change).
@@ -81,27 +86,38 @@ func (e OpError) Error() string {
 // blindly: the executor first looks for the object by name and, if it is
 // there, takes it as created.
 //
-// The ownership record (starting from live.Record) follows the progress: the
-// record edits of each successful operation are applied and the record is
-// written after every stage, and at the end with p.RecordEdits applied, so
-// that an interrupted apply leaves a truthful record.
+// The ownership record (live.Record, stored where live.RecordStorage says)
+// is written at most twice: before the first change it announces the
+// creates (intents) and the memberships the plan adds, so that an apply
+// that dies half-way leaves nothing unmanaged behind; at the end it holds
+// exactly what was done, plus p.RecordEdits (also after a partial failure).
+// Both writes, and every stage, first check that opts.Lock is still held:
+// once it is lost nothing more is sent.
 //
 // When ctx is cancelled no new operation starts; running ones finish, the
 // record is written and the Result says what was done and what was not.
 // Execute always returns a Result; the error is non-nil when an operation
-// failed, the apply was interrupted or the record could not be written.
+// failed, the apply was interrupted, the lock was lost or the record could
+// not be written.
 func Execute(ctx context.Context, c *logto.Client, p *diff.Plan, live *state.Live, opts ExecOptions) (*Result, error) {
 	e := &executor{
 		c:       c,
 		plan:    p,
 		par:     cmp.Or(opts.Parallelism, DefaultExecParallelism),
 		notify:  opts.Notify,
+		lock:    opts.Lock,
 		ids:     map[string]string{},
 		status:  make([]opStatus, len(p.Operations)),
 		errs:    make([]error, len(p.Operations)),
-		record:  NormalizeRecord(live.Record),
+		base:    NormalizeRecord(live.Record),
 		written: NormalizeRecord(live.Record),
-		serial:  live.Record.Serial,
+		storage: live.RecordStorage,
+		began:   time.Now(),
+	}
+	// Writes that must happen even after cancellation use this context.
+	bg := context.WithoutCancel(ctx)
+	if e.lock == nil && (len(p.Operations) > 0 || len(p.RecordEdits) > 0) {
+		return e.result(ctx, errors.New("apply: the plan changes the tenant, but the apply lock is not held (take it with AcquireLock before reading the tenant)"))
 	}
 	// Stable order by stage; the plan should already be ordered.
 	order := make([]int, len(p.Operations))
@@ -110,33 +126,30 @@ func Execute(ctx context.Context, c *logto.Client, p *diff.Plan, live *state.Liv
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return p.Operations[a].Stage - p.Operations[b].Stage })
 
-	// Writes that must happen even after cancellation use this context.
-	bg := context.WithoutCancel(ctx)
-	defer e.release(bg)
-	if len(order) > 0 {
-		if err := e.acquire(ctx); err != nil {
-			res, _ := e.result(ctx, nil)
-			return res, err
-		}
+	if err := e.announce(bg); err != nil {
+		return e.result(ctx, err)
 	}
-	var recordErr error
+	var stopErr error
 	for start := 0; start < len(order); {
 		end := start
 		for end < len(order) && p.Operations[order[end]].Stage == p.Operations[order[start]].Stage {
 			end++
 		}
+		if ctx.Err() != nil {
+			break
+		}
+		if err := e.lock.Check(ctx); err != nil {
+			stopErr = fmt.Errorf("stopped before stage %d: %w", p.Operations[order[start]].Stage, err)
+			break
+		}
 		e.runStage(ctx, order[start:end])
-		failed := slices.ContainsFunc(order[start:end], func(i int) bool { return e.status[i] == opFailed })
-		if recordErr = e.writeRecord(bg); recordErr != nil || failed || ctx.Err() != nil {
+		if slices.ContainsFunc(order[start:end], func(i int) bool { return e.status[i] == opFailed }) {
 			break
 		}
 		start = end
 	}
-	if recordErr == nil {
-		e.applyEdits(p.RecordEdits)
-		recordErr = e.writeRecord(bg)
-	}
-	return e.result(ctx, recordErr)
+	recordErr := e.writeFinal(bg)
+	return e.result(ctx, errors.Join(stopErr, recordErr))
 }
 
 type opStatus int
@@ -152,19 +165,18 @@ type executor struct {
 	plan   *diff.Plan
 	par    int
 	notify func(Event)
+	lock   *Lock
+	began  time.Time
 
 	notifyMu sync.Mutex
 
-	mu      sync.Mutex // guards ids, status, errs, record
+	mu      sync.Mutex // guards ids, status, errs
 	ids     map[string]string
 	status  []opStatus
 	errs    []error
-	record  state.Record // the record as it should be now, but for pending
-	pending []diff.RecordEdit
-	written state.Record // the record as last read or written
-	serial  int64        // serial of written
-	lock    *lockValue   // the apply lock while held
-	lockErr error        // why the lock could not be taken
+	base    state.Record        // the record as read
+	written state.Record        // the record as last written (or read)
+	storage state.RecordStorage // where written is stored
 }
 
 func (e *executor) emit(ev Event) {
@@ -179,23 +191,20 @@ func (e *executor) emit(ev Event) {
 // runStage runs the operations at plan indexes idx, at most e.par at a time.
 // Once ctx is cancelled no further operation starts.
 func (e *executor) runStage(ctx context.Context, idx []int) {
-	sem := make(chan struct{}, e.par)
-	var wg sync.WaitGroup
+	var g errgroup.Group
+	g.SetLimit(e.par)
 	for _, i := range idx {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
 		if ctx.Err() != nil {
 			break
 		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			e.runOp(ctx, i)
-		}()
+		g.Go(func() error {
+			if ctx.Err() == nil {
+				e.runOp(ctx, i)
+			}
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait()
 }
 
 func (e *executor) runOp(ctx context.Context, i int) {
@@ -217,7 +226,6 @@ func (e *executor) runOp(ctx context.Context, i int) {
 		if key := op.Produces(); key != "" {
 			e.ids[key] = id
 		}
-		e.applyEditsLocked(op.RecordEdits())
 	}
 	e.mu.Unlock()
 	e.emit(Event{Op: op, Index: i + 1, Total: total, Done: err == nil, Err: err, Elapsed: elapsed, ID: id})
@@ -553,52 +561,79 @@ func recoverCreate(ctx context.Context, op diff.Operation, find func(context.Con
 		strings.Join(found, ", "))
 }
 
-// applyEdits queues record edits; they are applied (diff.ApplyRecordEdits)
-// in one pass before the next record write.
-func (e *executor) applyEdits(edits []diff.RecordEdit) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.applyEditsLocked(edits)
+// announce writes, before the first change, the record the apply may leave
+// if it dies half-way: the creates it is about to send (as intents, found
+// by name by the next plan) and the memberships it adds to organizations
+// that exist.
+func (e *executor) announce(ctx context.Context) error {
+	rec := diff.CopyRecord(e.base)
+	var intents []state.Intent
+	var joins []diff.RecordEdit
+	for _, op := range e.plan.Operations {
+		if in, ok := op.Intent(e.began.UnixMilli()); ok {
+			intents = append(intents, in)
+		}
+		switch op.Params.(type) {
+		case diff.AddMembers, diff.AddApplications:
+			joins = append(joins, op.RecordEdits()...)
+		}
+	}
+	if len(intents) == 0 && len(joins) == 0 {
+		return nil
+	}
+	rec.Intents = append(rec.Intents, intents...)
+	diff.ApplyRecordEdits(&rec, joins, nil) // edits on organizations still to be created are skipped
+	return e.write(ctx, rec)
 }
 
-func (e *executor) applyEditsLocked(edits []diff.RecordEdit) {
-	e.pending = append(e.pending, edits...)
+// writeFinal writes the record as the apply leaves it: what was read, the
+// edits of every operation that succeeded, the plan's own edits, and the
+// intents of the creates that failed (their outcome may be unknown).
+func (e *executor) writeFinal(ctx context.Context) error {
+	e.mu.Lock()
+	rec := diff.CopyRecord(e.base)
+	var edits []diff.RecordEdit
+	for i, op := range e.plan.Operations {
+		switch e.status[i] {
+		case opDone:
+			edits = append(edits, op.RecordEdits()...)
+		case opFailed:
+			if in, ok := op.Intent(e.began.UnixMilli()); ok {
+				rec.Intents = append(rec.Intents, in)
+			}
+		}
+	}
+	edits = append(edits, e.plan.RecordEdits...)
+	diff.ApplyRecordEdits(&rec, edits, e.resolveLocked)
+	e.mu.Unlock()
+	return e.write(ctx, rec)
 }
 
 // resolveLocked resolves a whole "${ref}" to the id a successful create
 // produced; anything else is returned as is (an unresolved reference stays a
 // reference, and diff.ApplyRecordEdits skips its edit).
 func (e *executor) resolveLocked(s string) string {
-	key, ok := strings.CutPrefix(s, "${")
-	if !ok || !strings.HasSuffix(key, "}") {
-		return s
-	}
-	if id, ok := e.ids[key[:len(key)-1]]; ok {
-		return id
+	if key, ok := diff.Ref(s).Key(); ok {
+		if id, ok := e.ids[key]; ok {
+			return id
+		}
 	}
 	return s
 }
 
-// writeRecord writes the record when it changed since the last write.
-func (e *executor) writeRecord(ctx context.Context) error {
-	e.mu.Lock()
-	diff.ApplyRecordEdits(&e.record, e.pending, e.resolveLocked)
-	e.pending = nil
-	rec := NormalizeRecord(e.record)
-	e.mu.Unlock()
-	rec.Serial = e.serial
+// write stores rec when it differs from the record last written.
+func (e *executor) write(ctx context.Context, rec state.Record) error {
+	rec = NormalizeRecord(rec)
+	rec.Serial = e.written.Serial
 	if reflect.DeepEqual(rec, e.written) {
 		return nil
 	}
-	if err := e.acquire(ctx); err != nil {
+	storage, serial, err := writeRecord(ctx, e.c, rec, e.storage, e.lock)
+	if err != nil {
 		return err
 	}
-	if err := writeRecord(ctx, e.c, rec, e.serial, e.lock); err != nil {
-		return err
-	}
-	e.serial++
-	rec.Serial = e.serial
-	e.written = rec
+	rec.Serial = serial
+	e.written, e.storage = rec, storage
 	return nil
 }
 

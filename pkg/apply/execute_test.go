@@ -25,11 +25,27 @@ func ptr[T any](v T) *T { return &v }
 
 func liveRecord(t *testing.T, c *logto.Client) *state.Live {
 	t.Helper()
-	rec, err := ReadRecord(context.Background(), c)
+	rec, st, err := ReadRecord(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &state.Live{Record: rec}
+	return &state.Live{Record: rec, RecordStorage: st}
+}
+
+// lock takes the apply lock for the test (once: later calls return the
+// same lock); it is released when the test ends.
+func (tt *testTenant) lock(c *logto.Client) *Lock {
+	tt.t.Helper()
+	if tt.held != nil {
+		return tt.held
+	}
+	l, err := AcquireLock(context.Background(), c, LockOptions{Info: LockInfo{Operation: "test", Who: tt.t.Name()}})
+	if err != nil {
+		tt.t.Fatal(err)
+	}
+	tt.t.Cleanup(func() { l.Release(context.Background()) })
+	tt.held = l
+	return l
 }
 
 func addresses(ops []diff.Operation) []string {
@@ -84,7 +100,7 @@ func TestExecuteRefsStagesAndRecord(t *testing.T) {
 	}
 	live := liveRecord(t, tt.C)
 	var rec recorder
-	res, err := Execute(ctx, tt.C, plan, live, ExecOptions{Parallelism: 2, Notify: rec.notify})
+	res, err := Execute(ctx, tt.C, plan, live, ExecOptions{Parallelism: 2, Notify: rec.notify, Lock: tt.lock(tt.C)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,16 +159,13 @@ func TestExecuteRefsStagesAndRecord(t *testing.T) {
 			orgID:            orgAddr,
 		},
 	})
-	// Stage-by-stage writes: stages 0, 1 and 2 changed the record, stage 3
-	// did not, the plan's record edits did.
-	want.Serial = live.Record.Serial + 4
+	// Two writes: the announcement of the creates before the first change,
+	// and the record at the end.
+	want.Serial = live.Record.Serial + 2
 	if d := cmp.Diff(want, res.Record); d != "" {
 		t.Fatalf("result record (-want +got):\n%s", d)
 	}
-	stored, err := ReadRecord(ctx, tt.C)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stored, _ := readRecord(t, tt.C)
 	if d := cmp.Diff(want, stored); d != "" {
 		t.Fatalf("stored record (-want +got):\n%s", d)
 	}
@@ -187,7 +200,7 @@ func TestExecuteConcurrencyBound(t *testing.T) {
 	for i := range 12 {
 		plan.Operations = append(plan.Operations, createScope(0, tt.name(fmt.Sprintf("p%02d", i))))
 	}
-	res, err := Execute(context.Background(), c, plan, liveRecord(t, c), ExecOptions{Parallelism: 3})
+	res, err := Execute(context.Background(), c, plan, liveRecord(t, c), ExecOptions{Parallelism: 3, Lock: tt.lock(c)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +219,7 @@ func TestExecuteNotFound(t *testing.T) {
 	gone := diff.Operation{Stage: 0, Address: `permission."gone"`, Params: diff.DeletePermission{Permission: "doesnotexist000000000", Name: "gone"}}
 	strict := diff.Operation{Stage: 1, Address: `permission."gone"`,
 		Params: diff.UpdatePermission{Permission: "doesnotexist000000000", Description: ptr("d")}}
-	res, err := Execute(context.Background(), tt.C, &diff.Plan{Operations: []diff.Operation{gone, strict}}, liveRecord(t, tt.C), ExecOptions{})
+	res, err := Execute(context.Background(), tt.C, &diff.Plan{Operations: []diff.Operation{gone, strict}}, liveRecord(t, tt.C), ExecOptions{Lock: tt.lock(tt.C)})
 	if err == nil || len(res.Done) != 1 || len(res.Failed) != 1 || !logto.IsNotFound(res.Failed[0].Err) {
 		t.Fatalf("got %+v, %v", res, err)
 	}
@@ -216,7 +229,7 @@ func TestExecuteNotFound(t *testing.T) {
 	// A 404 without a Logto code (a proxy, a missing route, Logto's answer
 	// to an oversized body) is not proof of absence.
 	tt.Emu.FailNext(http.MethodDelete, "/api/organization-scopes/", http.StatusNotFound, "")
-	res, err = Execute(context.Background(), tt.C, &diff.Plan{Operations: []diff.Operation{gone}}, liveRecord(t, tt.C), ExecOptions{})
+	res, err = Execute(context.Background(), tt.C, &diff.Plan{Operations: []diff.Operation{gone}}, liveRecord(t, tt.C), ExecOptions{Lock: tt.lock(tt.C)})
 	if err == nil || len(res.Failed) != 1 {
 		t.Fatalf("a 404 without a Logto code counted as done: %+v", res)
 	}
@@ -262,7 +275,7 @@ func TestExecuteRecoversCreateAfterDroppedConnection(t *testing.T) {
 			patch := diff.Operation{Stage: 1, Address: "organization.acme",
 				Params: diff.UpdateOrganization{Organization: "${org:organization.acme}", Description: ptr("d")}}
 			plan := &diff.Plan{Operations: []diff.Operation{create, patch}}
-			res, err := Execute(ctx, c, plan, liveRecord(t, c), ExecOptions{})
+			res, err := Execute(ctx, c, plan, liveRecord(t, c), ExecOptions{Lock: tt.lock(tt.C)})
 			if *dropped != 1 {
 				t.Fatal("the connection was not dropped")
 			}
@@ -310,7 +323,7 @@ func TestExecutePartialFailure(t *testing.T) {
 		createScope(2, tt.name("d")),
 	}}
 	live := liveRecord(t, tt.C)
-	res, err := Execute(context.Background(), tt.C, plan, live, ExecOptions{Parallelism: 2})
+	res, err := Execute(context.Background(), tt.C, plan, live, ExecOptions{Parallelism: 2, Lock: tt.lock(tt.C)})
 	if err == nil || !strings.Contains(err.Error(), "1 of 5 operations failed (2 done, 2 not started)") {
 		t.Fatalf("error: %v", err)
 	}
@@ -324,13 +337,10 @@ func TestExecutePartialFailure(t *testing.T) {
 	if d := cmp.Diff([]string{plan.Operations[3].Address, plan.Operations[4].Address}, addresses(res.NotStarted)); d != "" {
 		t.Errorf("not started (-want +got):\n%s", d)
 	}
-	stored, err := ReadRecord(context.Background(), tt.C)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stored, _ := readRecord(t, tt.C)
 	want := []string{res.IDs[plan.Operations[0].Produces()], res.IDs[plan.Operations[2].Produces()]}
 	slices.Sort(want)
-	if d := cmp.Diff(want, stored.Permissions); d != "" || stored.Serial != live.Record.Serial+1 {
+	if d := cmp.Diff(want, stored.Permissions); d != "" || stored.Serial != live.Record.Serial+2 {
 		t.Errorf("record after a partial failure (serial %d) (-want +got):\n%s", stored.Serial, d)
 	}
 }
@@ -349,7 +359,7 @@ func TestExecuteCancelThenConverge(t *testing.T) {
 		plan.Operations = append(plan.Operations, createScope(1, tt.name(fmt.Sprintf("t%d", i))))
 	}
 	done := 0
-	res, err := Execute(ctx, tt.C, plan, liveRecord(t, tt.C), ExecOptions{Parallelism: 2, Notify: func(ev Event) {
+	res, err := Execute(ctx, tt.C, plan, liveRecord(t, tt.C), ExecOptions{Parallelism: 2, Lock: tt.lock(tt.C), Notify: func(ev Event) {
 		if ev.Done {
 			if done++; done == 3 {
 				cancel()
@@ -363,10 +373,7 @@ func TestExecuteCancelThenConverge(t *testing.T) {
 		t.Fatalf("done %d, failed %d, not started %d", len(res.Done), len(res.Failed), len(res.NotStarted))
 	}
 	// The record holds exactly what was done.
-	stored, err := ReadRecord(context.Background(), tt.C)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stored, storage := readRecord(t, tt.C)
 	var want []string
 	for _, o := range res.Done {
 		want = append(want, res.IDs[o.Produces()])
@@ -376,14 +383,12 @@ func TestExecuteCancelThenConverge(t *testing.T) {
 		t.Fatalf("record after cancellation (-want +got):\n%s", d)
 	}
 	// Running what was not started converges.
-	res2, err := Execute(context.Background(), tt.C, &diff.Plan{Operations: res.NotStarted}, &state.Live{Record: stored}, ExecOptions{})
+	res2, err := Execute(context.Background(), tt.C, &diff.Plan{Operations: res.NotStarted},
+		&state.Live{Record: stored, RecordStorage: storage}, ExecOptions{Lock: tt.lock(tt.C)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	final, err := ReadRecord(context.Background(), tt.C)
-	if err != nil {
-		t.Fatal(err)
-	}
+	final, _ := readRecord(t, tt.C)
 	if len(res2.Done) != len(res.NotStarted) || len(final.Permissions) != 9 {
 		t.Fatalf("after the follow-up: %d done, record %v", len(res2.Done), final.Permissions)
 	}
@@ -399,21 +404,51 @@ func TestExecuteCancelThenConverge(t *testing.T) {
 	}
 }
 
-func TestExecuteRecordConflict(t *testing.T) {
+// TestExecuteStopsWhenTheLockIsLost: a holder whose lock is gone (its
+// lease ran out and another run took it, or it was force-unlocked) sends
+// nothing more: not the next stage, not the record.
+func TestExecuteStopsWhenTheLockIsLost(t *testing.T) {
 	tt := newTestTenant(t)
 	tt.protectRecord()
 	tt.cleanupCreated()
 	live := liveRecord(t, tt.C)
-	// Another apply wrote the record after this plan read it.
-	must(t, WriteRecord(context.Background(), tt.C, live.Record, live.Record.Serial))
+	lock := tt.lock(tt.C)
 	plan := &diff.Plan{Operations: []diff.Operation{createScope(0, tt.name("a")), createScope(1, tt.name("b"))}}
-	res, err := Execute(context.Background(), tt.C, plan, live, ExecOptions{})
-	if !IsConflict(err) || !strings.Contains(err.Error(), "re-run plan") || !strings.Contains(err.Error(), "nothing was changed") {
+	res, err := Execute(context.Background(), tt.C, plan, live, ExecOptions{Lock: lock, Notify: func(ev Event) {
+		if ev.Done && ev.Op.Stage == 0 {
+			// Another run removes the lock while stage 0 runs.
+			if _, err := ForceUnlock(context.Background(), tt.C, lock.Info().ID); err != nil {
+				t.Error(err)
+			}
+		}
+	}})
+	if !errors.Is(err, ErrLockLost) || !strings.Contains(err.Error(), "stopped before stage 1") {
 		t.Fatalf("error: %v", err)
 	}
-	// The conflict is found when the lock is taken, before the first change.
-	if len(res.Done) != 0 || len(res.NotStarted) != 2 {
-		t.Fatalf("result: %+v", res)
+	if len(res.Done) != 1 || len(res.NotStarted) != 1 || res.NotStarted[0].Address != plan.Operations[1].Address {
+		t.Fatalf("result: done %v, not started %v", addresses(res.Done), addresses(res.NotStarted))
+	}
+	if tt.scopeNamed(tt.name("b")) != nil {
+		t.Errorf("the stage after the lock was lost ran")
+	}
+	// The record is as the announcement left it: the create of stage 0 is
+	// an intent the next plan resolves, not a record written without the lock.
+	stored, _ := readRecord(t, tt.C)
+	if len(stored.Permissions) != len(live.Record.Permissions) || len(stored.Intents) != 2 {
+		t.Errorf("record after losing the lock: %+v", stored)
+	}
+}
+
+// TestExecuteNeedsTheLock: a plan that writes is not executed without the
+// apply lock, and nothing is sent.
+func TestExecuteNeedsTheLock(t *testing.T) {
+	tt := newTestTenant(t)
+	tt.protectRecord()
+	c := tt.client(nil)
+	plan := &diff.Plan{Operations: []diff.Operation{createScope(0, tt.name("a"))}}
+	res, err := Execute(context.Background(), c, plan, liveRecord(t, tt.C), ExecOptions{})
+	if err == nil || !strings.Contains(err.Error(), "apply lock is not held") || len(res.NotStarted) != 1 || c.Requests() != 0 {
+		t.Fatalf("got %+v, %v, %d requests", res, err, c.Requests())
 	}
 }
 
@@ -422,7 +457,7 @@ func TestExecuteRecordOnlyPlan(t *testing.T) {
 	tt.protectRecord()
 	live := liveRecord(t, tt.C)
 	plan := &diff.Plan{RecordEdits: []diff.RecordEdit{{Kind: diff.KindOrganization, ID: "org-adopted", Address: "organization.x"}}}
-	res, err := Execute(context.Background(), tt.C, plan, live, ExecOptions{})
+	res, err := Execute(context.Background(), tt.C, plan, live, ExecOptions{Lock: tt.lock(tt.C)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,7 +466,7 @@ func TestExecuteRecordOnlyPlan(t *testing.T) {
 	}
 	// Nothing to change: no write.
 	c := tt.client(nil)
-	res, err = Execute(context.Background(), c, plan, &state.Live{Record: res.Record}, ExecOptions{})
+	res, err = Execute(context.Background(), c, plan, liveRecord(t, tt.C), ExecOptions{Lock: tt.lock(tt.C)})
 	if err != nil || c.Requests() != 0 {
 		t.Fatalf("an unchanged record was written (%d requests): %v", c.Requests(), err)
 	}
@@ -454,7 +489,7 @@ func TestExecuteRefusesUnknownOperations(t *testing.T) {
 		return nil, nil, false
 	}))
 	plan := &diff.Plan{Operations: []diff.Operation{{Stage: 1, Address: "user.x", Params: foreignParams{}}}}
-	res, err := Execute(context.Background(), c, plan, liveRecord(t, c), ExecOptions{})
+	res, err := Execute(context.Background(), c, plan, liveRecord(t, c), ExecOptions{Lock: tt.lock(tt.C)})
 	if err == nil || len(res.Failed) != 1 || !strings.Contains(res.Failed[0].Err.Error(), "not one orgsync carries out") {
 		t.Fatalf("got %+v, %v", res, err)
 	}

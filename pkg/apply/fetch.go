@@ -92,8 +92,8 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 		return err
 	})
 	g.Go(func(ctx context.Context) error {
-		rec, err := ReadRecord(ctx, c)
-		f.live.Record = rec
+		rec, storage, err := ReadRecord(ctx, c)
+		f.live.Record, f.live.RecordStorage = rec, storage
 		return err
 	})
 	if cfg.Settings.MissingUsers == state.MissingUsersInvite {
@@ -146,40 +146,6 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 		return nil, err
 	}
 	return f.live, nil
-}
-
-// LoadMembers reads the members and applications of more organizations of
-// live (for the token impact over organizations the config does not
-// declare). Organizations whose members and applications were both read
-// already are skipped.
-func LoadMembers(ctx context.Context, c *logto.Client, live *state.Live, orgIDs []string, parallelism int) error {
-	if live.Users == nil {
-		live.Users = map[string]state.User{}
-	}
-	if live.Applications == nil {
-		live.Applications = map[string]state.App{}
-	}
-	f := &fetcher{c: c, live: live}
-	index := map[string]int{}
-	for i, o := range live.Organizations {
-		index[o.ID] = i
-	}
-	g := newGroup(ctx, cmp.Or(parallelism, DefaultFetchParallelism))
-	seen := map[string]bool{}
-	for _, id := range orgIDs {
-		i, ok := index[id]
-		if !ok {
-			g.Wait()
-			return fmt.Errorf("load members: organization %s is not in the live state", id)
-		}
-		o := &live.Organizations[i]
-		if seen[id] || (o.Loaded && o.Applications != nil) {
-			continue
-		}
-		seen[id] = true
-		f.readOrg(g, o, orgRead{members: !o.Loaded, apps: o.Applications == nil})
-	}
-	return g.Wait()
 }
 
 // fetcher holds one Fetch's results while reads run concurrently.
@@ -523,7 +489,7 @@ func convertOrganizations(in []logto.Organization) ([]state.LiveOrganization, er
 			cd = map[string]any{}
 		}
 		out = append(out, state.LiveOrganization{
-			ID: o.ID, Name: o.Name, Description: deref(o.Description), CustomData: cd, MFARequired: o.IsMfaRequired,
+			ID: o.ID, Name: o.Name, Description: deref(o.Description), CustomData: cd, MFARequired: o.IsMfaRequired, CreatedAt: o.CreatedAt,
 		})
 	}
 	slices.SortFunc(out, func(a, b state.LiveOrganization) int {

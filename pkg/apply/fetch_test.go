@@ -73,11 +73,8 @@ func seed(t *testing.T) *seeded {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := ReadRecord(ctx, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	must(t, WriteRecord(ctx, c, state.Record{Organizations: []string{s.o4.ID}}, rec.Serial))
+	_, st := readRecord(t, c)
+	store(t, c, state.Record{Organizations: []string{s.o4.ID}}, &st)
 
 	s.cfg = &state.Config{
 		Settings:    state.Settings{MissingUsers: state.MissingUsersInvite},
@@ -361,34 +358,5 @@ func TestFetchCancelled(t *testing.T) {
 	cancel()
 	if _, err := Fetch(ctx, s.tt.C, s.cfg, FetchOptions{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
-	}
-}
-
-func TestLoadMembers(t *testing.T) {
-	s := seed(t)
-	ctx := context.Background()
-	live, err := Fetch(ctx, s.tt.C, s.cfg, FetchOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := s.tt.client(nil)
-	// o1 is fully loaded already, o3 is not loaded, o2 lacks applications.
-	if err := LoadMembers(ctx, c, live, []string{s.o1.ID, s.o3.ID, s.o2.ID, s.o3.ID}, 2); err != nil {
-		t.Fatal(err)
-	}
-	if o3 := findOrg(live, s.o3.ID); !o3.Loaded || o3.Applications == nil {
-		t.Errorf("o3 not loaded: %+v", o3)
-	}
-	if o2 := findOrg(live, s.o2.ID); o2.Applications == nil {
-		t.Errorf("o2 applications not loaded: %+v", o2)
-	}
-	if !s.tt.real() {
-		// token + o3 users + o3 applications + o2 applications.
-		if got := c.Requests(); got != 4 {
-			t.Errorf("LoadMembers sent %d requests, want 4", got)
-		}
-	}
-	if err := LoadMembers(ctx, c, live, []string{"no-such-org"}, 2); err == nil || !strings.Contains(err.Error(), "not in the live state") {
-		t.Fatalf("unknown org: %v", err)
 	}
 }

@@ -7,190 +7,379 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"syscall"
+	"net/http"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/orgsync/orgsync/pkg/logto"
 )
 
-// The apply lock keeps two applies from changing one tenant at the same
-// time. It lives next to the ownership record, in the custom data of the
-// application orgsync signs in as:
+// The apply lock keeps two applies (or an apply and a `state rm`) from
+// changing one tenant at the same time, whatever application they sign in
+// as. It is an API resource with a reserved indicator: Logto keeps
+// indicators unique in the database (resources__indicator UNIQUE (tenant_id,
+// indicator)), so of any number of concurrent creates exactly one succeeds;
+// the others get 422 resource.resource_identifier_in_use (or, on Logto
+// 1.37, sometimes a 500: the outcome is then read back and the nonce in the
+// name decides).
 //
-//	orgsync_lock  {"owner":"<random>","host":"ci-7","pid":4242,"expires":<unix ms>}
-//
-// Before its first change an apply reads the custom data, refuses when an
-// unexpired lock of another owner is there (or when the record changed since
-// the plan read it), writes its own lock, waits a settle time and reads the
-// lock back: only the owner whose lock is still there after the settle time
-// proceeds. Every record write checks that the lock is still its own and
-// renews it; the lock is removed at the end of the apply.
-//
-// The guarantee is exact when no competitor takes longer than the settle
-// time between reading the custom data and its lock write reaching Logto:
-// the settle time is LockSettleFactor times the duration of this apply's own
-// read and write, and at least MinLockSettle. A lock left by an apply that
-// crashed expires after LockTTL; one left by a process of this host that no
-// longer runs is taken over at once.
+// The resource's name says who holds the lock and until when (resources
+// have no creation time): "orgsync apply lock <json LockInfo>". The holder
+// renews the lease by renaming its instance (PATCH, a heartbeat independent
+// of what the apply does) and verifies before every stage and every record
+// write that it still holds it; a lock that expired is taken over only by
+// deleting that instance by id and creating a new one, so two contenders
+// cannot both win. force-unlock deletes a lock by its ID.
 const (
-	// LockKey is the custom-data key of the apply lock.
-	LockKey = "orgsync_lock"
-	// LockTTL is how long a lock holds without renewal.
-	LockTTL = 10 * time.Minute
-	// MinLockSettle is the shortest wait between writing the lock and
-	// reading it back.
-	MinLockSettle = 50 * time.Millisecond
-	// LockSettleFactor multiplies the duration of the lock's read and write
-	// to give the settle time.
-	LockSettleFactor = 4
+	// LockIndicator is the indicator of the lock resource.
+	LockIndicator = "urn:orgsync:apply-lock"
+	// lockNamePrefix starts the lock resource's name; the LockInfo JSON follows.
+	lockNamePrefix = "orgsync apply lock "
+	// DefaultLockLease is how long a lock holds without renewal.
+	DefaultLockLease = 2 * time.Minute
 )
 
-// lockValue is the value stored under LockKey.
-type lockValue struct {
-	Owner   string `json:"owner"`
-	Host    string `json:"host,omitempty"`
-	PID     int    `json:"pid,omitempty"`
-	Expires int64  `json:"expires"` // unix milliseconds
+// LockInfo says who holds the lock (Terraform's statemgr.LockInfo).
+type LockInfo struct {
+	// ID names this lock instance (a random nonce): force-unlock takes it.
+	ID        string    `json:"id"`
+	Operation string    `json:"operation"` // "apply", "state rm"
+	Who       string    `json:"who"`       // user@host
+	PID       int       `json:"pid,omitempty"`
+	Run       string    `json:"run,omitempty"` // the CI run holding it, when known
+	Version   string    `json:"version,omitempty"`
+	Created   time.Time `json:"created"`
+	Expires   time.Time `json:"expires"`
+	// ResourceID is the Logto id of the lock resource (not in its name).
+	ResourceID string `json:"-"`
 }
 
-// LockedError is returned by Execute when another apply holds the lock.
+// String describes the holder for messages.
+func (i LockInfo) String() string {
+	s := i.Operation + " by " + i.Who
+	if i.PID > 0 {
+		s += fmt.Sprintf(" (pid %d)", i.PID)
+	}
+	if i.Run != "" {
+		s += ", " + i.Run
+	}
+	return s + fmt.Sprintf(", since %s, lease until %s; lock ID %s",
+		i.Created.UTC().Format(time.RFC3339), i.Expires.UTC().Format(time.RFC3339), i.ID)
+}
+
+func (i LockInfo) name() string {
+	js, _ := json.Marshal(i)
+	return lockNamePrefix + string(js)
+}
+
+// parseLock reads the LockInfo from a lock resource; ok is false when its
+// name is not one orgsync wrote (the lock then counts as held, and the error
+// says how to remove it).
+func parseLock(r logto.Resource) (LockInfo, bool) {
+	var info LockInfo
+	rest, found := strings.CutPrefix(r.Name, lockNamePrefix)
+	if !found || json.Unmarshal([]byte(rest), &info) != nil || info.ID == "" {
+		return LockInfo{ResourceID: r.ID}, false
+	}
+	info.ResourceID = r.ID
+	return info, true
+}
+
+// LockedError is returned when another operation holds the lock.
 type LockedError struct {
-	AppID   string
-	Host    string
-	PID     int
-	Expires time.Time
+	Holder LockInfo
+	// Unreadable: the lock resource's name is not one orgsync wrote.
+	Unreadable bool
 }
 
 func (e *LockedError) Error() string {
-	who := "another orgsync apply"
-	if e.Host != "" {
-		who = fmt.Sprintf("another orgsync apply (host %s, pid %d)", e.Host, e.PID)
+	if e.Unreadable {
+		return fmt.Sprintf("the apply lock (API resource %s, indicator %s) is held, but its name is not one orgsync writes: "+
+			"nothing was changed. If no orgsync runs, delete that API resource in the Console", e.Holder.ResourceID, LockIndicator)
 	}
-	return fmt.Sprintf("%s holds the apply lock (%q in the custom data of application %s) until %s: nothing was changed; "+
-		"wait for it to finish and re-run plan (if it crashed, its lock expires at that time)",
-		who, LockKey, e.AppID, e.Expires.UTC().Format(time.RFC3339))
+	return fmt.Sprintf("the apply lock is held: %s. Nothing was changed. Wait for it (apply -lock-timeout 10m), or, "+
+		"if that run is gone and cannot release it, run `orgsync force-unlock %s`", e.Holder, e.Holder.ID)
 }
 
-// IsLocked reports whether err is (or wraps) a *LockedError.
-func IsLocked(err error) bool {
-	var le *LockedError
-	return errors.As(err, &le)
+// ErrLockLost is wrapped by Lock.Check's error when the lock is no longer
+// this holder's: its lease ran out, or it was force-unlocked.
+var ErrLockLost = errors.New("the apply lock was lost")
+
+// LockOptions describe the lock to take.
+type LockOptions struct {
+	// Lease is how long the lock holds without renewal (DefaultLockLease).
+	Lease time.Duration
+	// Timeout is how long to wait for a lock another holds (0: fail at once).
+	Timeout time.Duration
+	// Info describes this holder: Operation, Who, PID, Run, Version.
+	Info LockInfo
+	// OnWait is called when the lock is found held and Acquire waits
+	// (once per holder).
+	OnWait func(holder LockInfo)
 }
 
-func decodeLock(data map[string]any) (lockValue, bool) {
-	raw, ok := data[LockKey]
-	if !ok || raw == nil {
-		return lockValue{}, false
-	}
-	var v lockValue
-	b, err := json.Marshal(raw)
-	if err != nil || json.Unmarshal(b, &v) != nil || v.Owner == "" {
-		return lockValue{}, false // unreadable: treated as absent
-	}
-	return v, true
+// Lock is a held apply lock.
+type Lock struct {
+	c     *logto.Client
+	lease time.Duration
+
+	mu       sync.Mutex
+	info     LockInfo
+	renewed  time.Time // local time the last renewal (or the create) was sent
+	lost     error
+	stop     chan struct{}
+	stopped  chan struct{}
+	released bool
 }
 
-// stale reports whether a lock no longer holds: expired, or taken by a
-// process of this host that has ended.
-func (v lockValue) stale(now time.Time) bool {
-	if now.UnixMilli() >= v.Expires {
-		return true
-	}
-	host, _ := os.Hostname()
-	if v.Host == "" || v.Host != host || v.PID <= 0 || v.PID == os.Getpid() {
-		return false
-	}
-	p, err := os.FindProcess(v.PID)
-	if err != nil {
-		return true
-	}
-	return errors.Is(p.Signal(syscall.Signal(0)), os.ErrProcessDone)
-}
+// pollInterval is how often a waiting Acquire tries again.
+var pollInterval = 2 * time.Second
 
-func newLockValue() lockValue {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	host, _ := os.Hostname()
-	return lockValue{Owner: hex.EncodeToString(b), Host: host, PID: os.Getpid()}
-}
-
-func (e *executor) lockedBy(v lockValue) error {
-	return &LockedError{AppID: e.c.AppID(), Host: v.Host, PID: v.PID, Expires: time.UnixMilli(v.Expires)}
-}
-
-// acquire takes the apply lock before the first change (once).
-func (e *executor) acquire(ctx context.Context) error {
-	if e.lock != nil {
-		return nil
+// AcquireLock takes the tenant's apply lock, waiting up to opts.Timeout for
+// a holder to release it. A lock whose lease ran out is taken over. The
+// returned lock renews itself until Release.
+func AcquireLock(ctx context.Context, c *logto.Client, opts LockOptions) (*Lock, error) {
+	lease := opts.Lease
+	if lease <= 0 {
+		lease = DefaultLockLease
 	}
-	if e.lockErr != nil {
-		return e.lockErr
-	}
-	e.lockErr = e.takeLock(ctx)
-	return e.lockErr
-}
-
-func (e *executor) takeLock(ctx context.Context) error {
-	appID := e.c.AppID()
-	start := time.Now()
-	app, err := e.c.GetApplication(ctx, appID)
-	if err != nil {
-		return fmt.Errorf("take the apply lock: read application %s: %w (nothing was changed)", appID, err)
-	}
-	if cur, ok := decodeLock(app.CustomData); ok && !cur.stale(time.Now()) {
-		return e.lockedBy(cur)
-	}
-	if err := e.checkSerial(appID, app.CustomData); err != nil {
-		return err
-	}
-	mine := newLockValue()
-	mine.Expires = time.Now().Add(LockTTL).UnixMilli()
-	if err := e.c.PatchApplicationCustomData(ctx, appID, map[string]any{LockKey: mine}); err != nil {
-		return fmt.Errorf("take the apply lock: %w (nothing was changed)", err)
-	}
-	time.Sleep(max(MinLockSettle, LockSettleFactor*time.Since(start)))
-	app, err = e.c.GetApplication(ctx, appID)
-	if err != nil {
-		return fmt.Errorf("take the apply lock: read it back: %w (nothing was changed)", err)
-	}
-	got, ok := decodeLock(app.CustomData)
-	if !ok || got.Owner != mine.Owner {
-		if ok {
-			return e.lockedBy(got)
+	deadline := time.Now().Add(opts.Timeout)
+	var waitedFor string
+	for {
+		l, holder, err := tryLock(ctx, c, lease, opts.Info)
+		if err != nil || l != nil {
+			return l, err
 		}
-		return &LockedError{AppID: appID}
+		if time.Now().After(deadline) {
+			return nil, holder
+		}
+		if holder.Holder.ID != waitedFor && opts.OnWait != nil {
+			waitedFor = holder.Holder.ID
+			opts.OnWait(holder.Holder)
+		}
+		if err := sleep(ctx, min(pollInterval, max(time.Until(deadline), time.Millisecond))); err != nil {
+			return nil, fmt.Errorf("waiting for the apply lock (%s): %w; nothing was changed", holder.Holder, err)
+		}
 	}
-	e.lock = &mine
-	if err := e.checkSerial(appID, app.CustomData); err != nil {
-		e.release(ctx)
-		return err
-	}
-	return nil
 }
 
-// checkSerial fails when the record changed since the plan read it.
-func (e *executor) checkSerial(appID string, data map[string]any) error {
-	h, _, err := decodeHeader(appID, data)
+// lockAttempts bounds the creates of one tryLock (a lock released, or an
+// expired one deleted, between a create and the read-back).
+const lockAttempts = 5
+
+// tryLock tries to take the lock: the lock, or who holds it.
+func tryLock(ctx context.Context, c *logto.Client, lease time.Duration, base LockInfo) (*Lock, *LockedError, error) {
+	for range lockAttempts {
+		nonce := make([]byte, 16)
+		if _, err := rand.Read(nonce); err != nil {
+			return nil, nil, err
+		}
+		info := base
+		info.ID = hex.EncodeToString(nonce)
+		info.Created = time.Now().UTC().Truncate(time.Millisecond)
+		info.Expires = info.Created.Add(lease)
+		sent := time.Now()
+		r, err := c.CreateResource(logto.Unretried(ctx), info.name(), LockIndicator)
+		switch {
+		case err == nil:
+			info.ResourceID = r.ID
+			return startLock(c, lease, info, sent), nil, nil
+		case logto.HasCode(err, logto.CodeResourceIndicatorInUse):
+		case outcomeUnknown(err) || logto.StatusOf(err) == http.StatusTooManyRequests:
+			// Maybe ours (Logto 1.37 answers some losers 500, a proxy may
+			// answer 429 after the fact): read back and compare the nonce.
+		default:
+			return nil, nil, fmt.Errorf("take the apply lock: %w (nothing was changed)", err)
+		}
+		cur, ok, err := findLock(ctx, c)
+		if err != nil {
+			return nil, nil, fmt.Errorf("take the apply lock: %w (nothing was changed)", err)
+		}
+		switch {
+		case cur == nil:
+			continue // released in between: try again
+		case ok && cur.ID == info.ID:
+			info.ResourceID = cur.ResourceID
+			return startLock(c, lease, info, sent), nil, nil
+		case ok && time.Now().After(cur.Expires):
+			// Expired: take it over by deleting that instance (a contender
+			// that deleted it first makes this a 404), then compete again.
+			if err := c.DeleteResource(ctx, cur.ResourceID); err != nil && !logto.HasCode(err, logto.CodeNotExistsWithID) {
+				return nil, nil, fmt.Errorf("take over the expired apply lock (%s): %w (nothing was changed)", cur, err)
+			}
+			continue
+		}
+		return nil, &LockedError{Holder: *cur, Unreadable: !ok}, nil
+	}
+	return nil, nil, fmt.Errorf("take the apply lock: it changed hands %d times while orgsync tried to take it; nothing was changed, try again", lockAttempts)
+}
+
+// findLock returns the lock resource, if there is one.
+func findLock(ctx context.Context, c *logto.Client) (*LockInfo, bool, error) {
+	resources, err := c.ListResources(ctx)
 	if err != nil {
-		return fmt.Errorf("take the apply lock: %w", err)
+		return nil, false, fmt.Errorf("read the apply lock (GET /api/resources): %w", err)
 	}
-	if h.Serial != e.serial {
-		return fmt.Errorf("nothing was changed: %w", &ConflictError{Found: h.Serial, Expected: e.serial})
+	for _, r := range resources {
+		if r.Indicator == LockIndicator {
+			info, ok := parseLock(r)
+			return &info, ok, nil
+		}
 	}
-	return nil
+	return nil, false, nil
 }
 
-// release removes the lock when it is still this apply's.
-func (e *executor) release(ctx context.Context) {
-	if e.lock == nil {
+func startLock(c *logto.Client, lease time.Duration, info LockInfo, sent time.Time) *Lock {
+	l := &Lock{c: c, lease: lease, info: info, renewed: sent, stop: make(chan struct{}), stopped: make(chan struct{})}
+	go l.heartbeat()
+	return l
+}
+
+// Info describes the held lock.
+func (l *Lock) Info() LockInfo {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.info
+}
+
+// margin is how much of the lease the holder keeps in reserve against clock
+// skew and slow requests: it stops writing once less than this is left.
+func (l *Lock) margin() time.Duration { return l.lease / 4 }
+
+// heartbeat renews the lease every third of it until Release.
+func (l *Lock) heartbeat() {
+	defer close(l.stopped)
+	t := time.NewTicker(l.lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-t.C:
+			l.renew()
+		}
+	}
+}
+
+// renew extends the lease by renaming this lock instance. A 404 means the
+// instance is gone (taken over after expiry, or force-unlocked).
+func (l *Lock) renew() {
+	l.mu.Lock()
+	if l.lost != nil {
+		l.mu.Unlock()
 		return
 	}
-	owner := e.lock.Owner
-	e.lock = nil
-	app, err := e.c.GetApplication(ctx, e.c.AppID())
+	info := l.info
+	l.mu.Unlock()
+	sent := time.Now()
+	info.Expires = time.Now().UTC().Truncate(time.Millisecond).Add(l.lease)
+	ctx, cancel := context.WithTimeout(context.Background(), l.lease/3)
+	defer cancel()
+	_, err := l.c.UpdateResourceName(ctx, info.ResourceID, info.name())
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case err == nil:
+		l.info.Expires, l.renewed = info.Expires, sent
+	case logto.IsNotFound(err):
+		l.lost = fmt.Errorf("%w: the lock resource %s is gone (force-unlocked, or taken over after the lease ran out)", ErrLockLost, info.ResourceID)
+	}
+	// Other errors: the next heartbeat tries again; Check fails once the
+	// lease is too close to its end.
+}
+
+// Check reports whether the lock is still held, with enough of its lease
+// left to make one more step: it reads the lock resource and compares the
+// nonce in its name. Call it before every stage and every record write;
+// once it fails the holder must stop sending writes.
+func (l *Lock) Check(ctx context.Context) error {
+	l.mu.Lock()
+	info, renewed, lost := l.info, l.renewed, l.lost
+	l.mu.Unlock()
+	if lost != nil {
+		return lost
+	}
+	if left := time.Until(renewed.Add(l.lease)); left < l.margin() {
+		l.markLost(fmt.Errorf("%w: its lease could not be renewed in time (%s left of %s)", ErrLockLost, left.Round(time.Millisecond), l.lease))
+		return l.lostErr()
+	}
+	r, err := l.c.GetResource(ctx, info.ResourceID)
+	if logto.IsNotFound(err) {
+		l.markLost(fmt.Errorf("%w: the lock resource %s is gone (force-unlocked, or taken over after the lease ran out)", ErrLockLost, info.ResourceID))
+		return l.lostErr()
+	}
 	if err != nil {
-		return // the lock expires by itself
+		return fmt.Errorf("check the apply lock: %w", err)
 	}
-	if cur, ok := decodeLock(app.CustomData); ok && cur.Owner == owner {
-		_ = e.c.PatchApplicationCustomData(ctx, e.c.AppID(), map[string]any{LockKey: nil})
+	if cur, ok := parseLock(*r); !ok || cur.ID != info.ID {
+		l.markLost(fmt.Errorf("%w: the lock resource now names another holder", ErrLockLost))
+		return l.lostErr()
 	}
+	return nil
+}
+
+func (l *Lock) markLost(err error) {
+	l.mu.Lock()
+	if l.lost == nil {
+		l.lost = err
+	}
+	l.mu.Unlock()
+}
+
+func (l *Lock) lostErr() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lost
+}
+
+// Release stops the heartbeat and deletes the lock instance (when it is
+// still this holder's). It is safe to call more than once.
+func (l *Lock) Release(ctx context.Context) error {
+	l.mu.Lock()
+	if l.released {
+		l.mu.Unlock()
+		return nil
+	}
+	l.released = true
+	l.mu.Unlock()
+	close(l.stop)
+	<-l.stopped
+	if l.lostErr() != nil {
+		return nil // not ours any more
+	}
+	err := l.c.DeleteResource(ctx, l.info.ResourceID)
+	if err != nil && !logto.HasCode(err, logto.CodeNotExistsWithID) {
+		return fmt.Errorf("release the apply lock: %w (it expires by itself at %s)", err, l.Info().Expires.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// CurrentLock returns the lock as it is in the tenant, or nil when nobody
+// holds it.
+func CurrentLock(ctx context.Context, c *logto.Client) (*LockInfo, error) {
+	info, _, err := findLock(ctx, c)
+	return info, err
+}
+
+// ForceUnlock deletes the lock whose ID is id. A lock with another ID (the
+// one meant was released and another run holds the lock now) is left alone
+// and reported.
+func ForceUnlock(ctx context.Context, c *logto.Client, id string) (*LockInfo, error) {
+	cur, ok, err := findLock(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cur == nil:
+		return nil, fmt.Errorf("no apply lock is held: nothing to unlock")
+	case !ok && id != cur.ResourceID:
+		return cur, fmt.Errorf("the lock resource %s does not carry an orgsync lock ID; to remove it, give its resource id: orgsync force-unlock %s", cur.ResourceID, cur.ResourceID)
+	case ok && cur.ID != id:
+		return cur, fmt.Errorf("the apply lock is held under another ID now (%s): nothing was unlocked", cur)
+	}
+	if err := c.DeleteResource(ctx, cur.ResourceID); err != nil && !logto.HasCode(err, logto.CodeNotExistsWithID) {
+		return cur, fmt.Errorf("delete the lock resource %s: %w", cur.ResourceID, err)
+	}
+	return cur, nil
 }

@@ -2,20 +2,19 @@ package apply
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/state"
@@ -24,25 +23,29 @@ import (
 // The ownership record lives in the custom data of the application orgsync
 // signs in as. Logto refuses request bodies over 1 MB (logto-api.md §16) and
 // merges PATCH /api/applications/{id}/custom-data shallowly, so the record is
-// stored as gzip+base64 text split into chunks, each written by its own
-// PATCH, and a small header written last:
+// stored as deflated, base85 text split into chunks, each under its own key, and a
+// small header:
 //
-//	orgsync_record        {"version":1,"serial":N,"chunks":n,"slot":s,"sha256":"..."}
+//	orgsync_record        {"version":2,"slot":s,"slots":[{serial,chunks,sha256},{…}]}
 //	orgsync_record_<s>_0  first chunk of slot s
-//	...
-//	orgsync_record_<s>_<n-1>
+//	…
 //
-// The chunks alternate between two slots (s = serial % 2). A write fills the
-// slot the current header does not point to and then switches the header, so
-// an interrupted write leaves the previous record intact and readable; a
-// reader that races with a writer sees a checksum mismatch and is told to
-// re-run.
+// A write fills the slot the header does not point to and then switches the
+// header (with the last chunk, in the same PATCH, when the record is one
+// chunk), so an interrupted write leaves the previous record intact. The
+// header keeps the checksum of both copies: a reader that finds the current
+// copy damaged falls back to the previous one and says so.
+//
+// The record is read once per apply (by Fetch, under the apply lock) and
+// written only by the lock holder, without reading it again: Storage says
+// where the next copy goes.
 const (
 	// RecordKey is the custom-data key of the record header.
 	RecordKey = "orgsync_record"
-	// RecordVersion is the record format version this package reads and writes.
-	RecordVersion = 1
-	// MaxChunkSize is the largest chunk (bytes of base64 text) written by one PATCH.
+	// RecordVersion is the record format version this package writes; it
+	// also reads version 1.
+	RecordVersion = 2
+	// MaxChunkSize is the largest chunk (bytes of text) written by one PATCH.
 	MaxChunkSize = 256 << 10
 )
 
@@ -51,18 +54,48 @@ func chunkKey(slot, i int) string {
 	return RecordKey + "_" + strconv.Itoa(slot) + "_" + strconv.Itoa(i)
 }
 
-// recordHeader is the value stored under RecordKey.
-type recordHeader struct {
-	Version int    `json:"version"`
-	Serial  int64  `json:"serial"`
-	Chunks  int    `json:"chunks"`
-	Slot    int    `json:"slot"`
-	SHA256  string `json:"sha256"` // of the concatenated chunk text
+// slotHeader describes the copy of the record in one slot.
+type slotHeader struct {
+	Serial int64  `json:"serial"`
+	Chunks int    `json:"chunks"`
+	SHA256 string `json:"sha256"` // of the concatenated chunk text
 }
 
-// recordBody is the JSON form of state.Record inside the chunks (the serial
-// lives in the header).
+// recordHeader is the value stored under RecordKey.
+type recordHeader struct {
+	Version int `json:"version"`
+	// Version 2: the current slot and both slots' copies.
+	Slot  int           `json:"slot"`
+	Slots [2]slotHeader `json:"slots"`
+	// Version 1 kept only the current copy's fields at the top level.
+	Serial int64  `json:"serial,omitempty"`
+	Chunks int    `json:"chunks,omitempty"`
+	SHA256 string `json:"sha256,omitempty"`
+}
+
+// recordBody is the JSON inside the chunks (version 2). Ids that would
+// repeat are stored once: every organization the record mentions once in
+// Orgs, with its address, members and applications at the same index; every
+// member and application id once in Users and Apps, referred to by index.
+// Index lists are sorted and delta-encoded (each number is the distance to
+// the previous one), which gzip shrinks to a byte or two each.
 type recordBody struct {
+	Permissions    []string          `json:"permissions,omitempty"`
+	Roles          []string          `json:"roles,omitempty"`
+	PreventDestroy []string          `json:"prevent_destroy,omitempty"`
+	Addresses      map[string]string `json:"addresses,omitempty"` // of permissions and roles
+	Orgs           []string          `json:"orgs,omitempty"`
+	Managed        []int             `json:"managed,omitempty"` // indexes into Orgs of the managed organizations
+	OrgAddresses   []string          `json:"org_addresses,omitempty"`
+	Users          []string          `json:"users,omitempty"`
+	Apps           []string          `json:"apps,omitempty"`
+	Members        [][]int           `json:"members,omitempty"`      // per Orgs index: indexes into Users
+	Applications   [][]int           `json:"applications,omitempty"` // per Orgs index: indexes into Apps
+	Intents        []state.Intent    `json:"intents,omitempty"`
+}
+
+// recordBodyV1 is the JSON of version 1.
+type recordBodyV1 struct {
 	Permissions    []string            `json:"permissions,omitempty"`
 	Roles          []string            `json:"roles,omitempty"`
 	Organizations  []string            `json:"organizations,omitempty"`
@@ -72,27 +105,17 @@ type recordBody struct {
 	Addresses      map[string]string   `json:"addresses,omitempty"`
 }
 
-// ConflictError is returned by WriteRecord when the record changed since it
-// was read: another apply ran in between.
-type ConflictError struct {
-	Found, Expected int64
-}
-
-func (e *ConflictError) Error() string {
-	return fmt.Sprintf("another orgsync apply changed the ownership record (serial %d, expected %d); re-run plan",
-		e.Found, e.Expected)
-}
-
-// TornRecordError is returned by ReadRecord when the chunks do not match the
-// header's checksum, which happens when a write is in progress.
+// TornRecordError is returned by ReadRecord when no copy of the record
+// matches its checksum.
 type TornRecordError struct {
 	AppID string
 	Why   string
 }
 
 func (e *TornRecordError) Error() string {
-	return fmt.Sprintf("the ownership record in the custom data of application %s is inconsistent (%s): "+
-		"another orgsync apply is probably writing it; wait for it to finish and re-run", e.AppID, e.Why)
+	return fmt.Sprintf("the ownership record in the custom data of application %s is damaged (%s) and its previous copy too: "+
+		"nothing was planned. Remove the %s* keys from that custom data to start a new record (orgsync then manages nothing it created before)",
+		e.AppID, e.Why, RecordKey)
 }
 
 // NormalizeRecord returns rec with every list sorted and de-duplicated, empty
@@ -112,6 +135,11 @@ func NormalizeRecord(rec state.Record) state.Record {
 		if k != "" && v != "" {
 			out.Addresses[k] = v
 		}
+	}
+	if len(rec.Intents) > 0 {
+		out.Intents = slices.Clone(rec.Intents)
+		slices.SortFunc(out.Intents, func(a, b state.Intent) int { return strings.Compare(a.Address, b.Address) })
+		out.Intents = slices.CompactFunc(out.Intents, func(a, b state.Intent) bool { return a.Address == b.Address })
 	}
 	return out
 }
@@ -139,53 +167,77 @@ func sortedSet(in []string) []string {
 }
 
 // ReadRecord reads the ownership record from the custom data of the
-// application the client signs in as. A tenant without a record yields an
-// empty record with serial 0.
-func ReadRecord(ctx context.Context, c *logto.Client) (state.Record, error) {
+// application the client signs in as, and where it is stored. A tenant
+// without a record yields an empty record with serial 0.
+func ReadRecord(ctx context.Context, c *logto.Client) (state.Record, state.RecordStorage, error) {
 	app, err := c.GetApplication(ctx, c.AppID())
 	if err != nil {
-		return state.Record{}, fmt.Errorf("read the ownership record (custom data of application %s): %w", c.AppID(), err)
+		return state.Record{}, state.RecordStorage{}, fmt.Errorf("read the ownership record (custom data of application %s): %w", c.AppID(), err)
 	}
 	return decodeRecord(c.AppID(), app.CustomData)
 }
 
 // decodeRecord rebuilds the record from an application's custom data.
-func decodeRecord(appID string, data map[string]any) (state.Record, error) {
+func decodeRecord(appID string, data map[string]any) (state.Record, state.RecordStorage, error) {
+	st := state.RecordStorage{}
+	for k, v := range data {
+		if strings.HasPrefix(k, RecordKey+"_") && v != nil {
+			st.Keys = append(st.Keys, k)
+		}
+	}
+	slices.Sort(st.Keys)
 	h, ok, err := decodeHeader(appID, data)
 	if err != nil || !ok {
-		return NormalizeRecord(state.Record{}), err
+		return NormalizeRecord(state.Record{}), st, err
 	}
+	st.Exists, st.Slot = true, h.Slot
+	for s := range 2 {
+		st.Chunks[s], st.Serials[s], st.SHA256s[s] = h.Slots[s].Chunks, h.Slots[s].Serial, h.Slots[s].SHA256
+	}
+	body, serial, err := readSlot(appID, data, h, h.Slot)
+	if err != nil {
+		other := 1 - h.Slot
+		prev, prevSerial, perr := readSlot(appID, data, h, other)
+		if perr != nil || h.Slots[other].Chunks == 0 {
+			return state.Record{}, st, err
+		}
+		st.Note = fmt.Sprintf("the current copy of the ownership record (serial %d) is damaged (%v); the previous copy (serial %d) was used: "+
+			"objects recorded by the last apply may be reported as unmanaged, and are left alone", serial, err, prevSerial)
+		st.Slot = other // the damaged slot is overwritten next
+		body, serial = prev, prevSerial
+	}
+	rec, err := body.record()
+	if err != nil {
+		return state.Record{}, st, fmt.Errorf("the ownership record in application %s: %w", appID, err)
+	}
+	rec.Serial = serial
+	return NormalizeRecord(rec), st, nil
+}
+
+// readSlot reads and checks the copy in slot.
+func readSlot(appID string, data map[string]any, h recordHeader, slot int) (*recordBody, int64, error) {
+	sh := h.Slots[slot]
 	var text strings.Builder
-	for i := range h.Chunks {
-		s, ok := data[chunkKey(h.Slot, i)].(string)
+	for i := range sh.Chunks {
+		s, ok := data[chunkKey(slot, i)].(string)
 		if !ok {
-			return state.Record{}, &TornRecordError{AppID: appID, Why: fmt.Sprintf("chunk %s is missing", chunkKey(h.Slot, i))}
+			return nil, sh.Serial, &TornRecordError{AppID: appID, Why: fmt.Sprintf("chunk %s is missing", chunkKey(slot, i))}
 		}
 		text.WriteString(s)
 	}
 	sum := sha256.Sum256([]byte(text.String()))
-	if hex.EncodeToString(sum[:]) != h.SHA256 {
-		return state.Record{}, &TornRecordError{AppID: appID, Why: "checksum mismatch"}
+	if hex.EncodeToString(sum[:]) != sh.SHA256 {
+		return nil, sh.Serial, &TornRecordError{AppID: appID, Why: "checksum mismatch"}
 	}
-	body, err := decodeBody(text.String())
+	body, err := decodeBody(text.String(), h.Version)
 	if err != nil {
-		return state.Record{}, fmt.Errorf("the ownership record in the custom data of application %s cannot be decoded: %w; "+
-			"remove the %s* keys from its custom data to start a new record (orgsync will then manage nothing it created before)",
-			appID, err, RecordKey)
+		return nil, sh.Serial, &TornRecordError{AppID: appID, Why: err.Error()}
 	}
-	return NormalizeRecord(state.Record{
-		Serial:         h.Serial,
-		Permissions:    body.Permissions,
-		Roles:          body.Roles,
-		Organizations:  body.Organizations,
-		Members:        body.Members,
-		Applications:   body.Applications,
-		PreventDestroy: body.PreventDestroy,
-		Addresses:      body.Addresses,
-	}), nil
+	return body, sh.Serial, nil
 }
 
 // decodeHeader reads the header; ok is false when there is no record yet.
+// A version 1 header is read as a version 2 one with one copy.
 func decodeHeader(appID string, data map[string]any) (h recordHeader, ok bool, err error) {
 	raw, present := data[RecordKey]
 	if !present || raw == nil {
@@ -202,62 +254,225 @@ func decodeHeader(appID string, data map[string]any) (h recordHeader, ok bool, e
 	case h.Version > RecordVersion:
 		return h, false, fmt.Errorf("the ownership record in application %s has format version %d, newer than this orgsync understands (%d): upgrade orgsync",
 			appID, h.Version, RecordVersion)
-	case h.Version != RecordVersion || h.Chunks < 0 || h.Slot < 0 || h.Slot > 1 || h.Serial < 0:
+	case h.Version == 1 && h.Chunks >= 0 && h.Slot >= 0 && h.Slot <= 1 && h.Serial >= 0:
+		h.Slots[h.Slot] = slotHeader{Serial: h.Serial, Chunks: h.Chunks, SHA256: h.SHA256}
+		return h, true, nil
+	case h.Version != RecordVersion || h.Slot < 0 || h.Slot > 1 || h.Slots[0].Chunks < 0 || h.Slots[1].Chunks < 0:
 		return h, false, fmt.Errorf("the ownership record header %q in the custom data of application %s is malformed: %s", RecordKey, appID, b)
 	}
 	return h, true, nil
 }
 
-func encodeBody(rec state.Record) (string, error) {
+// indexer numbers the distinct strings given to it, in sorted order.
+type indexer struct {
+	table []string
+	index map[string]int
+}
+
+func newIndexer(sets ...[]string) *indexer {
+	seen := map[string]bool{}
+	for _, set := range sets {
+		for _, s := range set {
+			seen[s] = true
+		}
+	}
+	ix := &indexer{table: make([]string, 0, len(seen)), index: make(map[string]int, len(seen))}
+	for s := range seen {
+		ix.table = append(ix.table, s)
+	}
+	sort.Strings(ix.table)
+	for i, s := range ix.table {
+		ix.index[s] = i
+	}
+	return ix
+}
+
+// deltas returns the sorted indexes of ids, delta-encoded.
+func (ix *indexer) deltas(ids []string) []int {
+	idx := make([]int, len(ids))
+	for i, id := range ids {
+		idx[i] = ix.index[id]
+	}
+	sort.Ints(idx)
+	prev := 0
+	for i, v := range idx {
+		idx[i], prev = v-prev, v
+	}
+	return idx
+}
+
+// undelta resolves delta-encoded indexes into table.
+func undelta(enc []int, table []string, what string) ([]string, error) {
+	out := make([]string, len(enc))
+	at := 0
+	for i, d := range enc {
+		at += d
+		if d < 0 || at >= len(table) {
+			return nil, fmt.Errorf("the %s refer to an id the record does not hold", what)
+		}
+		out[i] = table[at]
+	}
+	return out, nil
+}
+
+func values(m map[string][]string) []string {
+	var out []string
+	for _, v := range m {
+		out = append(out, v...)
+	}
+	return out
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// newRecordBody lays out rec compactly.
+func newRecordBody(rec state.Record) recordBody {
 	rec = NormalizeRecord(rec)
 	body := recordBody{
 		Permissions:    rec.Permissions,
 		Roles:          rec.Roles,
-		Organizations:  rec.Organizations,
-		Members:        rec.Members,
-		Applications:   rec.Applications,
 		PreventDestroy: rec.PreventDestroy,
-		Addresses:      rec.Addresses,
+		Intents:        rec.Intents,
 	}
-	js, err := json.Marshal(body)
+	orgs := newIndexer(rec.Organizations, keys(rec.Members), keys(rec.Applications))
+	users, apps := newIndexer(values(rec.Members)), newIndexer(values(rec.Applications))
+	body.Orgs, body.Users, body.Apps = orgs.table, users.table, apps.table
+	body.Managed = orgs.deltas(rec.Organizations)
+	for id, addr := range rec.Addresses {
+		if i, ok := orgs.index[id]; ok {
+			if body.OrgAddresses == nil {
+				body.OrgAddresses = make([]string, len(orgs.table))
+			}
+			body.OrgAddresses[i] = addr
+			continue
+		}
+		if body.Addresses == nil {
+			body.Addresses = map[string]string{}
+		}
+		body.Addresses[id] = addr
+	}
+	if len(rec.Members) > 0 {
+		body.Members = make([][]int, len(orgs.table))
+		for org, ids := range rec.Members {
+			body.Members[orgs.index[org]] = users.deltas(ids)
+		}
+	}
+	if len(rec.Applications) > 0 {
+		body.Applications = make([][]int, len(orgs.table))
+		for org, ids := range rec.Applications {
+			body.Applications[orgs.index[org]] = apps.deltas(ids)
+		}
+	}
+	return body
+}
+
+// record rebuilds the record the body lays out.
+func (b *recordBody) record() (state.Record, error) {
+	rec := state.Record{
+		Permissions:    b.Permissions,
+		Roles:          b.Roles,
+		PreventDestroy: b.PreventDestroy,
+		Intents:        b.Intents,
+		Addresses:      map[string]string{},
+		Members:        map[string][]string{},
+		Applications:   map[string][]string{},
+	}
+	for id, addr := range b.Addresses {
+		rec.Addresses[id] = addr
+	}
+	var err error
+	if rec.Organizations, err = undelta(b.Managed, b.Orgs, "managed organizations"); err != nil {
+		return rec, err
+	}
+	if len(b.OrgAddresses) > len(b.Orgs) || len(b.Members) > len(b.Orgs) || len(b.Applications) > len(b.Orgs) {
+		return rec, fmt.Errorf("its organization lists do not line up")
+	}
+	for i, addr := range b.OrgAddresses {
+		if addr != "" {
+			rec.Addresses[b.Orgs[i]] = addr
+		}
+	}
+	for i, enc := range b.Members {
+		if rec.Members[b.Orgs[i]], err = undelta(enc, b.Users, "members of organization "+b.Orgs[i]); err != nil {
+			return rec, err
+		}
+	}
+	for i, enc := range b.Applications {
+		if rec.Applications[b.Orgs[i]], err = undelta(enc, b.Apps, "applications of organization "+b.Orgs[i]); err != nil {
+			return rec, err
+		}
+	}
+	return rec, nil
+}
+
+// encodeBody is the chunk text of rec: its JSON layout, deflated, in base85.
+func encodeBody(rec state.Record) (string, error) {
+	js, err := json.Marshal(newRecordBody(rec))
 	if err != nil {
 		return "", err
 	}
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw, _ := flate.NewWriter(&buf, flate.BestCompression)
 	if _, err := zw.Write(js); err != nil {
 		return "", err
 	}
 	if err := zw.Close(); err != nil {
 		return "", err
 	}
-	return base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+	return encode85(buf.Bytes()), nil
 }
 
 // maxRecordJSON bounds the decompressed record, against corrupted data.
 const maxRecordJSON = 512 << 20
 
-func decodeBody(text string) (recordBody, error) {
-	var body recordBody
-	gz, err := base64.StdEncoding.DecodeString(text)
-	if err != nil {
-		return body, fmt.Errorf("base64: %w", err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		return body, fmt.Errorf("gzip: %w", err)
+// decodeBody decodes the chunk text of a copy; a version 1 body is laid out
+// as a version 2 one.
+func decodeBody(text string, version int) (*recordBody, error) {
+	var zr io.Reader
+	if version == 1 { // gzip in base64
+		gz, err := base64.StdEncoding.DecodeString(text)
+		if err != nil {
+			return nil, fmt.Errorf("base64: %w", err)
+		}
+		if zr, err = gzip.NewReader(bytes.NewReader(gz)); err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+	} else { // deflate in base85
+		raw, err := decode85(text)
+		if err != nil {
+			return nil, err
+		}
+		zr = flate.NewReader(bytes.NewReader(raw))
 	}
 	js, err := io.ReadAll(io.LimitReader(zr, maxRecordJSON))
 	if err != nil {
-		return body, fmt.Errorf("gzip: %w", err)
+		return nil, fmt.Errorf("decompress: %w", err)
 	}
+	if version == 1 {
+		var v1 recordBodyV1
+		if err := json.Unmarshal(js, &v1); err != nil {
+			return nil, fmt.Errorf("json: %w", err)
+		}
+		body := newRecordBody(state.Record{
+			Permissions: v1.Permissions, Roles: v1.Roles, Organizations: v1.Organizations,
+			Members: v1.Members, Applications: v1.Applications, PreventDestroy: v1.PreventDestroy, Addresses: v1.Addresses,
+		})
+		return &body, nil
+	}
+	var body recordBody
 	if err := json.Unmarshal(js, &body); err != nil {
-		return body, fmt.Errorf("json: %w", err)
+		return nil, fmt.Errorf("json: %w", err)
 	}
-	return body, nil
+	return &body, nil
 }
 
-// splitChunks cuts text into pieces of at most size bytes (base64 is ASCII).
+// splitChunks cuts text into pieces of at most size bytes (the text is ASCII).
 func splitChunks(text string, size int) []string {
 	var out []string
 	for len(text) > size {
@@ -267,70 +482,70 @@ func splitChunks(text string, size int) []string {
 	return append(out, text)
 }
 
-// WriteRecord stores rec as the ownership record with serial expectSerial+1.
-// It first re-reads the header: if its serial is not expectSerial, another
-// apply wrote the record in between and WriteRecord returns a *ConflictError
-// without writing. rec.Serial is ignored: the record written has serial
-// expectSerial+1.
-func WriteRecord(ctx context.Context, c *logto.Client, rec state.Record, expectSerial int64) error {
-	return writeRecord(ctx, c, rec, expectSerial, nil)
+// EncodedRecordSize is the size in bytes of one stored copy of rec (the
+// text of its chunks).
+func EncodedRecordSize(rec state.Record) (int, error) {
+	text, err := encodeBody(rec)
+	return len(text), err
 }
 
-// writeRecord is WriteRecord for an apply holding lock (nil: no lock): it
-// fails with a *LockedError when the lock is no longer lock's owner's, and
-// renews the lock with the header write.
-func writeRecord(ctx context.Context, c *logto.Client, rec state.Record, expectSerial int64, lock *lockValue) error {
-	appID := c.AppID()
-	app, err := c.GetApplication(ctx, appID)
-	if err != nil {
-		return fmt.Errorf("write the ownership record: read application %s: %w", appID, err)
-	}
-	cur, exists, err := decodeHeader(appID, app.CustomData)
-	if err != nil {
-		return fmt.Errorf("write the ownership record: %w", err)
-	}
+// writeRecord stores rec as the next copy of the ownership record, in the
+// slot st does not point to, and returns where it now is. It reads nothing:
+// the caller holds the apply lock (checked first) and st is the storage of
+// the record it read. rec.Serial is ignored: the copy written has the next
+// serial.
+func writeRecord(ctx context.Context, c *logto.Client, rec state.Record, st state.RecordStorage, lock *Lock) (state.RecordStorage, int64, error) {
 	if lock != nil {
-		if held, ok := decodeLock(app.CustomData); !ok || held.Owner != lock.Owner {
-			return &LockedError{AppID: appID, Host: held.Host, PID: held.PID, Expires: time.UnixMilli(held.Expires)}
+		if err := lock.Check(ctx); err != nil {
+			return st, 0, fmt.Errorf("write the ownership record: %w", err)
 		}
 	}
-	if cur.Serial != expectSerial {
-		return &ConflictError{Found: cur.Serial, Expected: expectSerial}
-	}
+	appID := c.AppID()
 	text, err := encodeBody(rec)
 	if err != nil {
-		return fmt.Errorf("write the ownership record: encode: %w", err)
+		return st, 0, fmt.Errorf("write the ownership record: encode: %w", err)
 	}
 	chunks := splitChunks(text, MaxChunkSize)
 	slot := 0
-	if exists {
-		slot = 1 - cur.Slot
+	if st.Exists {
+		slot = 1 - st.Slot
 	}
-	for i, chunk := range chunks {
-		if err := c.PatchApplicationCustomData(ctx, appID, map[string]any{chunkKey(slot, i): chunk}); err != nil {
-			return fmt.Errorf("write the ownership record: chunk %d of %d: %w (the previous record is intact; re-run apply)", i+1, len(chunks), err)
-		}
-	}
+	serial := max(st.Serials[0], st.Serials[1]) + 1
 	sum := sha256.Sum256([]byte(text))
-	serial := expectSerial + 1
-	final := map[string]any{RecordKey: recordHeader{
-		Version: RecordVersion, Serial: serial, Chunks: len(chunks), Slot: slot, SHA256: hex.EncodeToString(sum[:]),
-	}}
-	if lock != nil {
-		lock.Expires = time.Now().Add(LockTTL).UnixMilli()
-		final[LockKey] = *lock
+	next := st
+	next.Exists, next.Slot = true, slot
+	next.Chunks[slot], next.Serials[slot] = len(chunks), serial
+	h := recordHeader{Version: RecordVersion, Slot: slot}
+	for s := range 2 {
+		h.Slots[s] = slotHeader{Serial: next.Serials[s], Chunks: next.Chunks[s], SHA256: st.SHA256s[s]}
 	}
-	// Clear chunks of this slot left over from a longer record written
-	// before (non-null values only: a cleared key stays as null).
-	for _, k := range slices.Sorted(maps.Keys(app.CustomData)) {
-		if i, ok := parseChunkKey(k, slot); ok && i >= len(chunks) && app.CustomData[k] != nil {
-			final[k] = nil
+	h.Slots[slot].SHA256 = hex.EncodeToString(sum[:])
+	next.SHA256s[slot] = h.Slots[slot].SHA256
+	final := map[string]any{RecordKey: h}
+	// The chunks before the last go first; the last goes with the header.
+	for i, chunk := range chunks[:len(chunks)-1] {
+		if err := c.PatchApplicationCustomData(ctx, appID, map[string]any{chunkKey(slot, i): chunk}); err != nil {
+			return st, 0, fmt.Errorf("write the ownership record: chunk %d of %d: %w (the previous record is intact; re-run apply)", i+1, len(chunks), err)
 		}
+	}
+	final[chunkKey(slot, len(chunks)-1)] = chunks[len(chunks)-1]
+	// Clear chunks of this slot left over from a longer copy written before.
+	var keys []string
+	for _, k := range st.Keys {
+		if i, ok := parseChunkKey(k, slot); ok && i >= len(chunks) {
+			final[k] = nil
+			continue
+		}
+		keys = append(keys, k)
+	}
+	for i := range chunks {
+		keys = append(keys, chunkKey(slot, i))
 	}
 	if err := c.PatchApplicationCustomData(ctx, appID, final); err != nil {
-		return fmt.Errorf("write the ownership record header: %w (the previous record may still be current; re-run apply)", err)
+		return st, 0, fmt.Errorf("write the ownership record header: %w (the previous record may still be current; re-run apply)", err)
 	}
-	return nil
+	next.Keys = sortedSet(keys)
+	return next, serial, nil
 }
 
 // parseChunkKey returns the chunk index of key when it names a chunk of slot.
@@ -344,10 +559,4 @@ func parseChunkKey(key string, slot int) (int, bool) {
 		return 0, false
 	}
 	return i, true
-}
-
-// IsConflict reports whether err is (or wraps) a *ConflictError.
-func IsConflict(err error) bool {
-	var ce *ConflictError
-	return errors.As(err, &ce)
 }

@@ -2,8 +2,12 @@ package apply
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
-	"errors"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -13,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/state"
 )
 
@@ -25,64 +30,70 @@ func sampleRecord() state.Record {
 		Applications:   map[string][]string{"o1": {"a1"}},
 		PreventDestroy: []string{"o1"},
 		Addresses:      map[string]string{"o1": "organization.acme", "p1": `permission."read:x"`},
+		Intents:        []state.Intent{{Kind: "organization", Address: "organization.new", Name: "New", Since: 5, Exclude: []string{"o9"}}},
 	}
 }
 
-func TestRecordRoundTripAndConflict(t *testing.T) {
+// store writes rec as the next copy, as the lock holder would.
+func store(t testing.TB, c *logto.Client, rec state.Record, st *state.RecordStorage) int64 {
+	t.Helper()
+	next, serial, err := writeRecord(context.Background(), c, rec, *st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	*st = next
+	return serial
+}
+
+func readRecord(t testing.TB, c *logto.Client) (state.Record, state.RecordStorage) {
+	t.Helper()
+	rec, st, err := ReadRecord(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec, st
+}
+
+func TestRecordRoundTrip(t *testing.T) {
 	tt := newTestTenant(t)
 	tt.protectRecord()
-	ctx := context.Background()
-	start, err := ReadRecord(ctx, tt.C)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteRecord(ctx, tt.C, sampleRecord(), start.Serial); err != nil {
-		t.Fatal(err)
-	}
-	got, err := ReadRecord(ctx, tt.C)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, st := readRecord(t, tt.C)
+	first := store(t, tt.C, sampleRecord(), &st)
+	got, gotSt := readRecord(t, tt.C)
 	want := NormalizeRecord(sampleRecord())
-	want.Serial = start.Serial + 1
+	want.Serial = first
 	if d := cmp.Diff(want, got); d != "" {
 		t.Fatalf("record round trip (-want +got):\n%s", d)
 	}
 	if want.Members["o1"][0] != "u1" || len(want.Members) != 1 {
 		t.Fatalf("normalization: members %v", want.Members)
 	}
-
-	// A writer that read serial start.Serial is now stale.
-	err = WriteRecord(ctx, tt.C, state.Record{}, start.Serial)
-	var ce *ConflictError
-	if !errors.As(err, &ce) || ce.Found != start.Serial+1 || ce.Expected != start.Serial {
-		t.Fatalf("stale write: got %v, want a *ConflictError", err)
+	if d := cmp.Diff(st, gotSt); d != "" {
+		t.Fatalf("the storage the write returned differs from the one read (-write +read):\n%s", d)
 	}
-	wantMsg := fmt.Sprintf("another orgsync apply changed the ownership record (serial %d, expected %d); re-run plan", start.Serial+1, start.Serial)
-	if err.Error() != wantMsg {
-		t.Fatalf("conflict message %q, want %q", err.Error(), wantMsg)
-	}
-	again, err := ReadRecord(ctx, tt.C)
-	if err != nil || again.Serial != start.Serial+1 || len(again.Permissions) != 2 {
-		t.Fatalf("a refused write changed the record: %+v, %v", again, err)
+	// The next copy goes to the other slot, with the next serial.
+	firstSlot := st.Slot
+	second := store(t, tt.C, state.Record{Roles: []string{"r9"}}, &st)
+	got, gotSt = readRecord(t, tt.C)
+	if second != first+1 || got.Serial != second || len(got.Roles) != 1 || got.Roles[0] != "r9" || gotSt.Slot == firstSlot {
+		t.Fatalf("second write: serial %d (first %d), slot %d (first %d), read %+v", second, first, gotSt.Slot, firstSlot, got)
 	}
 }
 
 func TestReadRecordEmptyTenant(t *testing.T) {
 	tt := newTestTenant(t)
 	tt.emulatorOnly()
-	rec, err := ReadRecord(context.Background(), tt.C)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rec.Serial != 0 || len(rec.Organizations) != 0 || rec.Members == nil || rec.Addresses == nil {
-		t.Fatalf("empty record: %+v", rec)
+	rec, st := readRecord(t, tt.C)
+	if rec.Serial != 0 || len(rec.Organizations) != 0 || rec.Members == nil || rec.Addresses == nil || st.Exists {
+		t.Fatalf("empty record: %+v %+v", rec, st)
 	}
 }
 
-// bigRecord is the record of 10,000 organizations with 20 members each and
-// random ids (which compress worst).
-func bigRecord(orgs, members int) state.Record {
+// scaleRecord is the record of orgs organizations with members each,
+// drawn from members*orgs/4 users (W1's shape: every user in four
+// organizations), with random ids as Logto makes them (which compress
+// worst).
+func scaleRecord(orgs, members int) state.Record {
 	r := rand.New(rand.NewPCG(1, 2))
 	id := func(n int) string {
 		const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -92,13 +103,21 @@ func bigRecord(orgs, members int) state.Record {
 		}
 		return string(b)
 	}
+	users := make([]string, max(members*orgs/4, members))
+	for i := range users {
+		users[i] = id(12)
+	}
 	rec := state.Record{Members: map[string][]string{}, Addresses: map[string]string{}}
 	for i := range orgs {
 		o := id(12)
 		rec.Organizations = append(rec.Organizations, o)
 		rec.Addresses[o] = fmt.Sprintf(`organization.customer["customer-%05d"]`, i)
-		for range members {
-			rec.Members[o] = append(rec.Members[o], id(12))
+		picked := map[int]bool{}
+		for len(picked) < members {
+			picked[r.IntN(len(users))] = true
+		}
+		for j := range picked {
+			rec.Members[o] = append(rec.Members[o], users[j])
 		}
 	}
 	for range 50 {
@@ -106,6 +125,25 @@ func bigRecord(orgs, members int) state.Record {
 		rec.Permissions = append(rec.Permissions, id(21))
 	}
 	return rec
+}
+
+// encodeV1 is the encoding of format version 1 (member id lists), for
+// size comparisons and for reading old records.
+func encodeV1(t testing.TB, rec state.Record) string {
+	rec = NormalizeRecord(rec)
+	js, err := json.Marshal(map[string]any{
+		"permissions": rec.Permissions, "roles": rec.Roles, "organizations": rec.Organizations,
+		"members": rec.Members, "applications": rec.Applications, "prevent_destroy": rec.PreventDestroy,
+		"addresses": rec.Addresses,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(js)
+	zw.Close()
+	return base64.StdEncoding.EncodeToString(buf.Bytes())
 }
 
 // patchSizes records the body size of every PATCH of the record.
@@ -134,14 +172,10 @@ func TestRecordChunkingAtScale(t *testing.T) {
 	ctx := context.Background()
 	var sizes patchSizes
 	c := tt.client(withHook(sizes.hook))
-	start, err := ReadRecord(ctx, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	big := bigRecord(10_000, 20)
-	if err := WriteRecord(ctx, c, big, start.Serial); err != nil {
-		t.Fatal(err)
-	}
+	_, st := readRecord(t, c)
+	big := scaleRecord(10_000, 20)
+	// Force several chunks: the 10,000 × 20 record is about 1.2 MB.
+	serial := store(t, c, big, &st)
 	if len(sizes.sizes) < 3 {
 		t.Fatalf("a 10,000 × 20 record was written in %d PATCHes; expected several chunks", len(sizes.sizes))
 	}
@@ -150,46 +184,75 @@ func TestRecordChunkingAtScale(t *testing.T) {
 			t.Fatalf("PATCH %d carried %d bytes; the limit per PATCH is %d (+ JSON overhead), Logto's is 1 MB", i, n, MaxChunkSize)
 		}
 	}
-	got, err := ReadRecord(ctx, c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got, _ := readRecord(t, c)
 	want := NormalizeRecord(big)
-	want.Serial = start.Serial + 1
+	want.Serial = serial
 	if !cmp.Equal(want, got) {
 		t.Fatalf("big record did not round-trip (%d orgs read back, want %d)", len(got.Organizations), len(want.Organizations))
 	}
 
 	// Shrinking: write small twice (the slots alternate), then the chunks
 	// of the big record in the reused slot are cleared.
-	for i := range 2 {
-		if err := WriteRecord(ctx, c, sampleRecord(), start.Serial+1+int64(i)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	store(t, c, sampleRecord(), &st)
+	last := store(t, c, sampleRecord(), &st)
 	app, err := c.GetApplication(ctx, c.AppID())
 	if err != nil {
 		t.Fatal(err)
 	}
 	h, _, _ := decodeHeader(c.AppID(), app.CustomData)
 	for k, v := range app.CustomData {
-		if i, ok := parseChunkKey(k, h.Slot); ok && i >= h.Chunks && v != nil {
-			t.Errorf("stale chunk %s still holds %d bytes", k, len(fmt.Sprint(v)))
+		for s := range 2 {
+			if i, ok := parseChunkKey(k, s); ok && i >= h.Slots[s].Chunks && v != nil {
+				t.Errorf("stale chunk %s still holds %d bytes", k, len(fmt.Sprint(v)))
+			}
 		}
 	}
-	got, err = ReadRecord(ctx, c)
-	if err != nil || len(got.Organizations) != 2 || got.Serial != start.Serial+3 {
-		t.Fatalf("after shrinking: %+v, %v", got, err)
+	got, _ = readRecord(t, c)
+	if len(got.Organizations) != 2 || got.Serial != last {
+		t.Fatalf("after shrinking: %+v", got)
+	}
+}
+
+// TestRecordSizeHalved: the encoded record of W1 and of 10,000
+// organizations × 20 members is at least twice smaller than format 1's.
+func TestRecordSizeHalved(t *testing.T) {
+	for _, n := range []int{1_000, 10_000} {
+		rec := scaleRecord(n, 20)
+		v2, err := EncodedRecordSize(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v1 := len(encodeV1(t, rec))
+		if 2*v2 > v1 {
+			t.Errorf("%d × 20: %d bytes per copy, format 1 took %d: not twice smaller", n, v2, v1)
+		}
+		t.Logf("%d × 20: %d bytes per copy (%.1f per membership), format 1 %d (%.1f)", n, v2, float64(v2)/float64(20*n), v1, float64(v1)/float64(20*n))
+	}
+}
+
+func BenchmarkRecordSize(b *testing.B) {
+	for _, n := range []int{1_000, 10_000} {
+		b.Run(fmt.Sprintf("orgs=%d", n), func(b *testing.B) {
+			rec := scaleRecord(n, 20)
+			var size int
+			for b.Loop() {
+				var err error
+				if size, err = EncodedRecordSize(rec); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(size), "bytes/copy")
+			b.ReportMetric(float64(size)/float64(20*n), "bytes/membership")
+			b.ReportMetric(float64(len(encodeV1(b, rec)))/float64(size), "×smaller-than-v1")
+		})
 	}
 }
 
 func TestRecordInterruptedWriteKeepsPreviousRecord(t *testing.T) {
 	tt := newTestTenant(t)
 	tt.emulatorOnly()
-	ctx := context.Background()
-	if err := WriteRecord(ctx, tt.C, sampleRecord(), 0); err != nil {
-		t.Fatal(err)
-	}
+	_, st := readRecord(t, tt.C)
+	first := store(t, tt.C, sampleRecord(), &st)
 	// Fail the second PATCH of the next write: one chunk of the new record
 	// is written, the header is not.
 	var mu sync.Mutex
@@ -207,22 +270,83 @@ func TestRecordInterruptedWriteKeepsPreviousRecord(t *testing.T) {
 		}
 		return nil, nil, false
 	}))
-	big := bigRecord(2_000, 20)
-	if err := WriteRecord(ctx, c, big, 1); err == nil {
+	big := scaleRecord(5_000, 20)
+	if _, _, err := writeRecord(context.Background(), c, big, st, nil); err == nil {
 		t.Fatal("the write should have failed")
 	}
-	got, err := ReadRecord(ctx, tt.C)
-	if err != nil {
-		t.Fatalf("an interrupted write left an unreadable record: %v", err)
-	}
+	got, gotSt := readRecord(t, tt.C)
 	want := NormalizeRecord(sampleRecord())
-	want.Serial = 1
+	want.Serial = first
 	if d := cmp.Diff(want, got); d != "" {
 		t.Fatalf("previous record (-want +got):\n%s", d)
 	}
 	// The next write succeeds from there.
-	if err := WriteRecord(ctx, tt.C, big, 1); err != nil {
+	store(t, tt.C, big, &gotSt)
+}
+
+// corrupt replaces the first chunk of a slot's copy.
+func corrupt(t *testing.T, c *logto.Client, slot int) {
+	t.Helper()
+	if err := c.PatchApplicationCustomData(context.Background(), c.AppID(), map[string]any{chunkKey(slot, 0): "AAAA"}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRecordFallsBackToIntactSlot: a damaged current copy (two writers
+// hit one slot) is not a dead end: the previous copy is used, the plan
+// says so, and the next write replaces the damaged one.
+func TestRecordFallsBackToIntactSlot(t *testing.T) {
+	tt := newTestTenant(t)
+	tt.protectRecord()
+	_, st := readRecord(t, tt.C)
+	prev := store(t, tt.C, sampleRecord(), &st)
+	store(t, tt.C, state.Record{Roles: []string{"newer"}}, &st)
+	corrupt(t, tt.C, st.Slot)
+
+	got, gotSt := readRecord(t, tt.C)
+	want := NormalizeRecord(sampleRecord())
+	want.Serial = prev
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("fallback record (-want +got):\n%s", d)
+	}
+	if !strings.Contains(gotSt.Note, "damaged") || !strings.Contains(gotSt.Note, "previous copy") {
+		t.Errorf("the fallback is not reported: %q", gotSt.Note)
+	}
+	// The next write goes over the damaged copy, and is read normally.
+	next := store(t, tt.C, state.Record{Roles: []string{"after"}}, &gotSt)
+	got, gotSt = readRecord(t, tt.C)
+	if got.Serial != next || len(got.Roles) != 1 || got.Roles[0] != "after" || gotSt.Note != "" {
+		t.Fatalf("after the fallback: %+v, note %q", got, gotSt.Note)
+	}
+}
+
+func TestReadRecordVersion1(t *testing.T) {
+	tt := newTestTenant(t)
+	tt.protectRecord()
+	rec := sampleRecord()
+	rec.Intents = nil
+	text := encodeV1(t, rec)
+	sum := sha256.Sum256([]byte(text))
+	if err := tt.C.PatchApplicationCustomData(context.Background(), tt.C.AppID(), map[string]any{
+		chunkKey(1, 0): text,
+		RecordKey:      map[string]any{"version": 1, "serial": 7, "chunks": 1, "slot": 1, "sha256": hex.EncodeToString(sum[:])},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, st := readRecord(t, tt.C)
+	want := NormalizeRecord(rec)
+	want.Serial = 7
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("version 1 record (-want +got):\n%s", d)
+	}
+	// Written back as version 2, into the other slot.
+	if serial := store(t, tt.C, got, &st); serial != 8 || st.Slot != 0 {
+		t.Fatalf("write after a version 1 record: serial %d, slot %d", serial, st.Slot)
+	}
+	again, _ := readRecord(t, tt.C)
+	want.Serial = 8
+	if d := cmp.Diff(want, again); d != "" {
+		t.Fatalf("rewritten record (-want +got):\n%s", d)
 	}
 }
 
@@ -230,20 +354,19 @@ func TestReadRecordErrors(t *testing.T) {
 	tt := newTestTenant(t)
 	tt.emulatorOnly()
 	ctx := context.Background()
-	if err := WriteRecord(ctx, tt.C, sampleRecord(), 0); err != nil {
-		t.Fatal(err)
-	}
+	_, st := readRecord(t, tt.C)
+	store(t, tt.C, sampleRecord(), &st)
+	store(t, tt.C, sampleRecord(), &st)
 	app, _ := tt.C.GetApplication(ctx, tt.C.AppID())
-	h, _, _ := decodeHeader(tt.C.AppID(), app.CustomData)
 
 	tests := []struct {
 		name  string
 		patch map[string]any
 		want  string
 	}{
-		{"torn chunk", map[string]any{chunkKey(h.Slot, 0): "AAAA"}, "wait for it to finish and re-run"},
-		{"missing chunk", map[string]any{chunkKey(h.Slot, 0): nil}, "is missing"},
-		{"newer version", map[string]any{RecordKey: map[string]any{"version": 2, "serial": 3}}, "upgrade orgsync"},
+		{"both copies damaged", map[string]any{chunkKey(0, 0): "AAAA", chunkKey(1, 0): "AAAA"}, "and its previous copy too"},
+		{"missing chunks", map[string]any{chunkKey(0, 0): nil, chunkKey(1, 0): nil}, "is missing"},
+		{"newer version", map[string]any{RecordKey: map[string]any{"version": 3, "serial": 3}}, "upgrade orgsync"},
 		{"malformed header", map[string]any{RecordKey: "nonsense"}, "is malformed"},
 	}
 	for _, tc := range tests {
@@ -256,13 +379,13 @@ func TestReadRecordErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer tt.C.PatchApplicationCustomData(ctx, tt.C.AppID(), restore)
-			_, err := ReadRecord(ctx, tt.C)
+			_, _, err := ReadRecord(ctx, tt.C)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tc.want)
 			}
 		})
 	}
-	if _, err := ReadRecord(ctx, tt.C); err != nil {
+	if _, _, err := ReadRecord(ctx, tt.C); err != nil {
 		t.Fatalf("restored record: %v", err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/orgsync/orgsync/pkg/state"
 )
 
 // Ref names a Logto object an operation acts on or refers to: the live id of
@@ -354,6 +356,22 @@ func (o Operation) RecordEdits() []RecordEdit {
 		return []RecordEdit{{Kind: KindApplication, ID: p.Application, Org: string(p.Organization), Remove: true, Address: o.Address}}
 	}
 	return nil
+}
+
+// Intent is the announcement of a create, written to the ownership record
+// before the create is sent (since is when the apply began, Unix ms); ok is
+// false for operations that create nothing.
+func (o Operation) Intent(since int64) (state.Intent, bool) {
+	switch p := o.Params.(type) {
+	case CreatePermission:
+		return state.Intent{Kind: KindPermission, Address: o.Address, Name: p.Name, PreventDestroy: p.PreventDestroy}, true
+	case CreateRole:
+		return state.Intent{Kind: KindRole, Address: o.Address, Name: p.Name, PreventDestroy: p.PreventDestroy}, true
+	case CreateOrganization:
+		return state.Intent{Kind: KindOrganization, Address: o.Address, Name: p.Name, Since: since,
+			Exclude: append([]string(nil), p.SameName...), PreventDestroy: p.PreventDestroy}, true
+	}
+	return state.Intent{}, false
 }
 
 // coverAt is the address of the i-th subject of a bulk call.

@@ -100,7 +100,7 @@ func (p *planner) planOrganizations() error {
 			continue
 		}
 		addr := state.OrganizationAddress(labelPart(lo.Name))
-		recAddr := p.live.Record.Addresses[lo.ID]
+		recAddr := p.recordedAddress(lo.ID)
 		if p.rec.orgs[lo.ID] && recAddr != "" {
 			addr = recAddr
 		}

@@ -3,8 +3,10 @@ package diff
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/orgsync/orgsync/pkg/state"
 )
@@ -106,6 +108,11 @@ type planner struct {
 
 	// massLive counts live objects per guard kind (for exclusive deletes).
 	massLive map[string]int
+
+	// intentAddr maps ids found through the record's intents to the
+	// address their create announced; intentEdits record them.
+	intentAddr  map[string]string
+	intentEdits []RecordEdit
 }
 
 // Compute plans how to bring the live state to the desired one. It returns a
@@ -117,6 +124,7 @@ func Compute(desired *state.Config, live *state.Live, opts Options) (*Plan, erro
 		return nil, errors.New("diff: Compute needs both a desired and a live state")
 	}
 	p := newPlanner(desired, live, opts)
+	p.resolveIntents()
 	p.planPermissions()
 	p.planRoles()
 	if err := p.planOrganizations(); err != nil {
@@ -161,6 +169,7 @@ func newPlanner(desired *state.Config, live *state.Live, opts Options) *planner 
 		permGone:       map[string]bool{},
 		roleGone:       map[string]bool{},
 		massLive:       map[string]int{},
+		intentAddr:     map[string]string{},
 	}
 	for i := range live.Permissions {
 		lp := &live.Permissions[i]
@@ -201,6 +210,9 @@ func newPlanner(desired *state.Config, live *state.Live, opts Options) *planner 
 		p.appsByName[a.Name] = append(p.appsByName[a.Name], id)
 	}
 	p.rec = newRecordSets(&live.Record)
+	if note := live.RecordStorage.Note; note != "" {
+		p.warnings = append(p.warnings, note)
+	}
 	p.massLive[KindPermission] = len(live.Permissions)
 	p.massLive[KindRole] = len(live.Roles)
 	p.massLive[KindOrganization] = len(live.Organizations)
@@ -241,6 +253,72 @@ func newRecordSets(r *state.Record) recordSets {
 	return rs
 }
 
+// recordedAddress is the address the record (or a resolved intent) holds
+// for id.
+func (p *planner) recordedAddress(id string) string {
+	if a, ok := p.intentAddr[id]; ok {
+		return a
+	}
+	return p.live.Record.Addresses[id]
+}
+
+// intentSkew is how much earlier than the announcing apply's start Logto's
+// clock may have stamped an organization that apply created.
+const intentSkew = 5 * time.Minute
+
+// resolveIntents finds the objects that creates announced in the record
+// made (an apply that died before recording them): they are managed from
+// now on, so that removing their blocks deletes them. Every intent is
+// dropped from the record, found or not.
+func (p *planner) resolveIntents() {
+	for _, in := range p.live.Record.Intents {
+		p.intentEdits = append(p.intentEdits, RecordEdit{Kind: RecordIntent, Address: in.Address, Remove: true})
+		var id string
+		switch in.Kind {
+		case KindPermission:
+			if lp := p.livePermByName[in.Name]; lp != nil && !p.rec.perms[lp.ID] {
+				id = lp.ID
+				p.rec.perms[id] = true
+			}
+		case KindRole:
+			if lr := p.liveRoleByName[in.Name]; lr != nil && !p.rec.roles[lr.ID] {
+				id = lr.ID
+				p.rec.roles[id] = true
+			}
+		case KindOrganization:
+			var cands []string
+			for _, lo := range p.liveOrgsByName[in.Name] {
+				if !p.rec.orgs[lo.ID] && !slices.Contains(in.Exclude, lo.ID) &&
+					(lo.CreatedAt == 0 || lo.CreatedAt >= in.Since-intentSkew.Milliseconds()) {
+					cands = append(cands, lo.ID)
+				}
+			}
+			switch len(cands) {
+			case 1:
+				id = cands[0]
+				p.rec.orgs[id] = true
+				if _, taken := p.rec.orgByAddr[in.Address]; !taken {
+					p.rec.orgByAddr[in.Address] = id
+				}
+			case 0:
+			default:
+				sort.Strings(cands)
+				p.warnings = append(p.warnings, fmt.Sprintf("%s: an interrupted apply announced creating organization %q, and %d organizations of that name appeared since (%s); "+
+					"none was recorded as managed: delete the extra ones, or pin the block with id", in.Address, in.Name, len(cands), strings.Join(cands, ", ")))
+			}
+		}
+		if id == "" {
+			continue
+		}
+		p.intentAddr[id] = in.Address
+		p.intentEdits = append(p.intentEdits, RecordEdit{Kind: in.Kind, ID: id, Address: in.Address})
+		if in.PreventDestroy {
+			p.rec.prevent[id] = true
+			p.intentEdits = append(p.intentEdits, RecordEdit{Kind: RecordPreventDestroy, ID: id, Address: in.Address})
+		}
+	}
+}
+
 func (p *planner) problem(addr, summary, detail string) {
 	p.problems = append(p.problems, Problem{Address: addr, Summary: summary, Detail: detail})
 }
@@ -255,7 +333,7 @@ func (p *planner) add(it *item) *item {
 // -allow-destroy for the address drops it (PRODUCT.md §2), so turning the
 // flag off in a block keeps the protection until then.
 func (p *planner) adopt(kind, id, addr string, managed bool, prevent bool) {
-	if !managed || p.live.Record.Addresses[id] != addr {
+	if !managed || p.recordedAddress(id) != addr {
 		p.edits = append(p.edits, RecordEdit{Kind: kind, ID: id, Address: addr})
 	}
 	if prevent && !p.rec.prevent[id] {
@@ -328,6 +406,7 @@ func (p *planner) finish() (*Plan, error) {
 			plan.RecordEdits = append(plan.RecordEdits, e)
 		}
 	}
+	plan.RecordEdits = append(plan.RecordEdits, p.intentEdits...)
 	plan.TokenImpact = p.impact(ops, nil)
 	plan.impact = func(done func(int) bool) []Impact { return p.impact(ops, done) }
 	return plan, nil

@@ -8,7 +8,12 @@ import (
 
 // Record edit kinds besides the object kinds (permission, role,
 // organization, member, application).
-const RecordPreventDestroy = "prevent_destroy"
+const (
+	RecordPreventDestroy = "prevent_destroy"
+	// RecordIntent removes the intent of Address (the announced create was
+	// found, or will not happen).
+	RecordIntent = "intent"
+)
 
 // ApplyRecordEdits applies edits to rec. resolve turns "${KEY}" references
 // into the ids produced by the plan's operations (it may be nil when there
@@ -30,7 +35,7 @@ func ApplyRecordEdits(rec *state.Record, edits []RecordEdit, resolve func(string
 	}
 	for _, e := range edits {
 		id, org := resolve(e.ID), resolve(e.Org)
-		if id == "" || isRef(id) || isRef(org) {
+		if e.Kind != RecordIntent && (id == "" || isRef(id) || isRef(org)) {
 			continue
 		}
 		switch e.Kind {
@@ -50,8 +55,15 @@ func ApplyRecordEdits(rec *state.Record, edits []RecordEdit, resolve func(string
 			rec.Applications = editNested(rec.Applications, org, id, e.Remove)
 		case RecordPreventDestroy:
 			rec.PreventDestroy = editList(rec.PreventDestroy, id, e.Remove)
+		case RecordIntent:
+			rec.Intents = dropIntent(rec.Intents, e.Address)
+			continue
 		default:
 			continue
+		}
+		if !e.Remove && e.Address != "" {
+			// A recorded create no longer needs its announcement.
+			rec.Intents = dropIntent(rec.Intents, e.Address)
 		}
 		if e.Address != "" && !e.Remove && e.Kind != KindMember && e.Kind != KindApplication {
 			if rec.Addresses == nil {
@@ -105,4 +117,47 @@ func editNested(m map[string][]string, org, id string, remove bool) map[string][
 		m[org] = l
 	}
 	return m
+}
+
+func dropIntent(intents []state.Intent, addr string) []state.Intent {
+	out := intents[:0:0]
+	for _, in := range intents {
+		if in.Address != addr {
+			out = append(out, in)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// CopyRecord returns a deep copy of r.
+func CopyRecord(r state.Record) state.Record {
+	c := state.Record{
+		Serial:         r.Serial,
+		Permissions:    append([]string(nil), r.Permissions...),
+		Roles:          append([]string(nil), r.Roles...),
+		Organizations:  append([]string(nil), r.Organizations...),
+		PreventDestroy: append([]string(nil), r.PreventDestroy...),
+		Intents:        append([]state.Intent(nil), r.Intents...),
+	}
+	copyNested := func(m map[string][]string) map[string][]string {
+		if m == nil {
+			return nil
+		}
+		out := make(map[string][]string, len(m))
+		for k, v := range m {
+			out[k] = append([]string(nil), v...)
+		}
+		return out
+	}
+	c.Members, c.Applications = copyNested(r.Members), copyNested(r.Applications)
+	if r.Addresses != nil {
+		c.Addresses = make(map[string]string, len(r.Addresses))
+		for k, v := range r.Addresses {
+			c.Addresses[k] = v
+		}
+	}
+	return c
 }

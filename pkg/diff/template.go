@@ -97,7 +97,7 @@ func (p *planner) planPermissions() {
 			op:  Operation{Stage: StageDeletePerms, Address: addr, Params: DeletePermission{Permission: Ref(lp.ID), Name: lp.Name}},
 			eff: []effect{{k: effPermDel, id: lp.ID}},
 		}}
-		p.guardDelete(it, lp.ID, addr, p.live.Record.Addresses[lp.ID])
+		p.guardDelete(it, lp.ID, addr, p.recordedAddress(lp.ID))
 	}
 }
 
@@ -334,7 +334,7 @@ func (p *planner) planRoles() {
 			op:  Operation{Stage: StageDeleteRoles, Address: addr, Params: DeleteRole{Role: Ref(lr.ID), Name: lr.Name}},
 			eff: []effect{{k: effRoleDel, id: lr.ID}},
 		}}
-		p.guardDelete(it, lr.ID, addr, p.live.Record.Addresses[lr.ID])
+		p.guardDelete(it, lr.ID, addr, p.recordedAddress(lr.ID))
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -99,11 +100,7 @@ func planExported(t *testing.T, c *logto.Client, dir string) (*state.Config, *st
 		_ = spec.WriteDiagnostics(&buf, res.Files, diags, false)
 		t.Fatalf("loading the exported configuration:\n%s", buf.String())
 	}
-	live, err := apply.Fetch(context.Background(), c, res.Config, apply.FetchOptions{})
-	if err != nil {
-		t.Fatalf("fetch: %v", err)
-	}
-	p, err := diff.Compute(res.Config, live, diff.Options{})
+	live, p, err := apply.Plan(context.Background(), c, res.Config, apply.PlanOptions{})
 	if err != nil {
 		t.Fatalf("plan: %v", err)
 	}
@@ -205,26 +202,26 @@ func TestExportRoundTrip(t *testing.T) {
 	assertNoChanges(t, p, dir)
 
 	// ...and apply adopts every exported object.
-	res, err := apply.Execute(context.Background(), tn.c, p, live, apply.ExecOptions{})
+	_, res, err := apply.Run(context.Background(), tn.c, cfg, apply.RunOptions{})
 	if err != nil {
 		t.Fatalf("apply: %v", err)
 	}
-	rec, err := apply.ReadRecord(context.Background(), tn.c)
+	rec, _, err := apply.ReadRecord(context.Background(), tn.c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, perm := range live.Permissions {
-		if !state.Manages(rec.Permissions, perm.ID) {
+		if !slices.Contains(rec.Permissions, perm.ID) {
 			t.Errorf("permission %q is not recorded as managed after apply", perm.Name)
 		}
 	}
 	for _, r := range live.Roles {
-		if !state.Manages(rec.Roles, r.ID) {
+		if !slices.Contains(rec.Roles, r.ID) {
 			t.Errorf("role %q is not recorded as managed after apply", r.Name)
 		}
 	}
 	for _, o := range live.Organizations {
-		if !state.Manages(rec.Organizations, o.ID) {
+		if !slices.Contains(rec.Organizations, o.ID) {
 			t.Errorf("organization %q (%s) is not recorded as managed after apply", o.Name, o.ID)
 		}
 	}

@@ -110,11 +110,7 @@ func TestDoubtfulReadsPlanNothing(t *testing.T) {
 				if err := seedConfig(ctx, c, cfg); err != nil {
 					t.Fatal(err)
 				}
-				p, live, err := planFor(ctx, c, cfg, diff.Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := apply.Execute(ctx, c, p, live, apply.ExecOptions{}); err != nil {
+				if _, _, err := applyConfig(ctx, c, cfg, apply.RunOptions{}); err != nil {
 					t.Fatal(err)
 				}
 				broken.Store(true)

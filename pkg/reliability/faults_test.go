@@ -45,16 +45,15 @@ func faultScenario(t *testing.T, cfg *state.Config, seedTenant func(context.Cont
 		if faulty {
 			tn.faultsOn()
 		}
-		p, live, err := planFor(ctx, c, cfg, diff.Options{})
-		if err != nil {
+		p, res, execErr := applyConfig(ctx, c, cfg, apply.RunOptions{})
+		if res == nil {
 			var refused *diff.RefusedError
-			if errors.As(err, &refused) || !faulty {
-				t.Fatalf("attempt %d: plan: %v", attempt, err)
+			if errors.As(execErr, &refused) || !faulty {
+				t.Fatalf("attempt %d: lock or plan: %v", attempt, execErr)
 			}
 			tn.faultsOff()
-			continue // a failed read plans nothing
+			continue // a failed read (or lock) plans nothing
 		}
-		res, execErr := apply.Execute(ctx, c, p, live, apply.ExecOptions{})
 		if testing.Verbose() {
 			for _, f := range res.Failed {
 				t.Logf("attempt %d: failed: %v", attempt, f)

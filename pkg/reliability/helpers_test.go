@@ -32,7 +32,7 @@ type tenant struct {
 	rate  float64 // the fault rate tests run with (faultsOff restores it)
 }
 
-// methodCounter counts /api requests by HTTP method.
+// methodCounter counts /api requests by HTTP method (but the apply lock's).
 type methodCounter struct {
 	mu sync.Mutex
 	n  map[string]int
@@ -90,7 +90,9 @@ func newTenant(t testing.TB, opts emulator.Options, wrap func(http.Handler) http
 	}
 	count := &methodCounter{n: map[string]int{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/api/") {
+		// The apply lock's requests (an API resource created and deleted
+		// around every apply) touch none of the tenant's objects: not counted.
+		if strings.HasPrefix(r.URL.Path, "/api/") && !strings.HasPrefix(r.URL.Path, "/api/resources") {
 			count.add(r.Method)
 		}
 		h.ServeHTTP(w, r)
@@ -139,29 +141,22 @@ func loadDir(t testing.TB, dir string) *state.Config {
 	return res.Config
 }
 
-// planFor reads the tenant and plans cfg, like `orgsync plan` does (members
-// of undeclared organizations are read when a role's scopes change).
+// planFor reads the tenant and plans cfg the way `orgsync plan` does
+// (apply.Plan).
 func planFor(ctx context.Context, c *logto.Client, cfg *state.Config, opts diff.Options) (*diff.Plan, *state.Live, error) {
-	live, err := apply.Fetch(ctx, c, cfg, apply.FetchOptions{})
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(diff.AffectedRoles(cfg, live)) > 0 {
-		var ids []string
-		for _, o := range live.Organizations {
-			if !o.Loaded {
-				ids = append(ids, o.ID)
-			}
-		}
-		if err := apply.LoadMembers(ctx, c, live, ids, 0); err != nil {
-			return nil, nil, err
-		}
-	}
-	if opts.Now.IsZero() {
-		opts.Now = time.Now()
-	}
-	p, err := diff.Compute(cfg, live, opts)
+	live, p, err := apply.Plan(ctx, c, cfg, apply.PlanOptions{Targets: opts.Targets, AllowDestroy: opts.AllowDestroy,
+		AllowMassDelete: opts.AllowMassDelete, Now: opts.Now})
 	return p, live, err
+}
+
+// applyConfig applies cfg the way `orgsync apply -auto-approve` does: the
+// lock, then the plan, then its execution (apply.Run). res is nil when the
+// lock could not be taken or nothing was planned.
+func applyConfig(ctx context.Context, c *logto.Client, cfg *state.Config, opts apply.RunOptions) (*diff.Plan, *apply.Result, error) {
+	if opts.Lock.Info.Operation == "" {
+		opts.Lock.Info = apply.LockInfo{Operation: "apply", Who: "reliability-test"}
+	}
+	return apply.Run(ctx, c, cfg, opts)
 }
 
 // seedConfig creates, in an empty tenant, the users, applications and API
@@ -241,7 +236,7 @@ func inspect(ctx context.Context, t testing.TB, c *logto.Client, cfg *state.Conf
 		s.permByName[p.Name] = p.ID
 		s.permIDs[p.ID] = true
 	}
-	s.record, err = apply.ReadRecord(ctx, c)
+	s.record, _, err = apply.ReadRecord(ctx, c)
 	must("record")
 
 	want := map[string]bool{}
@@ -416,6 +411,12 @@ func checkConverged(ctx context.Context, t testing.TB, c *logto.Client, cfg *sta
 	s := inspect(ctx, t, c, cfg, nil)
 	if dup := s.duplicateOrgs(cfg); len(dup) > 0 {
 		t.Errorf("organizations exist twice: %s", strings.Join(dup, ", "))
+	}
+	if lock, err := apply.CurrentLock(ctx, c); err != nil || lock != nil {
+		t.Errorf("the apply lock is still held after every apply ended: %v %v", lock, err)
+	}
+	if len(s.record.Intents) > 0 {
+		t.Errorf("the record still announces creates after convergence: %+v", s.record.Intents)
 	}
 	for _, problem := range s.recordProblems(cfg) {
 		t.Error(problem)

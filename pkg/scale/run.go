@@ -3,7 +3,6 @@ package scale
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/orgsync/orgsync/pkg/apply"
 	"github.com/orgsync/orgsync/pkg/diff"
@@ -15,42 +14,23 @@ import (
 // orgsync's -parallelism default for plan.
 const DefaultParallelism = 8
 
-// ReadLive reads what a plan of cfg needs: apply.Fetch, then, when
-// diff.AffectedRoles reports roles whose scopes change, what their token
-// impact needs of the organizations Fetch did not read (apply.LoadImpact:
-// members, and applications only for MachineToMachine roles).
-func ReadLive(ctx context.Context, c *logto.Client, cfg *state.Config, parallelism int) (*state.Live, error) {
-	live, err := apply.Fetch(ctx, c, cfg, apply.FetchOptions{Parallelism: parallelism})
-	if err != nil {
-		return nil, fmt.Errorf("reading the tenant: %w", err)
-	}
-	if err := apply.LoadImpact(ctx, c, live, diff.AffectedRoles(cfg, live), parallelism); err != nil {
-		return nil, fmt.Errorf("reading organization members for token impact: %w", err)
-	}
-	return live, nil
-}
-
-// Plan reads the tenant with ReadLive and computes the plan for cfg.
+// Plan reads the tenant and computes the plan for cfg, as orgsync plan does.
 func Plan(ctx context.Context, c *logto.Client, cfg *state.Config, parallelism int) (*state.Live, *diff.Plan, error) {
-	live, err := ReadLive(ctx, c, cfg, parallelism)
-	if err != nil {
-		return nil, nil, err
-	}
-	p, err := diff.Compute(cfg, live, diff.Options{Now: time.Now()})
+	live, p, err := apply.Plan(ctx, c, cfg, apply.PlanOptions{Parallelism: parallelism})
 	if err != nil {
 		return nil, nil, fmt.Errorf("planning: %w", err)
 	}
 	return live, p, nil
 }
 
-// Apply plans cfg against the tenant and executes the plan; it fails when
-// any operation failed.
+// Apply plans cfg against the tenant and executes the plan under the apply
+// lock, as orgsync apply -auto-approve does; it fails when any operation
+// failed.
 func Apply(ctx context.Context, c *logto.Client, cfg *state.Config, parallelism int) (*diff.Plan, *apply.Result, error) {
-	live, p, err := Plan(ctx, c, cfg, parallelism)
-	if err != nil {
-		return nil, nil, err
-	}
-	res, err := apply.Execute(ctx, c, p, live, apply.ExecOptions{Parallelism: parallelism})
+	p, res, err := apply.Run(ctx, c, cfg, apply.RunOptions{
+		Plan: apply.PlanOptions{Parallelism: parallelism},
+		Exec: apply.ExecOptions{Parallelism: parallelism},
+	})
 	if err != nil {
 		return p, res, fmt.Errorf("applying: %w", err)
 	}

@@ -183,7 +183,7 @@ func BenchmarkPlanW1Matching(b *testing.B) {
 func BenchmarkComputeW1(b *testing.B) {
 	tn := matchingW1(b)
 	cfg := withChangedRole(W1())
-	live, err := ReadLive(context.Background(), tn.Client, cfg, planParallelism)
+	live, _, err := Plan(context.Background(), tn.Client, cfg, planParallelism)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -17,14 +17,36 @@ type Record struct {
 	PreventDestroy []string
 	// Addresses maps ids to the address they were last managed under, for messages.
 	Addresses map[string]string
+	// Intents are creates an apply announced before sending them. When the
+	// apply stopped before it recorded the id a create produced, the next
+	// plan finds the object by its name and records it as managed, so that
+	// it is never left behind as an unmanaged orphan.
+	Intents []Intent
 }
 
-// Manages reports whether id is in list (a sorted slice from Record).
-func Manages(list []string, id string) bool {
-	for _, v := range list {
-		if v == id {
-			return true
-		}
-	}
-	return false
+// Intent is one announced create.
+type Intent struct {
+	Kind    string `json:"kind"` // "permission", "role" or "organization"
+	Address string `json:"address"`
+	Name    string `json:"name"`
+	// Since is when the apply began (Unix milliseconds): an organization
+	// created before it is not the one announced.
+	Since int64 `json:"since,omitempty"`
+	// Exclude lists organizations of that name that existed before.
+	Exclude        []string `json:"exclude,omitempty"`
+	PreventDestroy bool     `json:"prevent_destroy,omitempty"`
+}
+
+// RecordStorage says where the record that was read is stored, so that the
+// apply holding the lock writes the next copy without reading it again.
+type RecordStorage struct {
+	Exists  bool      // a record was found
+	Slot    int       // the slot of the copy read (the next copy goes to the other)
+	Chunks  [2]int    // chunks of each slot's copy
+	Serials [2]int64  // serial of each slot's copy
+	SHA256s [2]string // checksum of each slot's copy
+	Keys    []string  // the record's chunk keys that hold data
+	// Note, when set, is something the plan should say about the record
+	// (a damaged copy was skipped).
+	Note string
 }

@@ -137,6 +137,8 @@ type Live struct {
 	Invitations []Invitation
 	// Record is the ownership record kept in the tenant.
 	Record Record
+	// RecordStorage says where Record is stored (for the next write).
+	RecordStorage RecordStorage
 	// RecordApp is the id of the application whose custom data holds Record.
 	RecordApp string
 }
@@ -166,6 +168,7 @@ type LiveOrganization struct {
 	Description  string
 	CustomData   map[string]any // never nil once read
 	MFARequired  bool
+	CreatedAt    int64             // Unix milliseconds
 	Loaded       bool              // members were read
 	Members      []LiveMember      // sorted by UserID
 	Applications []LiveApplication // sorted by AppID; read when Loaded

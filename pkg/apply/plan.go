@@ -1,0 +1,84 @@
+package apply
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/orgsync/orgsync/pkg/diff"
+	"github.com/orgsync/orgsync/pkg/logto"
+	"github.com/orgsync/orgsync/pkg/state"
+)
+
+// PlanOptions steer Plan.
+type PlanOptions struct {
+	// Parallelism bounds the concurrent reads (DefaultFetchParallelism).
+	Parallelism int
+	// Targets, AllowDestroy and AllowMassDelete are the plan's flags
+	// (diff.Options).
+	Targets         []string
+	AllowDestroy    []string
+	AllowMassDelete bool
+	// Now is the planning time (time.Now when zero).
+	Now time.Time
+}
+
+// Plan reads what the plan of cfg needs from the tenant, and computes it.
+// It is the one way orgsync reads a tenant for a plan: `plan`, `apply`,
+// `apply PLANFILE`, the benchmarks and the reliability tests all use it.
+//
+// The read is Fetch, then, when diff.AffectedRoles reports roles whose
+// scopes change, what their token impact needs of the organizations Fetch
+// did not read (LoadImpact). Any failed or incomplete read fails Plan and
+// nothing is planned. A *diff.RefusedError says the plan must not be
+// applied.
+func Plan(ctx context.Context, c *logto.Client, cfg *state.Config, opts PlanOptions) (*state.Live, *diff.Plan, error) {
+	par := cmp.Or(opts.Parallelism, DefaultFetchParallelism)
+	live, err := Fetch(ctx, c, cfg, FetchOptions{Parallelism: par, Targets: opts.Targets})
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the tenant: %w (nothing was planned)", err)
+	}
+	if err := LoadImpact(ctx, c, live, diff.AffectedRoles(cfg, live), par); err != nil {
+		return nil, nil, fmt.Errorf("reading organization members for token impact: %w (nothing was planned)", err)
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	p, err := diff.Compute(cfg, live, diff.Options{
+		Targets:         opts.Targets,
+		AllowDestroy:    opts.AllowDestroy,
+		AllowMassDelete: opts.AllowMassDelete,
+		Now:             now,
+	})
+	if err != nil {
+		return live, nil, err
+	}
+	return live, p, nil
+}
+
+// RunOptions steer Run.
+type RunOptions struct {
+	Plan PlanOptions
+	Exec ExecOptions // Exec.Lock is taken by Run
+	Lock LockOptions
+}
+
+// Run is a whole unattended apply: it takes the apply lock, plans cfg
+// against the tenant as it is then, executes the plan and releases the
+// lock. The plan is returned even when executing it failed.
+func Run(ctx context.Context, c *logto.Client, cfg *state.Config, opts RunOptions) (*diff.Plan, *Result, error) {
+	lock, err := AcquireLock(ctx, c, opts.Lock)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer lock.Release(context.WithoutCancel(ctx))
+	live, p, err := Plan(ctx, c, cfg, opts.Plan)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts.Exec.Lock = lock
+	res, err := Execute(ctx, c, p, live, opts.Exec)
+	return p, res, err
+}
