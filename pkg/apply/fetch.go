@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/orgsync/orgsync/pkg/diff"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/state"
 )
@@ -180,11 +181,26 @@ func (f *fetcher) orgReads(scope targetScope) map[string]orgRead {
 		cur := out[id]
 		out[id] = orgRead{members: true, apps: cur.apps || r.apps, jit: cur.jit || r.jit}
 	}
+	// Every way the planner can match a block: its pinned id; else the id
+	// the record last managed under its address, a create an interrupted
+	// apply announced under it, and the organizations of its name.
+	recordedAt := map[string][]string{}
+	for _, id := range rec.Organizations {
+		if addr := rec.Addresses[id]; addr != "" {
+			recordedAt[addr] = append(recordedAt[addr], id)
+		}
+	}
+	announced := map[string][]string{}
+	for _, in := range rec.Intents {
+		if in.Kind == diff.KindOrganization {
+			announced[in.Address] = append(announced[in.Address], byName[in.Name]...)
+		}
+	}
 	for _, o := range f.cfg.Organizations {
 		if !scope.org(o.Address) {
 			continue
 		}
-		ids := byName[o.Name]
+		ids := append(append(append([]string(nil), byName[o.Name]...), recordedAt[o.Address]...), announced[o.Address]...)
 		if o.ID != "" {
 			ids = []string{o.ID}
 		}

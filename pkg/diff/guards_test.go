@@ -116,9 +116,9 @@ func TestRefusals(t *testing.T) {
 			name: "mass delete",
 			cfg:  func(c *state.Config) { c.Permissions = nil; c.Roles = nil; c.Organizations = nil },
 			want: []string{
-				"organization.*: the plan deletes 1 of 1 managed organization objects",
-				"permission.*: the plan deletes 2 of 2 managed permission objects",
-				"role.*: the plan deletes 3 of 3 managed role objects",
+				"organization.*: the plan deletes 1 of 1 managed organization, more than half",
+				"permission.*: the plan deletes 2 of 2 managed permissions, more than half",
+				"role.*: the plan deletes 3 of 3 managed roles, more than half",
 			},
 		},
 		{
@@ -127,7 +127,28 @@ func TestRefusals(t *testing.T) {
 			live: func(l *state.Live) {
 				l.Organizations = append(l.Organizations, state.LiveOrganization{ID: "o-x", Name: "X"})
 			},
-			want: []string{"organization.*: the plan deletes 2 of 3 live organization objects"},
+			want: []string{"organization.*: the plan deletes 2 of 2 organizations orgsync does not manage (exclusive), more than half"},
+		},
+		{
+			name: "the only managed application is its own kind",
+			cfg:  func(c *state.Config) { c.Organizations[0].Applications = nil },
+			want: []string{"application.*: the plan deletes 1 of 1 managed application, more than half"},
+		},
+		{
+			name: "members orgsync never managed do not dilute the member guard",
+			cfg: func(c *state.Config) {
+				c.Organizations[0].Members = nil
+				c.Organizations[0].ExclusiveMembers = true
+			},
+			live: func(l *state.Live) {
+				for _, u := range []string{"u-carol", "u-dave"} {
+					l.Organizations[0].Members = append(l.Organizations[0].Members, state.LiveMember{UserID: u})
+				}
+			},
+			want: []string{
+				"member.*: the plan deletes 2 of 2 managed members, more than half",
+				"member.*: the plan deletes 2 of 2 members orgsync does not manage (exclusive), more than half",
+			},
 		},
 	}
 	for _, tt := range tests {

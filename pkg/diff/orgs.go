@@ -220,7 +220,8 @@ func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganiza
 			}
 			return nil
 		}
-		p.massLive[KindMember] += len(lo.Members) + len(lo.Applications)
+		p.massLive[KindMember] += len(lo.Members)
+		p.massLive[KindApplication] += len(lo.Applications)
 	}
 	p.planMembers(o, lo, orgID)
 	p.planApplications(o, lo, orgID)

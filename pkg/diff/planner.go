@@ -476,21 +476,48 @@ func (p *planner) problemInScope(addr string, kept map[*item]bool) bool {
 	return false
 }
 
-// massDelete refuses plans that delete more than half of a kind.
+// massDelete refuses plans that delete more than half of the objects of a
+// kind the plan may delete: of the managed ones (deleted because the
+// configuration dropped them), and, where a kind is exclusive, of the live
+// ones orgsync never managed (deleted because they are not declared).
+// Members and applications are separate kinds, as in the plan's report.
 func (p *planner) massDelete(items []*item) []Problem {
 	if p.opts.AllowMassDelete {
 		return nil
 	}
-	deletes := map[string]int{}
-	exclusive := map[string]bool{}
+	managedDeletes, strangerDeletes := map[string]int{}, map[string]int{}
 	for _, it := range items {
-		if it.massKind != "" {
-			deletes[it.massKind]++
-			if it.exclusive {
-				exclusive[it.massKind] = true
-			}
+		switch {
+		case it.massKind == "":
+		case it.exclusive:
+			strangerDeletes[it.massKind]++
+		default:
+			managedDeletes[it.massKind]++
 		}
 	}
+	managed := p.managedCounts()
+	var out []Problem
+	refuse := func(kind string, n, of int, what string) {
+		out = append(out, Problem{
+			Address: kind + ".*",
+			Summary: fmt.Sprintf("the plan deletes %d of %d %s, more than half", n, of, what),
+			Detail: "A configuration that is empty or only partly checked out would wipe the tenant. " +
+				"If these deletes are intended, plan again with -allow-mass-delete.",
+		})
+	}
+	for _, kind := range []string{KindPermission, KindRole, KindOrganization, KindMember, KindApplication} {
+		if n := managedDeletes[kind]; n > 0 && 2*n > managed[kind] {
+			refuse(kind, n, managed[kind], pluralKind(managed[kind], "managed "+kind))
+		}
+		if n, live := strangerDeletes[kind], p.massLive[kind]-managed[kind]; n > 0 && 2*n > live {
+			refuse(kind, n, live, pluralKind(live, kind)+" orgsync does not manage (exclusive)")
+		}
+	}
+	return out
+}
+
+// managedCounts counts, per kind, the live objects the record manages.
+func (p *planner) managedCounts() map[string]int {
 	managed := map[string]int{}
 	for id := range p.rec.perms {
 		if p.livePermByID[id] != nil {
@@ -507,31 +534,29 @@ func (p *planner) massDelete(items []*item) []Problem {
 			managed[KindOrganization]++
 		}
 	}
-	for _, m := range []map[string]map[string]bool{p.rec.members, p.rec.apps} {
-		for _, ids := range m {
-			managed[KindMember] += len(ids)
-		}
-	}
-	var out []Problem
-	for _, kind := range []string{KindPermission, KindRole, KindOrganization, KindMember} {
-		n := deletes[kind]
-		if n == 0 {
+	for orgID, lo := range p.liveOrgByID {
+		if !lo.Loaded {
 			continue
 		}
-		base, what := managed[kind], "managed"
-		if exclusive[kind] && p.massLive[kind] > base {
-			base, what = p.massLive[kind], "live"
+		for _, m := range lo.Members {
+			if p.rec.members[orgID][m.UserID] {
+				managed[KindMember]++
+			}
 		}
-		if 2*n > base {
-			out = append(out, Problem{
-				Address: kind + ".*",
-				Summary: fmt.Sprintf("the plan deletes %d of %d %s %s objects, more than half", n, base, what, kind),
-				Detail: "A configuration that is empty or only partly checked out would wipe the tenant. " +
-					"If these deletes are intended, plan again with -allow-mass-delete.",
-			})
+		for _, a := range lo.Applications {
+			if p.rec.apps[orgID][a.AppID] {
+				managed[KindApplication]++
+			}
 		}
 	}
-	return out
+	return managed
+}
+
+func pluralKind(n int, what string) string {
+	if n == 1 {
+		return what
+	}
+	return what + "s"
 }
 
 // orderChanges lists the kept changes in the execution order of their first

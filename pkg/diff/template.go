@@ -114,9 +114,6 @@ func (p *planner) deleteItem(kind, id, addr string, managed, exclusive bool) *it
 	}
 	it := &item{ch: Change{Address: addr, Kind: kind, Action: Delete, ID: id, Reason: reason}}
 	it.massKind = kind
-	if kind == KindApplication {
-		it.massKind = KindMember
-	}
 	it.exclusive = !managed
 	return p.add(it)
 }
