@@ -302,6 +302,87 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
+// TestEndToEndResourceLock exercises API resources the way a lock uses
+// them: the indicator is unique, a loser is told so (or, racing, gets a 500
+// with nothing created), and a released indicator can be taken again.
+func TestEndToEndResourceLock(t *testing.T) {
+	tg := newTarget(t, emulator.Options{Seed: 9}, nil)
+	c, p := tg.client, tg.prefix
+	ctx := context.Background()
+	indicator := "orgsync:" + p + "lock"
+
+	lock, err := c.CreateResource(ctx, p+"lock", indicator, logto.WithAccessTokenTTL(60))
+	check(t, err)
+	tg.cleanup(t, "resource "+lock.ID, func(ctx context.Context) error { return c.DeleteResource(ctx, lock.ID) })
+	if lock.ID == "" || lock.Indicator != indicator || lock.AccessTokenTTL != 60 {
+		t.Errorf("created %+v", lock)
+	}
+	_, err = c.CreateResource(ctx, p+"lock", indicator)
+	if !logto.HasCode(err, logto.CodeResourceIndicatorInUse) || logto.StatusOf(err) != 422 {
+		t.Errorf("second create = %v, want 422 %s", err, logto.CodeResourceIndicatorInUse)
+	}
+	got, err := c.GetResource(ctx, lock.ID)
+	check(t, err)
+	if got.Indicator != indicator || got.AccessTokenTTL != 60 {
+		t.Errorf("GetResource = %+v", got)
+	}
+	renamed, err := c.UpdateResourceName(ctx, lock.ID, p+"lock held by host-1")
+	check(t, err)
+	if renamed.Name != p+"lock held by host-1" || renamed.Indicator != indicator {
+		t.Errorf("renamed %+v", renamed)
+	}
+	check(t, c.DeleteResource(ctx, lock.ID))
+	err = c.DeleteResource(ctx, lock.ID)
+	if !logto.IsNotFound(err) || !logto.HasCode(err, logto.CodeNotExistsWithID) {
+		t.Errorf("second delete = %v, want 404 %s", err, logto.CodeNotExistsWithID)
+	}
+	if _, err := c.GetResource(ctx, lock.ID); !logto.HasCode(err, logto.CodeNotExistsWithID) {
+		t.Errorf("GetResource(deleted) = %v", err)
+	}
+	again, err := c.CreateResource(ctx, p+"lock", indicator)
+	check(t, err)
+	tg.cleanup(t, "resource "+again.ID, func(ctx context.Context) error { return c.DeleteResource(ctx, again.ID) })
+	if again.ID == lock.ID || again.AccessTokenTTL != 3600 {
+		t.Errorf("re-created %+v, want a new id and the default lifetime", again)
+	}
+}
+
+// TestResourceLockRace is the emulator's model of a lost create race: the
+// loser gets a 500, is not retried, and nothing is created for it.
+func TestResourceLockRace(t *testing.T) {
+	srv := emulatortest.Start(t, emulator.Options{Seed: 4})
+	c, err := logto.New(logto.Config{Endpoint: srv.URL, AppID: srv.AppID, AppSecret: srv.AppSecret,
+		RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+	check(t, err)
+	ctx := context.Background()
+	winner, err := c.CreateResource(ctx, "lock", "orgsync:lock")
+	check(t, err)
+	srv.E.SetResourceRace(func(string) bool { return true })
+	before := c.Requests()
+	_, err = c.CreateResource(ctx, "lock", "orgsync:lock")
+	if logto.StatusOf(err) != 500 || logto.HasCode(err, logto.CodeResourceIndicatorInUse) {
+		t.Errorf("racing loser = %v, want a 500 without a code", err)
+	}
+	if n := c.Requests() - before; n != 1 {
+		t.Errorf("the losing create took %d requests, want 1 (no retry of a POST that may have happened)", n)
+	}
+	// A winner whose answer is lost: the row exists although the call failed.
+	srv.E.SetResourceRace(nil)
+	srv.E.FailNextAfter("POST", "/api/resources", emulator.DropConnection, "")
+	if _, err := c.CreateResource(ctx, "lock 2", "orgsync:lock2"); err == nil {
+		t.Fatal("create with a dropped answer succeeded")
+	}
+	all, err := c.ListResources(ctx)
+	check(t, err)
+	var indicators []string
+	for _, r := range all {
+		indicators = append(indicators, r.Indicator)
+	}
+	if !slices.Equal(indicators, []string{emulator.DefaultResource, winner.Indicator, "orgsync:lock2"}) {
+		t.Errorf("resources = %v", indicators)
+	}
+}
+
 func TestEndToEndPagination(t *testing.T) {
 	tg := newTarget(t, emulator.Options{Seed: 11}, nil)
 	c, p := tg.client, tg.prefix

@@ -386,6 +386,27 @@ var methodCases = []methodCase{
 		want: &Resource{ID: "res1", Name: "API", Indicator: "https://api.example", AccessTokenTTL: 3600, Scopes: []Scope{}},
 	},
 	{
+		name: "CreateResource with a token lifetime", method: "POST", path: "/api/resources",
+		body:   `{"name":"lock","indicator":"orgsync:lock","accessTokenTtl":60}`,
+		status: 201, response: `{"tenantId":"t","id":"res2","name":"lock","indicator":"orgsync:lock","isDefault":false,"accessTokenTtl":60,"scopes":[]}`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.CreateResource(ctx, "lock", "orgsync:lock", WithAccessTokenTTL(60))
+		},
+		want: &Resource{ID: "res2", Name: "lock", Indicator: "orgsync:lock", AccessTokenTTL: 60, Scopes: []Scope{}},
+	},
+	{
+		name: "GetResource", method: "GET", path: "/api/resources/res1", status: 200,
+		response: `{"tenantId":"t","id":"res1","name":"API","indicator":"https://api.example","isDefault":false,"accessTokenTtl":3600}`,
+		call:     func(ctx context.Context, c *Client) (any, error) { return c.GetResource(ctx, "res1") },
+		want:     &Resource{ID: "res1", Name: "API", Indicator: "https://api.example", AccessTokenTTL: 3600},
+	},
+	{
+		name: "UpdateResourceName", method: "PATCH", path: "/api/resources/res1", body: `{"name":"API v2"}`, status: 200,
+		response: `{"id":"res1","name":"API v2","indicator":"https://api.example","accessTokenTtl":3600}`,
+		call:     func(ctx context.Context, c *Client) (any, error) { return c.UpdateResourceName(ctx, "res1", "API v2") },
+		want:     &Resource{ID: "res1", Name: "API v2", Indicator: "https://api.example", AccessTokenTTL: 3600},
+	},
+	{
 		name: "CreateResourceScope", method: "POST", path: "/api/resources/res1/scopes", body: `{"name":"read","description":"R"}`,
 		status: 201, response: `{"id":"rs1","resourceId":"res1","name":"read","description":"R"}`,
 		call: func(ctx context.Context, c *Client) (any, error) {

@@ -100,15 +100,22 @@ type Emulator struct {
 	failMu sync.Mutex
 	fails  []failRule
 
+	resourceRace atomic.Pointer[func(indicator string) bool] // SetResourceRace
+
 	requests atomic.Int64
 	routes   []route
 }
 
 type failRule struct {
 	method, prefix string
-	status         int
+	status         int // an HTTP status, or DropConnection
 	code           string
+	after          bool // served first, then its answer replaced
 }
+
+// DropConnection, given to FailNext or FailNextAfter as the status, closes
+// the connection without an answer.
+const DropConnection = -1
 
 // New builds an emulator, loading Options.StatePath when it exists.
 func New(opts Options) (*Emulator, error) {
@@ -265,11 +272,45 @@ func (e *Emulator) SetFaultRate(f float64) {
 // FailNext makes the next request whose method matches (case-insensitively;
 // "" matches any) and whose path starts with pathPrefix fail with status and
 // a Logto error body carrying code, without applying it. Rules are
-// one-shot and consumed in the order they were added.
+// one-shot and consumed in the order they were added. Status DropConnection
+// closes the connection instead of answering.
 func (e *Emulator) FailNext(method, pathPrefix string, status int, code string) {
+	e.addFail(failRule{method: strings.ToUpper(method), prefix: pathPrefix, status: status, code: code})
+}
+
+// FailNextAfter is FailNext for a failure after the change: the request is
+// served (and the state saved) as usual, then its answer is replaced by the
+// failure, as when a response is lost on the way back. With DropConnection
+// the client sees its connection closed after, say, a create succeeded.
+func (e *Emulator) FailNextAfter(method, pathPrefix string, status int, code string) {
+	e.addFail(failRule{method: strings.ToUpper(method), prefix: pathPrefix, status: status, code: code, after: true})
+}
+
+func (e *Emulator) addFail(rule failRule) {
 	e.failMu.Lock()
-	e.fails = append(e.fails, failRule{method: strings.ToUpper(method), prefix: pathPrefix, status: status, code: code})
+	e.fails = append(e.fails, rule)
 	e.failMu.Unlock()
+}
+
+// SetResourceRace models the race real Logto loses under concurrent creates
+// of one API resource indicator: POST /api/resources checks the indicator,
+// then inserts, and a create that passes the check while another inserts
+// hits the database constraint, which Logto answers with 500 {"message":
+// "Internal server error."} (seen on Logto 1.37.1). While lose is set, a
+// create whose indicator is already in use asks lose(indicator): true
+// answers that 500, false the usual 422 resource.resource_identifier_in_use.
+// nil switches the race off. Nothing is created either way.
+func (e *Emulator) SetResourceRace(lose func(indicator string) bool) {
+	if lose == nil {
+		e.resourceRace.Store(nil)
+		return
+	}
+	e.resourceRace.Store(&lose)
+}
+
+func (e *Emulator) loseResourceRace(indicator string) bool {
+	lose := e.resourceRace.Load()
+	return lose != nil && (*lose)(indicator)
 }
 
 // Save writes the state to Options.StatePath (temporary file + rename). It
@@ -359,8 +400,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.logRequest(r, http.StatusTooManyRequests, start, "rate limit")
 		return
 	}
-	if rule, ok := e.takeFail(r.Method, path); ok {
-		writeError(w, &apiError{Status: rule.status, Code: rule.code, Message: "Injected failure (emulator FailNext)."})
+	rule, injected := e.takeFail(r.Method, path)
+	if injected && !rule.after {
+		e.writeInjected(w, rule)
 		e.logRequest(r, rule.status, start, "injected")
 		return
 	}
@@ -384,6 +426,11 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp := e.handle(r, body, isAPI)
+	if injected {
+		e.writeInjected(w, rule)
+		e.logRequest(r, rule.status, start, "injected after change")
+		return
+	}
 	if f.kind != 0 {
 		e.writeFault(w, f.kind)
 		e.logRequest(r, f.kind, start, "fault after change")
@@ -430,13 +477,21 @@ func (e *Emulator) takeFail(method, path string) (failRule, bool) {
 	return failRule{}, false
 }
 
+func (e *Emulator) writeInjected(w http.ResponseWriter, rule failRule) {
+	if rule.status == DropConnection {
+		e.writeFault(w, dropConnection)
+		return
+	}
+	writeError(w, &apiError{Status: rule.status, Code: rule.code, Message: "Injected failure (emulator FailNext)."})
+}
+
 // fault is a chosen failure: kind is an HTTP status, or dropConnection.
 type fault struct {
 	kind  int
 	after bool
 }
 
-const dropConnection = -1
+const dropConnection = DropConnection
 
 var faultKinds = []int{http.StatusInternalServerError, http.StatusServiceUnavailable, http.StatusTooManyRequests, dropConnection}
 

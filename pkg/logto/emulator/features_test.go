@@ -191,6 +191,36 @@ func TestFailNext(t *testing.T) {
 	})
 }
 
+func TestFailNextAfter(t *testing.T) {
+	h := start(t, Options{})
+	h.e.FailNextAfter("POST", "/api/resources", 503, "")
+	h.run([]step{
+		{name: "created, answer replaced", method: "POST", path: "/api/resources", body: `{"name":"lock","indicator":"orgsync:lock"}`, status: 503},
+		{name: "the row exists", method: "POST", path: "/api/resources", body: `{"name":"lock","indicator":"orgsync:lock"}`, status: 422, code: "resource.resource_identifier_in_use"},
+	})
+	// A dropped connection after the insert: the client never sees the id.
+	h.e.FailNextAfter("POST", "/api/resources", DropConnection, "")
+	req, _ := http.NewRequest("POST", h.url+"/api/resources", strings.NewReader(`{"name":"lock 2","indicator":"orgsync:lock2"}`))
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("dropped connection answered %d", resp.StatusCode)
+	}
+	h.e.FailNext("POST", "/api/resources", DropConnection, "")
+	req, _ = http.NewRequest("POST", h.url+"/api/resources", strings.NewReader(`{"name":"lock 3","indicator":"orgsync:lock3"}`))
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("dropped connection answered %d", resp.StatusCode)
+	}
+	h.run([]step{{name: "inserted before the drop, not before the early drop", method: "GET", path: "/api/resources", status: 200,
+		check: func(t *testing.T, r result) {
+			equal(t, "indicators", names(r, "indicator"), []string{DefaultResource, "orgsync:lock", "orgsync:lock2"})
+		}}})
+}
+
 func TestRateLimit(t *testing.T) {
 	h := start(t, Options{RateLimit: true, RateLimitCapacity: 5, RateLimitPerSecond: 0.001})
 	// The token request used one.

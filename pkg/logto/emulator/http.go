@@ -71,6 +71,11 @@ func errInvalidRequest(status int, details string) *apiError {
 	return &apiError{Status: status, Code: "request.invalid_input", Message: "Input is invalid. " + details, Details: details}
 }
 
+// errInternal is what Logto answers for an error no handler translates.
+func errInternal() *apiError {
+	return &apiError{Status: 500, Message: "Internal server error."}
+}
+
 func errEmptyUpdate() *apiError {
 	return &apiError{Status: 422, Code: "entity.invalid_input", Message: "Invalid input. Value list must not be empty."}
 }
@@ -92,7 +97,7 @@ func (c *call) json(status int, v any) {
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		c.fail(&apiError{Status: 500, Message: "Internal server error."})
+		c.fail(errInternal())
 		return
 	}
 	c.resp.status = status
@@ -112,7 +117,7 @@ func (c *call) noContent() { c.resp.status = http.StatusNoContent; c.resp.body =
 func (c *call) fail(err error) {
 	ae, ok := err.(*apiError)
 	if !ok {
-		ae = &apiError{Status: 500, Message: "Internal server error."}
+		ae = errInternal()
 	}
 	c.json(ae.Status, ae.body())
 }

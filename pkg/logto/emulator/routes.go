@@ -87,6 +87,7 @@ func (e *Emulator) buildRoutes() []route {
 	add("GET", "resources", e.listResources)
 	add("POST", "resources", e.createResource)
 	add("GET", "resources/:id", e.getResource)
+	add("PATCH", "resources/:id", e.patchResource)
 	add("DELETE", "resources/:id", e.deleteResource)
 	add("DELETE", "resources/:id/scopes/:scopeId", e.deleteResourceScope)
 	add("GET", "resources/:id/scopes", e.listResourceScopes)

@@ -337,6 +337,17 @@ func (d *db) deleteOrg(id string) {
 	}
 }
 
+// deleteResource removes an API resource with its scopes (and every
+// reference to them).
+func (d *db) deleteResource(id string) {
+	for sid, s := range d.Scopes {
+		if s.ResourceID == id {
+			d.deleteScope(sid)
+		}
+	}
+	delete(d.Resources, id)
+}
+
 func (d *db) deleteScope(id string) {
 	delete(d.Scopes, id)
 	for _, r := range d.OrgRoles {

@@ -572,16 +572,23 @@ func (e *Emulator) createResource(c *call) error {
 	if err != nil {
 		return err
 	}
-	name, _ := g.str(m, "name", strRule{required: true, min: 1, max: 128})
+	// Resources.createGuard: name and indicator are text columns (no max).
+	name, _ := g.str(m, "name", strRule{required: true, min: 1})
 	indicator, _ := g.str(m, "indicator", strRule{required: true, min: 1})
 	ttl, hasTTL := g.number(m, "accessTokenTtl", false)
 	if err := g.err(); err != nil {
 		return err
 	}
+	// Logto checks, then inserts (routes/resource.ts): a create that loses
+	// the race between the two hits the unique constraint, which no handler
+	// translates.
 	for _, r := range e.db.Resources {
 		if r.Indicator == *indicator {
+			if e.loseResourceRace(*indicator) {
+				return errInternal()
+			}
 			return &apiError{Status: 422, Code: "resource.resource_identifier_in_use",
-				Message: "The API identifier " + *indicator + " is already in use."}
+				Message: "The API identifier " + *indicator + " is already in use"}
 		}
 	}
 	r := &resourceRow{ID: e.randomID(21), Name: *name, Indicator: *indicator, AccessTokenTTL: 3600, Seq: e.db.next()}
@@ -590,7 +597,9 @@ func (e *Emulator) createResource(c *call) error {
 	}
 	e.db.Resources[r.ID] = r
 	c.changed = true
-	c.json(201, r.view())
+	v := r.view()
+	v["scopes"] = []any{}
+	c.json(201, v)
 	return nil
 }
 
@@ -599,6 +608,44 @@ func (e *Emulator) getResource(c *call) error {
 	if !ok {
 		return errNotExistsWithID("resources", c.param("id"))
 	}
+	c.json(200, r.view())
+	return nil
+}
+
+// isManagementAPI is Logto's isManagementApi: the seeded resource, or any
+// https://{tenant}.logto.app/api indicator.
+func (r *resourceRow) isManagementAPI() bool {
+	return r.ID == managementAPIResourceID || managementAPIPattern.MatchString(r.Indicator)
+}
+
+func (e *Emulator) patchResource(c *call) error {
+	m, g, err := c.object()
+	if err != nil {
+		return err
+	}
+	// The update guard omits id, indicator and isDefault: they are dropped.
+	name, hasName := g.str(m, "name", strRule{min: 1})
+	ttl, hasTTL := g.number(m, "accessTokenTtl", false)
+	if err := g.err(); err != nil {
+		return err
+	}
+	r, ok := e.db.Resources[c.param("id")]
+	if !ok {
+		return errNotExistsWithID("resources", c.param("id"))
+	}
+	if r.isManagementAPI() {
+		return &apiError{Status: 400, Code: "resource.cannot_modify_management_api", Message: "Cannot modify Logto Management API."}
+	}
+	if !hasName && !hasTTL {
+		return errEmptyUpdate()
+	}
+	if hasName {
+		r.Name = *name
+	}
+	if hasTTL {
+		r.AccessTokenTTL = int64(ttl)
+	}
+	c.changed = true
 	c.json(200, r.view())
 	return nil
 }
@@ -660,9 +707,8 @@ func (e *Emulator) createResourceScope(c *call) error {
 	if !ok {
 		return errNotExistsWithID("resources", c.param("id"))
 	}
-	if managementAPIPattern.MatchString(r.Indicator) || r.ID == managementAPIResourceID {
-		return &apiError{Status: 400, Code: "resource.cannot_modify_management_api",
-			Message: "You cannot modify the Management API resource."}
+	if r.isManagementAPI() {
+		return &apiError{Status: 400, Code: "resource.cannot_modify_management_api", Message: "Cannot modify Logto Management API."}
 	}
 	if strings.ContainsAny(*name, " \t\n") {
 		return &apiError{Status: 400, Code: "scope.name_with_space", Message: "The name of the scope cannot contain any spaces."}
@@ -682,18 +728,12 @@ func (e *Emulator) createResourceScope(c *call) error {
 func (e *Emulator) deleteResource(c *call) error {
 	r, ok := e.db.Resources[c.param("id")]
 	if !ok {
-		return errNotFound()
+		return errNotExistsWithID("resources", c.param("id"))
 	}
-	if r.ID == managementAPIResourceID {
-		return &apiError{Status: 400, Code: "resource.cannot_delete_management_api",
-			Message: "You cannot delete the Management API resource."}
+	if r.isManagementAPI() {
+		return &apiError{Status: 400, Code: "resource.cannot_delete_management_api", Message: "Cannot delete Logto Management API."}
 	}
-	for id, s := range e.db.Scopes {
-		if s.ResourceID == r.ID {
-			e.db.deleteScope(id)
-		}
-	}
-	delete(e.db.Resources, r.ID)
+	e.db.deleteResource(r.ID)
 	c.changed = true
 	c.noContent()
 	return nil
@@ -704,9 +744,8 @@ func (e *Emulator) deleteResourceScope(c *call) error {
 	if !ok {
 		return errNotExistsWithID("resources", c.param("id"))
 	}
-	if r.ID == managementAPIResourceID {
-		return &apiError{Status: 400, Code: "resource.cannot_modify_management_api",
-			Message: "You cannot modify the Management API resource."}
+	if r.isManagementAPI() {
+		return &apiError{Status: 400, Code: "resource.cannot_modify_management_api", Message: "Cannot modify Logto Management API."}
 	}
 	s, ok := e.db.Scopes[c.param("scopeId")]
 	if !ok || s.ResourceID != r.ID {

@@ -159,8 +159,48 @@ func TestResources(t *testing.T) {
 			}
 		}},
 		{name: "cannot modify management API", method: "POST", path: "/api/resources/management-api/scopes", body: `{"name":"x"}`, status: 400, code: "resource.cannot_modify_management_api"},
-		{name: "create", method: "POST", path: "/api/resources", body: `{"name":"API","indicator":"https://api.acme.com"}`, status: 201, save: "res"},
-		{name: "indicator in use", method: "POST", path: "/api/resources", body: `{"name":"API 2","indicator":"https://api.acme.com"}`, status: 422, code: "resource.resource_identifier_in_use"},
+		{name: "cannot patch management API", method: "PATCH", path: "/api/resources/management-api", body: `{"name":"x"}`, status: 400, code: "resource.cannot_modify_management_api"},
+		{name: "cannot delete management API", method: "DELETE", path: "/api/resources/management-api", status: 400, code: "resource.cannot_delete_management_api"},
+		{name: "name required", method: "POST", path: "/api/resources", body: `{"indicator":"https://api.acme.com"}`, status: 400, code: "guard.invalid_input"},
+		{name: "empty indicator", method: "POST", path: "/api/resources", body: `{"name":"API","indicator":""}`, status: 400, code: "guard.invalid_input"},
+		{name: "ttl must be a number", method: "POST", path: "/api/resources", body: `{"name":"API","indicator":"x","accessTokenTtl":"1h"}`, status: 400, code: "guard.invalid_input"},
+		{name: "create", method: "POST", path: "/api/resources", body: `{"name":"API","indicator":"https://api.acme.com"}`, status: 201, save: "res",
+			check: func(t *testing.T, r result) {
+				m := r.obj()
+				equal(t, "fields", []any{len(m["id"].(string)), m["name"], m["indicator"], m["accessTokenTtl"], m["isDefault"], m["scopes"], m["tenantId"]},
+					[]any{21, "API", "https://api.acme.com", 3600, false, []any{}, "default"})
+				if _, ok := m["createdAt"]; ok {
+					t.Error("resources have no createdAt")
+				}
+			}},
+		{name: "indicator in use", method: "POST", path: "/api/resources", body: `{"name":"API 2","indicator":"https://api.acme.com"}`, status: 422, code: "resource.resource_identifier_in_use",
+			check: func(t *testing.T, r result) {
+				equal(t, "body", r.obj(), map[string]any{"code": "resource.resource_identifier_in_use",
+					"message": "The API identifier https://api.acme.com is already in use"})
+			}},
+		{name: "any non-empty indicator, ttl set", method: "POST", path: "/api/resources", body: `{"name":"Lock","indicator":"orgsync:lock","accessTokenTtl":60}`, status: 201, save: "lock",
+			check: func(t *testing.T, r result) { equal(t, "ttl", r.obj()["accessTokenTtl"], 60) }},
+		{name: "ttl on get", method: "GET", path: "/api/resources/{lock}", status: 200, check: func(t *testing.T, r result) {
+			m := r.obj()
+			equal(t, "fields", []any{m["indicator"], m["accessTokenTtl"]}, []any{"orgsync:lock", 60})
+			if _, ok := m["scopes"]; ok {
+				t.Error("GET /resources/{id} has no scopes")
+			}
+		}},
+		{name: "ttl on list", method: "GET", path: "/api/resources", status: 200, check: func(t *testing.T, r result) {
+			equal(t, "indicators", names(r, "indicator"), []string{DefaultResource, "https://api.acme.com", "orgsync:lock"})
+			equal(t, "ttl", r.list()[2]["accessTokenTtl"], 60)
+		}},
+		{name: "rename", method: "PATCH", path: "/api/resources/{lock}", body: `{"name":"Lock 2","indicator":"ignored","isDefault":true}`, status: 200,
+			check: func(t *testing.T, r result) {
+				m := r.obj()
+				equal(t, "fields", []any{m["name"], m["indicator"], m["isDefault"], m["accessTokenTtl"]}, []any{"Lock 2", "orgsync:lock", false, 60})
+			}},
+		{name: "patch ttl", method: "PATCH", path: "/api/resources/{lock}", body: `{"accessTokenTtl":120}`, status: 200,
+			check: func(t *testing.T, r result) { equal(t, "ttl", r.obj()["accessTokenTtl"], 120) }},
+		{name: "indicator alone is an empty patch", method: "PATCH", path: "/api/resources/{lock}", body: `{"indicator":"x"}`, status: 422, code: "entity.invalid_input"},
+		{name: "empty name", method: "PATCH", path: "/api/resources/{lock}", body: `{"name":""}`, status: 400, code: "guard.invalid_input"},
+		{name: "patch missing", method: "PATCH", path: "/api/resources/zz", body: `{"name":"x"}`, status: 404, code: "entity.not_exists_with_id"},
 		{name: "scope with space", method: "POST", path: "/api/resources/{res}/scopes", body: `{"name":"read reports"}`, status: 400, code: "scope.name_with_space"},
 		{name: "scope", method: "POST", path: "/api/resources/{res}/scopes", body: `{"name":"read:reports"}`, status: 201, save: "sc"},
 		{name: "scope exists", method: "POST", path: "/api/resources/{res}/scopes", body: `{"name":"read:reports"}`, status: 422, code: "scope.name_exists"},
@@ -169,7 +209,47 @@ func TestResources(t *testing.T) {
 		}},
 		{name: "scopes exact search", method: "GET", path: "/api/resources/{res}/scopes?search.name=read:reports&mode.name=exact", status: 200,
 			check: func(t *testing.T, r result) { equal(t, "ids", names(r, "id"), []string{h.vars["sc"]}) }},
+		{name: "role holding the scope", method: "POST", path: "/api/organization-roles", body: `{"name":"r","resourceScopeIds":["{sc}"]}`, status: 201, save: "role"},
 		{name: "get missing", method: "GET", path: "/api/resources/zz", status: 404, code: "entity.not_exists_with_id"},
+		{name: "delete", method: "DELETE", path: "/api/resources/{res}", status: 204},
+		{name: "delete again", method: "DELETE", path: "/api/resources/{res}", status: 404, code: "entity.not_exists_with_id",
+			check: func(t *testing.T, r result) {
+				equal(t, "message", r.obj()["message"], "The resources with ID `"+h.vars["res"]+"` does not exist.")
+			}},
+		{name: "scopes cascade out of roles", method: "GET", path: "/api/organization-roles/{role}/resource-scopes", status: 200,
+			check: func(t *testing.T, r result) { equal(t, "scopes", len(r.list()), 0) }},
+		{name: "re-create the indicator", method: "POST", path: "/api/resources", body: `{"name":"API","indicator":"https://api.acme.com"}`, status: 201,
+			check: func(t *testing.T, r result) {
+				if r.obj()["id"] == h.vars["res"] {
+					t.Error("a re-created indicator got the deleted resource's id")
+				}
+			}},
+	})
+}
+
+func TestResourceCreateRace(t *testing.T) {
+	h := start(t, Options{})
+	var asked []string
+	losses := 1
+	h.e.SetResourceRace(func(indicator string) bool {
+		asked = append(asked, indicator)
+		losses--
+		return losses >= 0
+	})
+	h.run([]step{
+		{name: "winner", method: "POST", path: "/api/resources", body: `{"name":"lock","indicator":"orgsync:lock"}`, status: 201},
+		{name: "loser of the race", method: "POST", path: "/api/resources", body: `{"name":"lock","indicator":"orgsync:lock"}`, status: 500,
+			check: func(t *testing.T, r result) {
+				equal(t, "body", r.obj(), map[string]any{"message": "Internal server error."})
+			}},
+		{name: "later loser", method: "POST", path: "/api/resources", body: `{"name":"lock","indicator":"orgsync:lock"}`, status: 422, code: "resource.resource_identifier_in_use"},
+	})
+	equal(t, "asked", asked, []string{"orgsync:lock", "orgsync:lock"})
+	h.e.SetResourceRace(nil)
+	h.run([]step{
+		{name: "race off", method: "POST", path: "/api/resources", body: `{"name":"lock","indicator":"orgsync:lock"}`, status: 422, code: "resource.resource_identifier_in_use"},
+		{name: "one resource", method: "GET", path: "/api/resources", status: 200,
+			check: func(t *testing.T, r result) { equal(t, "count", len(r.list()), 2) }},
 	})
 }
 
