@@ -383,6 +383,68 @@ func TestResourceLockRace(t *testing.T) {
 	}
 }
 
+func TestEndToEndSSOConnectors(t *testing.T) {
+	tg := newTarget(t, emulator.Options{Seed: 13}, nil)
+	c, p := tg.client, tg.prefix
+	ctx := context.Background()
+	create := func(name string) string {
+		t.Helper()
+		var out struct{ ID string }
+		// Unconfigured connectors: Logto would fetch a configured one's
+		// identity provider.
+		check(t, c.Do(ctx, http.MethodPost, "/api/sso-connectors", map[string]any{
+			"providerName": "OIDC", "connectorName": name, "domains": []string{strings.ToUpper(strings.TrimSuffix(p, "-")) + ".example"},
+		}, &out))
+		tg.cleanup(t, "SSO connector "+out.ID, func(ctx context.Context) error {
+			return c.Do(ctx, http.MethodDelete, "/api/sso-connectors/"+out.ID, nil, nil)
+		})
+		return out.ID
+	}
+	a, b := create(p+"idp-a"), create(p+"idp-b")
+	err := c.Do(ctx, http.MethodPost, "/api/sso-connectors", map[string]any{"providerName": "OIDC", "connectorName": p + "idp-a"}, nil)
+	if logto.StatusOf(err) != 409 || !logto.HasCode(err, "single_sign_on.duplicate_connector_name") {
+		t.Errorf("duplicate connector name = %v, want 409", err)
+	}
+	all, err := c.ListSSOConnectors(ctx)
+	check(t, err)
+	var ours []logto.SSOConnector
+	for _, x := range all {
+		if strings.HasPrefix(x.ConnectorName, p) {
+			ours = append(ours, x)
+		}
+	}
+	if len(ours) != 2 || ours[0].ID != a || ours[0].ProviderName != "OIDC" || ours[1].ID != b ||
+		!slices.Equal(ours[0].Domains, []string{strings.TrimSuffix(p, "-") + ".example"}) {
+		t.Errorf("ListSSOConnectors = %+v", ours)
+	}
+
+	org, err := c.CreateOrganization(ctx, logto.CreateOrganization{Name: p + "sso"})
+	check(t, err)
+	tg.cleanup(t, "organization "+org.ID, func(ctx context.Context) error { return c.DeleteOrganization(ctx, org.ID) })
+	check(t, c.AddJITSSOConnectors(ctx, org.ID, []string{a}))
+	check(t, c.AddJITSSOConnectors(ctx, org.ID, []string{a})) // idempotent
+	check(t, c.SetJITSSOConnectors(ctx, org.ID, []string{a, b}))
+	err = c.SetJITSSOConnectors(ctx, org.ID, []string{a, "no-such-connector"})
+	if !logto.HasCode(err, "entity.relation_foreign_key_not_found") {
+		t.Errorf("unknown connector = %v, want 422 entity.relation_foreign_key_not_found", err)
+	}
+	jit, err := c.ListJITSSOConnectors(ctx, org.ID)
+	check(t, err)
+	if len(jit) != 2 || jit[0].ConnectorName != p+"idp-a" || jit[1].ConnectorName != p+"idp-b" {
+		t.Errorf("JIT SSO connectors after a failed replace = %+v, want both kept", jit)
+	}
+	check(t, c.RemoveJITSSOConnector(ctx, org.ID, a))
+	if err := c.RemoveJITSSOConnector(ctx, org.ID, a); !logto.IsNotFound(err) {
+		t.Errorf("removing an unassigned connector = %v, want a 404", err)
+	}
+	check(t, c.Do(ctx, http.MethodDelete, "/api/sso-connectors/"+b, nil, nil))
+	jit, err = c.ListJITSSOConnectors(ctx, org.ID)
+	check(t, err)
+	if len(jit) != 0 {
+		t.Errorf("a deleted connector is still assigned: %+v", jit)
+	}
+}
+
 func TestEndToEndPagination(t *testing.T) {
 	tg := newTarget(t, emulator.Options{Seed: 11}, nil)
 	c, p := tg.client, tg.prefix

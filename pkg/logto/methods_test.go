@@ -2,8 +2,11 @@ package logto
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -265,6 +268,36 @@ var methodCases = []methodCase{
 			return nil, c.SetJITRoles(ctx, "o1", []string{"r1"})
 		},
 	},
+	{
+		name: "ListJITSSOConnectors", method: "GET", path: "/api/organizations/o1/jit/sso-connectors", query: pageQ(nil), status: 200,
+		response: `[{"tenantId":"t","id":"c1","providerName":"OIDC","connectorName":"Acme IdP","config":{"clientSecret":"idp-secret"},"domains":["acme.com"],"branding":{},"syncProfile":false,"enableTokenStorage":false,"createdAt":1}]`,
+		call:     func(ctx context.Context, c *Client) (any, error) { return c.ListJITSSOConnectors(ctx, "o1") },
+		want:     []SSOConnector{{ID: "c1", ConnectorName: "Acme IdP", ProviderName: "OIDC", Domains: []string{"acme.com"}}},
+	},
+	{
+		name: "SetJITSSOConnectors", method: "PUT", path: "/api/organizations/o1/jit/sso-connectors", body: `{"ssoConnectorIds":[]}`, status: 204,
+		call: func(ctx context.Context, c *Client) (any, error) { return nil, c.SetJITSSOConnectors(ctx, "o1", nil) },
+	},
+	{
+		name: "AddJITSSOConnectors", method: "POST", path: "/api/organizations/o1/jit/sso-connectors", body: `{"ssoConnectorIds":["c1"]}`,
+		status: 201, respCT: "text/plain; charset=utf-8", response: "Created",
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.AddJITSSOConnectors(ctx, "o1", []string{"c1"})
+		},
+	},
+	{
+		name: "RemoveJITSSOConnector", method: "DELETE", path: "/api/organizations/o1/jit/sso-connectors/c1", status: 204,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.RemoveJITSSOConnector(ctx, "o1", "c1")
+		},
+	},
+	// SSO connectors
+	{
+		name: "ListSSOConnectors", method: "GET", path: "/api/sso-connectors", query: pageQ(nil), status: 200,
+		response: `[{"tenantId":"t","id":"c1","providerName":"SAML","connectorName":"Entra","config":{"x509Certificate":"-----BEGIN"},"domains":[],"branding":{},"syncProfile":false,"enableTokenStorage":false,"createdAt":1,"name":"SAML","providerType":"saml","providerLogo":"data:","providerLogoDark":"data:"}]`,
+		call:     func(ctx context.Context, c *Client) (any, error) { return c.ListSSOConnectors(ctx) },
+		want:     []SSOConnector{{ID: "c1", ConnectorName: "Entra", ProviderName: "SAML", Domains: []string{}}},
+	},
 	// invitations
 	{
 		name: "ListInvitations", method: "GET", path: "/api/organization-invitations", query: url.Values{"organizationId": {"o1"}}, status: 200,
@@ -465,6 +498,39 @@ func TestMethodsMapErrors(t *testing.T) {
 				t.Errorf("error = %+v, want 422 test.rejected on %s %s", e, tc.method, tc.path)
 			}
 		})
+	}
+}
+
+// TestSSOConnectorConfigNeverDecoded checks that a connector's config, which
+// holds the identity provider's secrets, cannot reach a caller: no field of
+// the decoded struct holds it, so no %+v or JSON encoding can print it.
+func TestSSOConnectorConfigNeverDecoded(t *testing.T) {
+	f := setup(t)
+	body := `[{"id":"c1","providerName":"OIDC","connectorName":"Acme","config":{"clientId":"cid","clientSecret":"idp-secret-value"},"domains":[]}]`
+	for _, path := range []string{"/api/sso-connectors", "/api/organizations/o1/jit/sso-connectors"} {
+		f.handle(path, func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, body) })
+	}
+	ctx := context.Background()
+	listed, err := f.client.ListSSOConnectors(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jit, err := f.client.ListJITSSOConnectors(ctx, "o1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, got := range []any{listed, jit} {
+		printed := fmt.Sprintf("%+v %#v", got, got)
+		encoded, _ := json.Marshal(got)
+		if strings.Contains(printed+string(encoded), "idp-secret") || strings.Contains(printed+string(encoded), "cid") {
+			t.Errorf("the config leaked: %s / %s", printed, encoded)
+		}
+	}
+	if _, ok := reflect.TypeOf(SSOConnector{}).FieldByName("Config"); ok {
+		t.Error("SSOConnector has a Config field")
+	}
+	if err := f.client.AddJITSSOConnectors(ctx, "o1", nil); err == nil || f.client.Requests() != 3 {
+		t.Errorf("an empty add = %v after %d requests; want a refusal without a request", err, f.client.Requests())
 	}
 }
 

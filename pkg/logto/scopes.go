@@ -62,3 +62,7 @@ func (c *Client) DeleteOrganizationScope(ctx context.Context, id string) error {
 // errEmptyPatch guards the PATCH methods: Logto rejects {} with 422
 // entity.invalid_input.
 var errEmptyPatch = errors.New("logto: empty PATCH: nothing to update (Logto rejects an empty PATCH body)")
+
+// errEmptyList guards adds whose list Logto requires to be non-empty (or
+// answers an empty one with 422 entity.invalid_input on Logto 1.37).
+var errEmptyList = errors.New("logto: empty list: nothing to add (Logto rejects an empty list)")

@@ -679,11 +679,12 @@ func (e *Emulator) listJITRoles(c *call) error {
 	if err != nil {
 		return err
 	}
-	var ids []string
-	if o, ok := e.db.Orgs[c.param("id")]; ok {
-		ids = o.JITRoles
+	// A SchemaRouter relation: the organization must exist.
+	o, ok := e.db.Orgs[c.param("id")]
+	if !ok {
+		return errNotExistsWithID("organizations", c.param("id"))
 	}
-	list(c, p, e.rolesByName(ids), func(r *orgRoleRow) any { return r.view() })
+	list(c, p, e.rolesByName(o.JITRoles), func(r *orgRoleRow) any { return r.view() })
 	return nil
 }
 

@@ -59,6 +59,10 @@ func (e *Emulator) buildRoutes() []route {
 	add("POST", "organizations/:id/jit/roles", e.addJITRoles)
 	add("PUT", "organizations/:id/jit/roles", e.replaceJITRoles)
 	add("DELETE", "organizations/:id/jit/roles/:roleId", e.removeJITRole)
+	add("GET", "organizations/:id/jit/sso-connectors", e.listJITSSOConnectors)
+	add("POST", "organizations/:id/jit/sso-connectors", e.addJITSSOConnectors)
+	add("PUT", "organizations/:id/jit/sso-connectors", e.replaceJITSSOConnectors)
+	add("DELETE", "organizations/:id/jit/sso-connectors/:connectorId", e.removeJITSSOConnector)
 
 	// §7 invitations
 	add("GET", "organization-invitations", e.listInvitations)
@@ -92,5 +96,11 @@ func (e *Emulator) buildRoutes() []route {
 	add("DELETE", "resources/:id/scopes/:scopeId", e.deleteResourceScope)
 	add("GET", "resources/:id/scopes", e.listResourceScopes)
 	add("POST", "resources/:id/scopes", e.createResourceScope)
+
+	// enterprise SSO connectors
+	add("GET", "sso-connectors", e.listSSOConnectors)
+	add("POST", "sso-connectors", e.createSSOConnector)
+	add("GET", "sso-connectors/:id", e.getSSOConnector)
+	add("DELETE", "sso-connectors/:id", e.deleteSSOConnector)
 	return rs
 }
