@@ -445,6 +445,43 @@ func TestEndToEndSSOConnectors(t *testing.T) {
 	}
 }
 
+func TestEndToEndOrganizationBranding(t *testing.T) {
+	tg := newTarget(t, emulator.Options{Seed: 17}, nil)
+	c, p := tg.client, tg.prefix
+	ctx := context.Background()
+	org, err := c.CreateOrganization(ctx, logto.CreateOrganization{Name: p + "branded",
+		Branding: &logto.OrganizationBranding{LogoURL: "https://cdn.example/l.png", Favicon: "https://cdn.example/f.ico"},
+		Color:    &logto.OrganizationColor{PrimaryColor: "#5d34f2", IsDarkModeEnabled: ptr(true), DarkPrimaryColor: "#222222"},
+	})
+	check(t, err)
+	tg.cleanup(t, "organization "+org.ID, func(ctx context.Context) error { return c.DeleteOrganization(ctx, org.ID) })
+	if org.Branding == nil || org.Branding.Favicon != "https://cdn.example/f.ico" || org.Color == nil ||
+		org.Color.IsDarkModeEnabled == nil || !*org.Color.IsDarkModeEnabled || org.CustomCSS != nil {
+		t.Errorf("created %+v", org)
+	}
+	plain, err := c.CreateOrganization(ctx, logto.CreateOrganization{Name: p + "plain"})
+	check(t, err)
+	tg.cleanup(t, "organization "+plain.ID, func(ctx context.Context) error { return c.DeleteOrganization(ctx, plain.ID) })
+	if plain.Branding == nil || *plain.Branding != (logto.OrganizationBranding{}) || plain.Color == nil || plain.CustomCSS != nil {
+		t.Errorf("an organization without branding = %+v, want empty branding and colour", plain)
+	}
+	_, err = c.UpdateOrganization(ctx, org.ID, map[string]any{"color": logto.OrganizationColor{PrimaryColor: "red"}})
+	if logto.StatusOf(err) != 400 || !logto.HasCode(err, "guard.invalid_input") {
+		t.Errorf("a named colour = %v, want 400 guard.invalid_input", err)
+	}
+	upd, err := c.UpdateOrganization(ctx, org.ID, map[string]any{
+		"color": logto.OrganizationColor{PrimaryColor: "#112233"}, "customCss": ".logo{height:2em}"})
+	check(t, err)
+	got, err := c.GetOrganization(ctx, org.ID)
+	check(t, err)
+	for _, o := range []*logto.Organization{upd, got} {
+		if *o.Color != (logto.OrganizationColor{PrimaryColor: "#112233"}) || o.Branding.LogoURL != "https://cdn.example/l.png" ||
+			o.CustomCSS == nil || *o.CustomCSS != ".logo{height:2em}" {
+			t.Errorf("after replacing the colour: %+v %+v %v", o.Color, o.Branding, o.CustomCSS)
+		}
+	}
+}
+
 func TestEndToEndPagination(t *testing.T) {
 	tg := newTarget(t, emulator.Options{Seed: 11}, nil)
 	c, p := tg.client, tg.prefix

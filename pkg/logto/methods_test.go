@@ -172,6 +172,39 @@ var methodCases = []methodCase{
 		want: &Organization{ID: "o1", Name: "acme", IsMfaRequired: true},
 	},
 	{
+		name: "CreateOrganization with branding", method: "POST", path: "/api/organizations",
+		body: `{"name":"acme","branding":{"logoUrl":"https://cdn.example/l.png","darkFavicon":"https://cdn.example/d.ico"},` +
+			`"color":{"primaryColor":"#5d34f2","isDarkModeEnabled":false},"customCss":""}`,
+		status: 201, response: `{"id":"o1","name":"acme","branding":{"logoUrl":"https://cdn.example/l.png","darkFavicon":"https://cdn.example/d.ico"},` +
+			`"color":{"primaryColor":"#5d34f2","isDarkModeEnabled":false},"customCss":""}`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.CreateOrganization(ctx, CreateOrganization{Name: "acme",
+				Branding:  &OrganizationBranding{LogoURL: "https://cdn.example/l.png", DarkFavicon: "https://cdn.example/d.ico"},
+				Color:     &OrganizationColor{PrimaryColor: "#5d34f2", IsDarkModeEnabled: ptr(false)},
+				CustomCSS: ptr("")})
+		},
+		want: &Organization{ID: "o1", Name: "acme",
+			Branding:  &OrganizationBranding{LogoURL: "https://cdn.example/l.png", DarkFavicon: "https://cdn.example/d.ico"},
+			Color:     &OrganizationColor{PrimaryColor: "#5d34f2", IsDarkModeEnabled: ptr(false)},
+			CustomCSS: ptr("")},
+	},
+	{
+		name: "GetOrganization without branding", method: "GET", path: "/api/organizations/o1", status: 200,
+		response: `{"id":"o1","name":"acme","branding":{},"color":{},"customCss":null}`,
+		call:     func(ctx context.Context, c *Client) (any, error) { return c.GetOrganization(ctx, "o1") },
+		want:     &Organization{ID: "o1", Name: "acme", Branding: &OrganizationBranding{}, Color: &OrganizationColor{}},
+	},
+	{
+		name: "UpdateOrganization branding", method: "PATCH", path: "/api/organizations/o1",
+		body:   `{"branding":{"favicon":"https://cdn.example/f.ico"},"customCss":null}`,
+		status: 200, response: `{"id":"o1","name":"acme","branding":{"favicon":"https://cdn.example/f.ico"},"color":{},"customCss":null}`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.UpdateOrganization(ctx, "o1", map[string]any{
+				"branding": OrganizationBranding{Favicon: "https://cdn.example/f.ico"}, "customCss": nil})
+		},
+		want: &Organization{ID: "o1", Name: "acme", Branding: &OrganizationBranding{Favicon: "https://cdn.example/f.ico"}, Color: &OrganizationColor{}},
+	},
+	{
 		name: "DeleteOrganization", method: "DELETE", path: "/api/organizations/o1", status: 204,
 		call: func(ctx context.Context, c *Client) (any, error) { return nil, c.DeleteOrganization(ctx, "o1") },
 	},

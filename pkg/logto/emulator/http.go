@@ -259,6 +259,53 @@ func (g *guard) checkString(path []any, s string, r strRule) {
 	}
 }
 
+// isURL is zod's url() check, which accepts what the WHATWG URL parser
+// (new URL(s)) accepts: an absolute URL of any scheme. Special schemes
+// (http, https, ws, wss, ftp) need a valid host; others (javascript:,
+// data:, mailto:, …) take any rest, so Logto accepts javascript: and data:
+// URLs as logos (seen on Logto 1.37.1).
+func isURL(s string) bool {
+	s = strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
+	scheme, rest, ok := strings.Cut(s, ":")
+	if !ok || !urlScheme.MatchString(scheme) {
+		return false
+	}
+	switch strings.ToLower(scheme) {
+	case "http", "https", "ws", "wss", "ftp":
+	default:
+		return true
+	}
+	rest = strings.TrimLeft(rest, "/\\")
+	if i := strings.IndexAny(rest, "/\\?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	if i := strings.LastIndex(rest, "@"); i >= 0 {
+		rest = rest[i+1:]
+	}
+	host, port := rest, ""
+	if strings.HasPrefix(host, "[") {
+		end := strings.Index(host, "]")
+		if end < 0 {
+			return false
+		}
+		host, port = host[:end+1], strings.TrimPrefix(host[end+1:], ":")
+	} else if i := strings.LastIndex(host, ":"); i >= 0 {
+		host, port = host[:i], host[i+1:]
+	}
+	if host == "" || strings.ContainsAny(host, " \t\n\r#%/:<>?@[\\]^|") && !strings.HasPrefix(host, "[") {
+		return false
+	}
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 0 || n > 65535 || strings.TrimLeft(port, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+var urlScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*$`)
+
 // emailGuard approximates zod's email check.
 var emailGuard = regexp.MustCompile(`^[A-Za-z0-9_'+\-.]*[A-Za-z0-9_+\-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$`)
 

@@ -9,6 +9,9 @@ import (
 
 // ---- §3 organizations ----
 
+// hexColor is core-kit's hexColorRegEx (the same in Logto 1.37.1 and 1.42):
+// #RGB or #RRGGBB, any case. Logto 1.37.1 was seen to refuse red, #12345 and
+// 5d34f2, all of which this refuses too; it also takes the short #abc.
 var hexColor = regexp.MustCompile(`(?i)^#[\da-f]{3}([\da-f]{3})?$`)
 
 // orgFields are the create/update fields of an organization.
@@ -25,6 +28,14 @@ func (f orgFields) empty() bool {
 	return !f.hasName && !f.hasDesc && !f.hasCSS && !f.hasCustom && !f.hasColor && !f.hasBr && !f.hasMfa
 }
 
+// Organizations.createGuard's jsonb guards (packages/schemas, jsonb-types/
+// sign-in-experience.ts): partialColorGuard and brandingGuard. Both are
+// non-strict zod objects, so unknown keys are dropped without an error.
+var (
+	colorKeys    = []string{"primaryColor", "isDarkModeEnabled", "darkPrimaryColor"}
+	brandingKeys = []string{"logoUrl", "darkLogoUrl", "favicon", "darkFavicon"}
+)
+
 func parseOrgFields(m map[string]json.RawMessage, g *guard, create bool) orgFields {
 	var f orgFields
 	nr := strRule{min: 1, max: 128}
@@ -38,7 +49,9 @@ func parseOrgFields(m map[string]json.RawMessage, g *guard, create bool) orgFiel
 	for k, v := range f.color {
 		switch k {
 		case "primaryColor", "darkPrimaryColor":
-			if s, ok := v.(string); !ok || !hexColor.MatchString(s) {
+			if s, ok := v.(string); !ok {
+				g.add([]any{"color", k}, "invalid_type", "Expected string, received "+jsType(v))
+			} else if !hexColor.MatchString(s) {
 				g.add([]any{"color", k}, "invalid_string", "Invalid")
 			}
 		case "isDarkModeEnabled":
@@ -51,19 +64,18 @@ func parseOrgFields(m map[string]json.RawMessage, g *guard, create bool) orgFiel
 	}
 	f.branding, f.hasBr = g.object(m, "branding", false)
 	for k, v := range f.branding {
-		switch k {
-		case "logoUrl", "darkLogoUrl", "favicon", "darkFavicon":
-			if s, ok := v.(string); !ok || !urlPattern.MatchString(s) {
-				g.add([]any{"branding", k}, "invalid_string", "Invalid url")
-			}
-		default:
+		if !contains(brandingKeys, k) {
 			delete(f.branding, k)
+			continue
+		}
+		if s, ok := v.(string); !ok {
+			g.add([]any{"branding", k}, "invalid_type", "Expected string, received "+jsType(v))
+		} else if !isURL(s) {
+			g.add([]any{"branding", k}, "invalid_string", "Invalid url")
 		}
 	}
 	return f
 }
-
-var urlPattern = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$`)
 
 func (f orgFields) apply(o *orgRow) {
 	if f.hasName && f.name != nil {

@@ -249,7 +249,7 @@ func (e *Emulator) createUser(c *call) error {
 	algo, _ := g.str(m, "passwordAlgorithm", strRule{enum: []string{"Argon2i", "Argon2id", "Argon2d", "SHA1", "SHA256", "MD5", "Bcrypt", "Legacy"}})
 	name, _ := g.str(m, "name", strRule{})
 	avatar, _ := g.str(m, "avatar", strRule{nullable: true})
-	if avatar != nil && *avatar != "" && !urlPattern.MatchString(*avatar) {
+	if avatar != nil && *avatar != "" && !isURL(*avatar) {
 		g.add([]any{"avatar"}, "invalid_union", "Invalid input")
 	}
 	customData, _ := g.object(m, "customData", false)
