@@ -482,6 +482,68 @@ func TestEndToEndOrganizationBranding(t *testing.T) {
 	}
 }
 
+// TestInvitationMessagesAndStatus needs the emulator's e-mail connector
+// and message log.
+func TestInvitationMessagesAndStatus(t *testing.T) {
+	srv := emulatortest.Start(t, emulator.Options{Seed: 19, MessageRateLimit: 2})
+	c, err := logto.New(logto.Config{Endpoint: srv.URL, AppID: srv.AppID, AppSecret: srv.AppSecret,
+		RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+	check(t, err)
+	ctx := context.Background()
+	org, err := c.CreateOrganization(ctx, logto.CreateOrganization{Name: "acme"})
+	check(t, err)
+	boss, err := c.CreateUser(ctx, logto.CreateUser{PrimaryEmail: "boss@acme.example"})
+	check(t, err)
+	expires := time.Now().Add(time.Hour).UnixMilli()
+	_, err = c.CreateInvitation(ctx, logto.CreateInvitation{Invitee: "carol@acme.example", OrganizationID: org.ID,
+		ExpiresAt: expires, MessagePayload: map[string]any{}})
+	if logto.StatusOf(err) != 501 || !logto.HasCode(err, "connector.not_found") {
+		t.Fatalf("invitation e-mail without a connector = %v, want 501 connector.not_found", err)
+	}
+	if invs, err := c.ListInvitations(ctx, org.ID); err != nil || len(invs) != 0 {
+		t.Fatalf("after the failed create: %v, %v; want no invitation", invs, err)
+	}
+	inv, err := c.CreateInvitation(ctx, logto.CreateInvitation{Invitee: "carol@acme.example", OrganizationID: org.ID,
+		ExpiresAt: expires, InviterID: boss.ID})
+	check(t, err)
+	if err := c.SendInvitationMessage(ctx, inv.ID, nil); !logto.HasCode(err, "connector.not_found") {
+		t.Errorf("send without a connector = %v", err)
+	}
+	srv.E.SetEmailConnector(true)
+	check(t, c.SendInvitationMessage(ctx, inv.ID, map[string]any{"link": "https://app.example/invite/" + inv.ID}))
+	check(t, c.SendInvitationMessage(ctx, inv.ID, nil))
+	if err := c.SendInvitationMessage(ctx, inv.ID, nil); logto.StatusOf(err) != 429 || !logto.HasCode(err, "request.message_rate_limited") {
+		t.Errorf("third send = %v, want 429 request.message_rate_limited", err)
+	}
+	sent := srv.E.SentMessages()
+	if len(sent) != 2 || sent[0].To != "carol@acme.example" || sent[0].Payload["link"] != "https://app.example/invite/"+inv.ID {
+		t.Errorf("sent = %+v", sent)
+	}
+	found, err := c.FindInvitations(ctx, logto.InvitationFilter{Invitee: "CAROL@acme.example", InviterID: boss.ID})
+	check(t, err)
+	if len(found) != 1 || found[0].ID != inv.ID || found[0].InviterID == nil || *found[0].InviterID != boss.ID {
+		t.Errorf("FindInvitations = %+v", found)
+	}
+	if _, err := c.SetInvitationStatus(ctx, inv.ID, logto.InvitationAccepted, "no-such-user"); !logto.HasCode(err, "entity.not_found") {
+		t.Errorf("accept by a missing user = %v, want 404 entity.not_found", err)
+	}
+	carol, err := c.CreateUser(ctx, logto.CreateUser{PrimaryEmail: "Carol@acme.example"})
+	check(t, err)
+	accepted, err := c.SetInvitationStatus(ctx, inv.ID, logto.InvitationAccepted, carol.ID)
+	check(t, err)
+	if accepted.Status != "Accepted" || accepted.AcceptedUserID == nil || *accepted.AcceptedUserID != carol.ID {
+		t.Errorf("accepted %+v", accepted)
+	}
+	if _, err := c.SetInvitationStatus(ctx, inv.ID, logto.InvitationRevoked, ""); logto.StatusOf(err) != 422 {
+		t.Errorf("revoking an accepted invitation = %v, want 422", err)
+	}
+	members, err := c.ListOrganizationUsers(ctx, org.ID)
+	check(t, err)
+	if len(members) != 1 || members[0].ID != carol.ID {
+		t.Errorf("members = %+v", members)
+	}
+}
+
 func TestEndToEndPagination(t *testing.T) {
 	tg := newTarget(t, emulator.Options{Seed: 11}, nil)
 	c, p := tg.client, tg.prefix

@@ -354,6 +354,61 @@ var methodCases = []methodCase{
 		},
 		want: &Invitation{ID: "i1", Invitee: "b@x.com", OrganizationID: "o1", Status: "Pending", ExpiresAt: 1800000000000},
 	},
+	{
+		name: "CreateInvitation with an empty message payload", method: "POST", path: "/api/organization-invitations",
+		body:   `{"invitee":"b@x.com","organizationId":"o1","expiresAt":1800000000000,"inviterId":"u1","messagePayload":{}}`,
+		status: 201, response: `{"id":"i2","invitee":"b@x.com","organizationId":"o1","inviterId":"u1","acceptedUserId":null,"status":"Pending","expiresAt":1800000000000}`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.CreateInvitation(ctx, CreateInvitation{Invitee: "b@x.com", OrganizationID: "o1", ExpiresAt: 1800000000000,
+				InviterID: "u1", MessagePayload: map[string]any{}})
+		},
+		want: &Invitation{ID: "i2", Invitee: "b@x.com", OrganizationID: "o1", InviterID: ptr("u1"), Status: "Pending", ExpiresAt: 1800000000000},
+	},
+	{
+		name: "CreateInvitation with a link", method: "POST", path: "/api/organization-invitations",
+		body:   `{"invitee":"b@x.com","organizationId":"o1","expiresAt":1800000000000,"messagePayload":{"link":"https://app/invite"}}`,
+		status: 201, response: `{"id":"i3","invitee":"b@x.com","organizationId":"o1","status":"Pending","expiresAt":1800000000000}`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.CreateInvitation(ctx, CreateInvitation{Invitee: "b@x.com", OrganizationID: "o1", ExpiresAt: 1800000000000,
+				MessagePayload: map[string]any{"link": "https://app/invite"}})
+		},
+		want: &Invitation{ID: "i3", Invitee: "b@x.com", OrganizationID: "o1", Status: "Pending", ExpiresAt: 1800000000000},
+	},
+	{
+		name: "FindInvitations", method: "GET", path: "/api/organization-invitations",
+		query: url.Values{"organizationId": {"o1"}, "inviterId": {"u1"}, "invitee": {"B@x.com"}}, status: 200, response: `[]`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.FindInvitations(ctx, InvitationFilter{OrganizationID: "o1", InviterID: "u1", Invitee: "B@x.com"})
+		},
+		want: []Invitation{},
+	},
+	{
+		name: "SendInvitationMessage", method: "POST", path: "/api/organization-invitations/i1/message", body: `{"link":"https://app/invite"}`, status: 204,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.SendInvitationMessage(ctx, "i1", map[string]any{"link": "https://app/invite"})
+		},
+	},
+	{
+		name: "SendInvitationMessage without payload", method: "POST", path: "/api/organization-invitations/i1/message", body: `{}`, status: 204,
+		call: func(ctx context.Context, c *Client) (any, error) { return nil, c.SendInvitationMessage(ctx, "i1", nil) },
+	},
+	{
+		name: "SetInvitationStatus accept", method: "PUT", path: "/api/organization-invitations/i1/status",
+		body: `{"status":"Accepted","acceptedUserId":"u2"}`, status: 200,
+		response: `{"id":"i1","invitee":"b@x.com","organizationId":"o1","acceptedUserId":"u2","status":"Accepted","expiresAt":1800000000000}`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SetInvitationStatus(ctx, "i1", InvitationAccepted, "u2")
+		},
+		want: &Invitation{ID: "i1", Invitee: "b@x.com", OrganizationID: "o1", AcceptedUserID: ptr("u2"), Status: "Accepted", ExpiresAt: 1800000000000},
+	},
+	{
+		name: "SetInvitationStatus revoke", method: "PUT", path: "/api/organization-invitations/i1/status", body: `{"status":"Revoked"}`, status: 200,
+		response: `{"id":"i1","invitee":"b@x.com","organizationId":"o1","status":"Revoked","expiresAt":1800000000000}`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SetInvitationStatus(ctx, "i1", InvitationRevoked, "")
+		},
+		want: &Invitation{ID: "i1", Invitee: "b@x.com", OrganizationID: "o1", Status: "Revoked", ExpiresAt: 1800000000000},
+	},
 	// users
 	{
 		name: "FindUsersByEmail", method: "GET", path: "/api/users",
@@ -564,6 +619,23 @@ func TestSSOConnectorConfigNeverDecoded(t *testing.T) {
 	}
 	if err := f.client.AddJITSSOConnectors(ctx, "o1", nil); err == nil || f.client.Requests() != 3 {
 		t.Errorf("an empty add = %v after %d requests; want a refusal without a request", err, f.client.Requests())
+	}
+}
+
+// TestSendInvitationMessageNotRetried: a message may have gone out before a
+// failure, so the send is never repeated, not even on 429.
+func TestSendInvitationMessageNotRetried(t *testing.T) {
+	for _, status := range []int{429, 500, 503} {
+		f := setup(t)
+		hits := 0
+		f.handle("/api/organization-invitations/i1/message", func(w http.ResponseWriter, r *http.Request) {
+			hits++
+			writeJSON(w, status, `{"code":"request.message_rate_limited","message":"Too many messages"}`)
+		})
+		err := f.client.SendInvitationMessage(context.Background(), "i1", nil)
+		if StatusOf(err) != status || hits != 1 {
+			t.Errorf("%d: err %v after %d requests, want one request", status, err, hits)
+		}
 	}
 }
 

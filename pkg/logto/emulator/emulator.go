@@ -71,6 +71,16 @@ type Options struct {
 	StatePath string
 	// Logger receives one line per request at debug level and save errors.
 	Logger zerolog.Logger
+	// EmailConnector gives the tenant an e-mail connector: invitation
+	// messages are recorded (SentMessages) instead of failing with 501
+	// connector.not_found. SetEmailConnector switches it.
+	EmailConnector bool
+	// MessageRateLimit is how many messages one recipient may be sent
+	// within MessageRateWindow before Logto answers 429
+	// request.message_rate_limited: 0 means Logto's 10 (per 10 minutes), a
+	// negative value no limit.
+	MessageRateLimit  int
+	MessageRateWindow time.Duration
 }
 
 // Emulator is an in-memory Logto tenant serving the Management API over
@@ -101,6 +111,10 @@ type Emulator struct {
 	fails  []failRule
 
 	resourceRace atomic.Pointer[func(indicator string) bool] // SetResourceRace
+
+	emailConnector atomic.Bool            // Options.EmailConnector, SetEmailConnector
+	sent           []SentMessage          // guarded by mu
+	sends          map[string][]time.Time // recent sends per recipient (lower case), guarded by mu
 
 	requests atomic.Int64
 	routes   []route
@@ -138,7 +152,9 @@ func New(opts Options) (*Emulator, error) {
 		now:       time.Now,
 		faultRate: opts.FaultRate,
 		bucket:    float64(opts.RateLimitCapacity),
+		sends:     map[string][]time.Time{},
 	}
+	e.emailConnector.Store(opts.EmailConnector)
 	if opts.Seed != 0 {
 		e.rng = rand.New(rand.NewPCG(uint64(opts.Seed), uint64(opts.Seed)^0x9e3779b97f4a7c15))
 	} else {

@@ -70,6 +70,7 @@ func (e *Emulator) buildRoutes() []route {
 	add("GET", "organization-invitations/:id", e.getInvitation)
 	add("DELETE", "organization-invitations/:id", e.deleteInvitation)
 	add("PUT", "organization-invitations/:id/status", e.setInvitationStatus)
+	add("POST", "organization-invitations/:id/message", e.sendInvitation)
 
 	// §8 users
 	add("GET", "users", e.listUsers)

@@ -6,174 +6,6 @@ import (
 	"strings"
 )
 
-// ---- §7 organization invitations ----
-
-func (e *Emulator) invitationView(inv *invitationRow) obj {
-	status := inv.Status
-	if status == "Pending" && inv.ExpiresAt <= e.nowMS() {
-		status = "Expired"
-	}
-	return obj{
-		"tenantId": tenantID, "id": inv.ID, "inviterId": inv.InviterID, "invitee": inv.Invitee,
-		"acceptedUserId": inv.AcceptedUserID, "organizationId": inv.OrganizationID, "status": status,
-		"createdAt": inv.CreatedAt, "updatedAt": inv.UpdatedAt, "expiresAt": inv.ExpiresAt,
-		"organizationRoles": e.db.roleRefs(inv.RoleIDs),
-	}
-}
-
-func (e *Emulator) listInvitations(c *call) error {
-	q := c.r.URL.Query()
-	orgID, inviterID, invitee := q.Get("organizationId"), q.Get("inviterId"), q.Get("invitee")
-	rows := mapValues(e.db.Invitations)
-	sortBySeq(rows, func(i *invitationRow) int64 { return -i.Seq })
-	out := []any{}
-	for _, inv := range rows {
-		if orgID != "" && inv.OrganizationID != orgID {
-			continue
-		}
-		if inviterID != "" && (inv.InviterID == nil || *inv.InviterID != inviterID) {
-			continue
-		}
-		if invitee != "" && !strings.EqualFold(inv.Invitee, invitee) {
-			continue
-		}
-		out = append(out, e.invitationView(inv))
-	}
-	c.json(200, out)
-	return nil
-}
-
-func (e *Emulator) createInvitation(c *call) error {
-	m, g, err := c.object()
-	if err != nil {
-		return err
-	}
-	invitee, _ := g.str(m, "invitee", strRule{required: true, email: true})
-	orgID, _ := g.str(m, "organizationId", strRule{required: true, min: 1})
-	inviterID, _ := g.str(m, "inviterId", strRule{nullable: true})
-	expiresAt, _ := g.number(m, "expiresAt", true)
-	roleIDs, _ := g.strs(m, "organizationRoleIds", false, false, strRule{})
-	sendMessage := false
-	if v, present, _ := decodeField(m, "messagePayload"); present {
-		switch x := v.(type) {
-		case bool:
-			if x {
-				g.add([]any{"messagePayload"}, "invalid_literal", "Invalid literal value, expected false")
-			}
-		case map[string]any:
-			sendMessage = true
-		default:
-			g.add([]any{"messagePayload"}, "invalid_union", "Invalid input")
-		}
-	}
-	if err := g.err(); err != nil {
-		return err
-	}
-	now := e.nowMS()
-	if int64(expiresAt) <= now {
-		return errInvalidRequest(400, "The value of `expiresAt` must be in the future.")
-	}
-	o, ok := e.db.Orgs[*orgID]
-	if !ok {
-		return errForeignKey()
-	}
-	for uid := range o.Users {
-		if u := e.db.Users[uid]; u != nil && u.PrimaryEmail != nil && *u.PrimaryEmail == *invitee {
-			return errInvalidRequest(422, "The invitee is already a member of the organization.")
-		}
-	}
-	for _, inv := range e.db.Invitations {
-		if inv.Status == "Pending" && inv.OrganizationID == *orgID && inv.Invitee == *invitee {
-			return errUnique()
-		}
-	}
-	if inviterID != nil {
-		if _, ok := e.db.Users[*inviterID]; !ok {
-			return errForeignKey()
-		}
-	}
-	if hasDuplicates(roleIDs) {
-		return errUnique()
-	}
-	for _, id := range roleIDs {
-		if _, ok := e.db.OrgRoles[id]; !ok {
-			return errForeignKey()
-		}
-	}
-	if sendMessage {
-		return &apiError{Status: 501, Code: "connector.not_found", Message: "Can not find any available email connector."}
-	}
-	inv := &invitationRow{ID: e.randomID(21), InviterID: inviterID, Invitee: *invitee, OrganizationID: *orgID,
-		Status: "Pending", CreatedAt: now, UpdatedAt: now, ExpiresAt: int64(expiresAt),
-		RoleIDs: append([]string{}, roleIDs...), Seq: e.db.next()}
-	e.db.Invitations[inv.ID] = inv
-	c.changed = true
-	c.json(201, e.invitationView(inv))
-	return nil
-}
-
-func (e *Emulator) getInvitation(c *call) error {
-	inv, ok := e.db.Invitations[c.param("id")]
-	if !ok {
-		return errNotExistsWithID("organization_invitations", c.param("id"))
-	}
-	c.json(200, e.invitationView(inv))
-	return nil
-}
-
-func (e *Emulator) deleteInvitation(c *call) error {
-	if _, ok := e.db.Invitations[c.param("id")]; !ok {
-		return errNotFound()
-	}
-	delete(e.db.Invitations, c.param("id"))
-	c.changed = true
-	c.noContent()
-	return nil
-}
-
-func (e *Emulator) setInvitationStatus(c *call) error {
-	m, g, err := c.object()
-	if err != nil {
-		return err
-	}
-	status, _ := g.str(m, "status", strRule{required: true, enum: []string{"Accepted", "Revoked"}})
-	acceptedUserID, _ := g.str(m, "acceptedUserId", strRule{nullable: true})
-	if err := g.err(); err != nil {
-		return err
-	}
-	inv, ok := e.db.Invitations[c.param("id")]
-	if !ok {
-		return errNotExistsWithID("organization_invitations", c.param("id"))
-	}
-	if current := e.invitationView(inv)["status"]; current != "Pending" {
-		return errInvalidRequest(422, "The invitation status is "+current.(string)+" and cannot be changed.")
-	}
-	now := e.nowMS()
-	if *status == "Accepted" {
-		if acceptedUserID == nil {
-			return errInvalidRequest(422, "The `acceptedUserId` is required when accepting an invitation.")
-		}
-		u, ok := e.db.Users[*acceptedUserID]
-		if !ok {
-			return errNotExistsWithID("users", *acceptedUserID)
-		}
-		if u.PrimaryEmail == nil || !strings.EqualFold(*u.PrimaryEmail, inv.Invitee) {
-			return errInvalidRequest(422, "The email of the accepted user does not match the invitee.")
-		}
-		o, ok := e.db.Orgs[inv.OrganizationID]
-		if !ok {
-			return errForeignKey()
-		}
-		o.Users[u.ID] = addUnique(o.Users[u.ID], inv.RoleIDs...)
-		inv.AcceptedUserID = &u.ID
-	}
-	inv.Status = *status
-	inv.UpdatedAt = now
-	c.changed = true
-	c.json(200, e.invitationView(inv))
-	return nil
-}
-
 // ---- §8 users ----
 
 var (
@@ -295,7 +127,7 @@ func (e *Emulator) createUser(c *call) error {
 func (e *Emulator) getUser(c *call) error {
 	u, ok := e.db.Users[c.param("id")]
 	if !ok {
-		return errNotExistsWithID("users", c.param("id"))
+		return errNotFound()
 	}
 	c.json(200, u.view())
 	return nil
@@ -303,7 +135,7 @@ func (e *Emulator) getUser(c *call) error {
 
 func (e *Emulator) deleteUser(c *call) error {
 	if _, ok := e.db.Users[c.param("id")]; !ok {
-		return errNotExistsWithID("users", c.param("id"))
+		return errNotFound()
 	}
 	e.db.deleteUser(c.param("id"))
 	c.changed = true
@@ -314,7 +146,7 @@ func (e *Emulator) deleteUser(c *call) error {
 func (e *Emulator) listUserOrgs(c *call) error {
 	id := c.param("id")
 	if _, ok := e.db.Users[id]; !ok {
-		return errNotExistsWithID("users", id)
+		return errNotFound()
 	}
 	out := []any{}
 	for _, o := range e.orgsInOrder() {
