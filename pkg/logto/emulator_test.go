@@ -544,6 +544,55 @@ func TestInvitationMessagesAndStatus(t *testing.T) {
 	}
 }
 
+func TestEndToEndUserConsentScopes(t *testing.T) {
+	tg := newTarget(t, emulator.Options{Seed: 23}, nil)
+	c, p := tg.client, tg.prefix
+	ctx := context.Background()
+	var partner logto.Application
+	check(t, c.Do(ctx, http.MethodPost, "/api/applications",
+		map[string]any{"name": p + "partner", "type": "Traditional", "isThirdParty": true}, &partner))
+	tg.cleanup(t, "application "+partner.ID, func(ctx context.Context) error { return c.DeleteApplication(ctx, partner.ID) })
+	first, err := c.CreateApplication(ctx, p+"web", "SPA")
+	check(t, err)
+	tg.cleanup(t, "application "+first.ID, func(ctx context.Context) error { return c.DeleteApplication(ctx, first.ID) })
+	third, err := c.FindApplications(ctx, logto.ApplicationFilter{ThirdParty: ptr(true)})
+	check(t, err)
+	if !slices.ContainsFunc(third, func(a logto.Application) bool { return a.ID == partner.ID && a.IsThirdParty }) ||
+		slices.ContainsFunc(third, func(a logto.Application) bool { return a.ID == first.ID }) {
+		t.Errorf("third-party applications = %+v", third)
+	}
+	read, err := c.CreateOrganizationScope(ctx, p+"read", nil)
+	check(t, err)
+	tg.cleanup(t, "scope "+read.ID, func(ctx context.Context) error { return c.DeleteOrganizationScope(ctx, read.ID) })
+	write, err := c.CreateOrganizationScope(ctx, p+"write", nil)
+	check(t, err)
+	tg.cleanup(t, "scope "+write.ID, func(ctx context.Context) error { return c.DeleteOrganizationScope(ctx, write.ID) })
+
+	if err := c.AddUserConsentOrganizationScopes(ctx, first.ID, []string{read.ID}); !logto.HasCode(err, "application.third_party_application_only") {
+		t.Errorf("consent scopes of a first-party app = %v", err)
+	}
+	if err := c.AddUserConsentOrganizationScopes(ctx, partner.ID, []string{"no-such-scope"}); !logto.HasCode(err, "application.user_consent_scopes_not_found") {
+		t.Errorf("unknown consent scope = %v", err)
+	}
+	check(t, c.AddUserConsentOrganizationScopes(ctx, partner.ID, []string{read.ID, write.ID}))
+	check(t, c.AddUserConsentOrganizationScopes(ctx, partner.ID, []string{read.ID}))
+	got, err := c.ListUserConsentOrganizationScopes(ctx, partner.ID)
+	check(t, err)
+	if len(got) != 2 || got[0].Name != p+"read" || got[1].Name != p+"write" {
+		t.Errorf("consent scopes = %+v", got)
+	}
+	check(t, c.DeleteOrganizationScope(ctx, write.ID))
+	check(t, c.RemoveUserConsentOrganizationScope(ctx, partner.ID, read.ID))
+	if err := c.RemoveUserConsentOrganizationScope(ctx, partner.ID, read.ID); !logto.IsNotFound(err) {
+		t.Errorf("removing an absent consent scope = %v, want 404", err)
+	}
+	got, err = c.ListUserConsentOrganizationScopes(ctx, partner.ID)
+	check(t, err)
+	if len(got) != 0 {
+		t.Errorf("after deleting one scope and removing the other: %+v", got)
+	}
+}
+
 func TestEndToEndPagination(t *testing.T) {
 	tg := newTarget(t, emulator.Options{Seed: 11}, nil)
 	c, p := tg.client, tg.prefix

@@ -460,6 +460,44 @@ var methodCases = []methodCase{
 		want: []Application{},
 	},
 	{
+		name: "FindApplications third-party", method: "GET", path: "/api/applications",
+		query: pageQ(url.Values{"isThirdParty": {"true"}, "types": {"Traditional", "SPA"}}), status: 200,
+		response: `[{"id":"a2","name":"partner","type":"Traditional","isThirdParty":true,"customData":{}}]`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.FindApplications(ctx, ApplicationFilter{Types: []string{"Traditional", "SPA"}, ThirdParty: ptr(true)})
+		},
+		want: []Application{{ID: "a2", Name: "partner", Type: "Traditional", IsThirdParty: true, CustomData: map[string]any{}}},
+	},
+	{
+		name: "FindApplications first-party", method: "GET", path: "/api/applications",
+		query: pageQ(url.Values{"isThirdParty": {"false"}}), status: 200, response: `[]`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.FindApplications(ctx, ApplicationFilter{ThirdParty: ptr(false)})
+		},
+		want: []Application{},
+	},
+	{
+		name: "ListUserConsentOrganizationScopes", method: "GET", path: "/api/applications/a2/user-consent-scopes", status: 200,
+		response: `{"organizationScopes":[{"id":"s1","name":"read:doc","description":null}],"resourceScopes":[],"organizationResourceScopes":[],"userScopes":["email"]}`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.ListUserConsentOrganizationScopes(ctx, "a2")
+		},
+		want: []OrganizationScope{{ID: "s1", Name: "read:doc"}},
+	},
+	{
+		name: "AddUserConsentOrganizationScopes", method: "POST", path: "/api/applications/a2/user-consent-scopes",
+		body: `{"organizationScopes":["s1","s2"]}`, status: 201, respCT: "text/plain; charset=utf-8", response: "Created",
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.AddUserConsentOrganizationScopes(ctx, "a2", []string{"s1", "s2"})
+		},
+	},
+	{
+		name: "RemoveUserConsentOrganizationScope", method: "DELETE", path: "/api/applications/a2/user-consent-scopes/organization-scopes/s1", status: 204,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.RemoveUserConsentOrganizationScope(ctx, "a2", "s1")
+		},
+	},
+	{
 		name: "GetApplication", method: "GET", path: "/api/applications/a1", status: 200,
 		response: `{"id":"a1","name":"orgsync","type":"MachineToMachine","isAdmin":false,"customData":{"orgsync":{"serial":3}}}`,
 		call:     func(ctx context.Context, c *Client) (any, error) { return c.GetApplication(ctx, "a1") },

@@ -87,6 +87,9 @@ func (e *Emulator) buildRoutes() []route {
 	add("PATCH", "applications/:id/custom-data", e.patchAppCustomData)
 	add("DELETE", "applications/:id", e.deleteApp)
 	add("GET", "applications/:id/organizations", e.listAppOrgs)
+	add("GET", "applications/:id/user-consent-scopes", e.listUserConsentScopes)
+	add("POST", "applications/:id/user-consent-scopes", e.addUserConsentScopes)
+	add("DELETE", "applications/:id/user-consent-scopes/:type/:scopeId", e.removeUserConsentScope)
 
 	// §9 resources
 	add("GET", "resources", e.listResources)

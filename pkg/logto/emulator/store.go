@@ -139,8 +139,13 @@ type appRow struct {
 	CustomData       map[string]any `json:"customData"`
 	IsThirdParty     bool           `json:"isThirdParty"`
 	ManagementAccess bool           `json:"managementAccess"` // holds the Management API "all" scope
-	CreatedAt        int64          `json:"createdAt"`
-	Seq              int64          `json:"seq"`
+	// The scopes a third-party application asks its users to consent to.
+	ConsentOrgScopes         []string `json:"userConsentOrganizationScopes,omitempty"`
+	ConsentResourceScopes    []string `json:"userConsentResourceScopes,omitempty"`
+	ConsentOrgResourceScopes []string `json:"userConsentOrganizationResourceScopes,omitempty"`
+	ConsentUserScopes        []string `json:"userConsentUserScopes,omitempty"`
+	CreatedAt                int64    `json:"createdAt"`
+	Seq                      int64    `json:"seq"`
 }
 
 type resourceRow struct {
@@ -333,6 +338,9 @@ func (d *db) deleteOrgScope(id string) {
 	for _, r := range d.OrgRoles {
 		r.Scopes = remove(r.Scopes, id)
 	}
+	for _, a := range d.Apps {
+		a.ConsentOrgScopes = remove(a.ConsentOrgScopes, id)
+	}
 }
 
 func (d *db) deleteUser(id string) {
@@ -381,6 +389,10 @@ func (d *db) deleteScope(id string) {
 	delete(d.Scopes, id)
 	for _, r := range d.OrgRoles {
 		r.ResourceScopes = remove(r.ResourceScopes, id)
+	}
+	for _, a := range d.Apps {
+		a.ConsentResourceScopes = remove(a.ConsentResourceScopes, id)
+		a.ConsentOrgResourceScopes = remove(a.ConsentOrgResourceScopes, id)
 	}
 }
 

@@ -207,6 +207,11 @@ func (e *Emulator) listApps(c *call) error {
 		return errInvalidRequest(400, "`excludeRoleId` and `excludeOrganizationId` cannot be used at the same time.")
 	}
 	thirdParty := q.Get("isThirdParty")
+	if _, given := q["isThirdParty"]; given && thirdParty != "true" && thirdParty != "false" {
+		g := &guard{kind: "query"}
+		g.add([]any{"isThirdParty"}, "invalid_union", "Invalid input")
+		return g.err()
+	}
 	s, err := parseSearch(c.r.URL.RawQuery, appSearchFields)
 	if err != nil {
 		return err
@@ -252,6 +257,10 @@ func (e *Emulator) createApp(c *call) error {
 	thirdParty, _ := g.boolean(m, "isThirdParty")
 	if err := g.err(); err != nil {
 		return err
+	}
+	if thirdParty != nil && *thirdParty && !contains([]string{"Traditional", "SPA", "Native"}, *typ) {
+		return &apiError{Status: 400, Code: "application.invalid_third_party_application_type",
+			Message: "Only traditional web, single-page, and native applications can be marked as third-party apps."}
 	}
 	a := &appRow{ID: e.randomID(21), Name: *name, Type: *typ, Description: desc, Secret: e.randomID(32),
 		CustomData: orEmpty(customData), CreatedAt: e.nowMS(), Seq: e.db.next()}
