@@ -593,6 +593,32 @@ func TestEndToEndUserConsentScopes(t *testing.T) {
 	}
 }
 
+func TestUserMFAVerifications(t *testing.T) {
+	srv := emulatortest.Start(t, emulator.Options{Seed: 29})
+	c, err := logto.New(logto.Config{Endpoint: srv.URL, AppID: srv.AppID, AppSecret: srv.AppSecret})
+	check(t, err)
+	ctx := context.Background()
+	u, err := c.CreateUser(ctx, logto.CreateUser{PrimaryEmail: "mfa@acme.example"})
+	check(t, err)
+	none, err := c.ListUserMFAVerifications(ctx, u.ID)
+	check(t, err)
+	if none == nil || len(none) != 0 {
+		t.Errorf("without MFA: %#v, want an empty list", none)
+	}
+	check(t, srv.E.AddUserMFA(u.ID, "Totp"))
+	got, err := c.ListUserMFAVerifications(ctx, u.ID)
+	check(t, err)
+	if len(got) != 1 || got[0].Type != "Totp" {
+		t.Fatalf("factors = %+v", got)
+	}
+	if _, err := time.Parse(time.RFC3339, got[0].CreatedAt); err != nil {
+		t.Errorf("createdAt %q is not an ISO time: %v", got[0].CreatedAt, err)
+	}
+	if _, err := c.ListUserMFAVerifications(ctx, "no-such-user"); !logto.HasCode(err, "entity.not_found") {
+		t.Errorf("missing user = %v, want 404 entity.not_found", err)
+	}
+}
+
 func TestEndToEndPagination(t *testing.T) {
 	tg := newTarget(t, emulator.Options{Seed: 11}, nil)
 	c, p := tg.client, tg.prefix

@@ -444,6 +444,18 @@ var methodCases = []methodCase{
 		want: &User{ID: "u1", PrimaryEmail: "a@x.com", Name: "A"},
 	},
 	{
+		name: "ListUserMFAVerifications", method: "GET", path: "/api/users/u1/mfa-verifications", status: 200,
+		response: `[{"id":"m1","createdAt":"2026-03-04T05:06:07.008Z","type":"Totp"},{"id":"m2","createdAt":"2026-03-04T05:06:08.000Z","type":"BackupCode","remainCodes":9}]`,
+		call:     func(ctx context.Context, c *Client) (any, error) { return c.ListUserMFAVerifications(ctx, "u1") },
+		want: []MFAVerification{{ID: "m1", Type: "Totp", CreatedAt: "2026-03-04T05:06:07.008Z"},
+			{ID: "m2", Type: "BackupCode", CreatedAt: "2026-03-04T05:06:08.000Z"}},
+	},
+	{
+		name: "ListUserMFAVerifications none", method: "GET", path: "/api/users/u1/mfa-verifications", status: 200, response: `[]`,
+		call: func(ctx context.Context, c *Client) (any, error) { return c.ListUserMFAVerifications(ctx, "u1") },
+		want: []MFAVerification{},
+	},
+	{
 		name: "DeleteUser", method: "DELETE", path: "/api/users/u1", status: 204,
 		call: func(ctx context.Context, c *Client) (any, error) { return nil, c.DeleteUser(ctx, "u1") },
 	},

@@ -78,6 +78,7 @@ func (e *Emulator) buildRoutes() []route {
 	add("GET", "users/:id", e.getUser)
 	add("DELETE", "users/:id", e.deleteUser)
 	add("GET", "users/:id/organizations", e.listUserOrgs)
+	add("GET", "users/:id/mfa-verifications", e.listUserMFAVerifications)
 
 	// §10 applications
 	add("GET", "applications", e.listApps)

@@ -125,9 +125,19 @@ type userRow struct {
 	CustomData   map[string]any `json:"customData"`
 	Profile      map[string]any `json:"profile"`
 	HasPassword  bool           `json:"hasPassword"`
-	CreatedAt    int64          `json:"createdAt"`
-	UpdatedAt    int64          `json:"updatedAt"`
-	Seq          int64          `json:"seq"`
+	// MFAVerifications are the user's MFA factors (users.mfa_verifications).
+	MFAVerifications []mfaVerification `json:"mfaVerifications,omitempty"`
+	CreatedAt        int64             `json:"createdAt"`
+	UpdatedAt        int64             `json:"updatedAt"`
+	Seq              int64             `json:"seq"`
+}
+
+// mfaVerification is one entry of users.mfa_verifications; createdAt is an
+// ISO 8601 string there, not epoch milliseconds.
+type mfaVerification struct {
+	ID        string `json:"id"`
+	Type      string `json:"type"`
+	CreatedAt string `json:"createdAt"`
 }
 
 type appRow struct {

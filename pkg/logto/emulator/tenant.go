@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -140,6 +141,59 @@ func (e *Emulator) deleteUser(c *call) error {
 	e.db.deleteUser(c.param("id"))
 	c.changed = true
 	c.noContent()
+	return nil
+}
+
+// mfaFactors are Logto's MfaFactor values.
+var mfaFactors = []string{"Totp", "WebAuthn", "BackupCode", "EmailVerificationCode", "PhoneVerificationCode"}
+
+// backupCodes is how many codes a backup-code factor has (all unused).
+const backupCodes = 10
+
+// listUserMFAVerifications is transpileUserMfaVerifications: id, createdAt
+// and type, plus remainCodes for backup codes and the device for WebAuthn.
+func (e *Emulator) listUserMFAVerifications(c *call) error {
+	u, ok := e.db.Users[c.param("id")]
+	if !ok {
+		return errNotFound()
+	}
+	out := []obj{}
+	for _, v := range u.MFAVerifications {
+		entry := obj{"id": v.ID, "createdAt": v.CreatedAt, "type": v.Type}
+		switch v.Type {
+		case "BackupCode":
+			entry["remainCodes"] = backupCodes
+		case "WebAuthn":
+			entry["agent"] = "emulator"
+			entry["name"] = "Emulated passkey"
+		}
+		out = append(out, entry)
+	}
+	c.json(200, out)
+	return nil
+}
+
+// AddUserMFA gives a user an MFA factor (Totp, WebAuthn, BackupCode,
+// EmailVerificationCode or PhoneVerificationCode), as if the user had bound
+// it while signing in. A user holds at most one Totp factor.
+func (e *Emulator) AddUserMFA(userID, factor string) error {
+	if !contains(mfaFactors, factor) {
+		return fmt.Errorf("emulator: unknown MFA factor %q (want one of %s)", factor, strings.Join(mfaFactors, ", "))
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	u, ok := e.db.Users[userID]
+	if !ok {
+		return fmt.Errorf("emulator: no user %q", userID)
+	}
+	if factor == "Totp" && slices.ContainsFunc(u.MFAVerifications, func(v mfaVerification) bool { return v.Type == "Totp" }) {
+		return fmt.Errorf("emulator: user %q already has a Totp factor", userID)
+	}
+	u.MFAVerifications = append(u.MFAVerifications, mfaVerification{ID: e.randomID(21), Type: factor,
+		CreatedAt: e.now().UTC().Format("2006-01-02T15:04:05.000Z")})
+	if e.opts.StatePath != "" {
+		return e.saveLocked()
+	}
 	return nil
 }
 
