@@ -619,6 +619,56 @@ func TestUserMFAVerifications(t *testing.T) {
 	}
 }
 
+func TestEndToEndCheaperReads(t *testing.T) {
+	tg := newTarget(t, emulator.Options{Seed: 31}, nil)
+	c, p := tg.client, tg.prefix
+	ctx := context.Background()
+	app, err := c.CreateApplication(ctx, p+"ci", "MachineToMachine")
+	check(t, err)
+	tg.cleanup(t, "application "+app.ID, func(ctx context.Context) error { return c.DeleteApplication(ctx, app.ID) })
+	bot, err := c.CreateOrganizationRole(ctx, logto.CreateOrganizationRole{Name: p + "bot", Type: "MachineToMachine"})
+	check(t, err)
+	tg.cleanup(t, "role "+bot.ID, func(ctx context.Context) error { return c.DeleteOrganizationRole(ctx, bot.ID) })
+	admin, err := c.CreateOrganizationRole(ctx, logto.CreateOrganizationRole{Name: p + "admin"})
+	check(t, err)
+	tg.cleanup(t, "role "+admin.ID, func(ctx context.Context) error { return c.DeleteOrganizationRole(ctx, admin.ID) })
+	var orgs []string
+	for i := range 3 {
+		o, err := c.CreateOrganization(ctx, logto.CreateOrganization{Name: fmt.Sprintf("%sorg-%d", p, i)})
+		check(t, err)
+		tg.cleanup(t, "organization "+o.ID, func(ctx context.Context) error { return c.DeleteOrganization(ctx, o.ID) })
+		check(t, c.AddOrganizationApplications(ctx, o.ID, []string{app.ID}))
+		orgs = append(orgs, o.ID)
+	}
+	check(t, c.AssignOrganizationApplicationsRoles(ctx, orgs[1], []string{app.ID}, []string{bot.ID}))
+	memberships, err := c.ListApplicationOrganizations(ctx, app.ID)
+	check(t, err)
+	roles := map[string][]string{}
+	for _, m := range memberships {
+		roles[m.ID] = names(m.OrganizationRoles)
+	}
+	if len(memberships) != 3 || len(roles[orgs[0]]) != 0 || !slices.Equal(roles[orgs[1]], []string{p + "bot"}) {
+		t.Errorf("ListApplicationOrganizations = %v", roles)
+	}
+	if _, err := c.ListApplicationOrganizations(ctx, "no-such-app"); !logto.HasCode(err, logto.CodeNotExistsWithID) {
+		t.Errorf("missing application = %v", err)
+	}
+
+	a, err := c.CreateUser(ctx, logto.CreateUser{PrimaryEmail: p + "a@example.com"})
+	check(t, err)
+	tg.cleanup(t, "user "+a.ID, func(ctx context.Context) error { return c.DeleteUser(ctx, a.ID) })
+	b, err := c.CreateUser(ctx, logto.CreateUser{PrimaryEmail: p + "b@example.com"})
+	check(t, err)
+	tg.cleanup(t, "user "+b.ID, func(ctx context.Context) error { return c.DeleteUser(ctx, b.ID) })
+	check(t, c.AddOrganizationUsers(ctx, orgs[0], []string{a.ID, b.ID}))
+	check(t, c.AssignOrganizationUsersRoles(ctx, orgs[0], []string{b.ID}, []string{admin.ID}))
+	holders, err := c.ListOrganizationUsersWithRole(ctx, orgs[0], admin.ID)
+	check(t, err)
+	if len(holders) != 1 || holders[0].ID != b.ID {
+		t.Errorf("ListOrganizationUsersWithRole = %+v, want only b", holders)
+	}
+}
+
 func TestEndToEndPagination(t *testing.T) {
 	tg := newTarget(t, emulator.Options{Seed: 11}, nil)
 	c, p := tg.client, tg.prefix

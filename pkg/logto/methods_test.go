@@ -230,6 +230,16 @@ var methodCases = []methodCase{
 		},
 	},
 	{
+		name: "ListOrganizationUsersWithRole", method: "GET", path: "/api/organizations/o1/users",
+		query: pageQ(url.Values{"organizationRoleId": {"r1"}}), status: 200,
+		// As Logto 1.37 answers: the filter ignored, every member listed.
+		response: `[{"id":"u1","organizationRoles":[{"id":"r1","name":"admin"}]},{"id":"u2","organizationRoles":[{"id":"r2","name":"viewer"}]},{"id":"u3","organizationRoles":[]}]`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.ListOrganizationUsersWithRole(ctx, "o1", "r1")
+		},
+		want: []OrganizationUser{{ID: "u1", OrganizationRoles: []IDName{{ID: "r1", Name: "admin"}}}},
+	},
+	{
 		name: "RemoveOrganizationUser", method: "DELETE", path: "/api/organizations/o1/users/u1", status: 204,
 		call: func(ctx context.Context, c *Client) (any, error) {
 			return nil, c.RemoveOrganizationUser(ctx, "o1", "u1")
@@ -508,6 +518,15 @@ var methodCases = []methodCase{
 		call: func(ctx context.Context, c *Client) (any, error) {
 			return nil, c.RemoveUserConsentOrganizationScope(ctx, "a2", "s1")
 		},
+	},
+	{
+		name: "ListApplicationOrganizations", method: "GET", path: "/api/applications/a1/organizations", query: pageQ(nil), status: 200,
+		response: `[{"tenantId":"t","id":"o1","name":"acme","description":null,"customData":{},"isMfaRequired":false,"color":{},"branding":{},"customCss":null,"createdAt":5,"organizationRoles":[{"id":"r9","name":"bot"}]}]`,
+		call:     func(ctx context.Context, c *Client) (any, error) { return c.ListApplicationOrganizations(ctx, "a1") },
+		want: []ApplicationOrganization{{
+			Organization:      Organization{ID: "o1", Name: "acme", CustomData: map[string]any{}, Color: &OrganizationColor{}, Branding: &OrganizationBranding{}, CreatedAt: 5},
+			OrganizationRoles: []IDName{{ID: "r9", Name: "bot"}},
+		}},
 	},
 	{
 		name: "GetApplication", method: "GET", path: "/api/applications/a1", status: 200,

@@ -281,7 +281,18 @@ func (k memberKind) doList(c *call) error {
 	}
 	query := c.r.URL.Query()
 	q := newQ(query.Get("q"))
-	roleFilter := query.Get("organizationRoleId")
+	roleFilter := ""
+	if k.isUser {
+		// Logto 1.41's query guard: organizationRoleId: z.string().min(1).optional().
+		if v, given := query["organizationRoleId"]; given {
+			if v[0] == "" {
+				g := &guard{kind: "query"}
+				g.add([]any{"organizationRoleId"}, "too_small", "String must contain at least 1 character(s)")
+				return g.err()
+			}
+			roleFilter = v[0]
+		}
+	}
 	var ids []string
 	if o, ok := k.e.db.Orgs[c.param("id")]; ok {
 		for id, roles := range k.members(o) {
