@@ -64,6 +64,10 @@ type Options struct {
 	// and 20).
 	RateLimitCapacity  int
 	RateLimitPerSecond float64
+	// Version is the Logto release to answer as, from OldestVersion to
+	// NewestVersion ("" means NewestVersion): routes, fields and behaviours
+	// introduced after it are absent, as on a tenant running that release.
+	Version string
 	// Seed makes ids, secrets and faults deterministic when non-zero.
 	Seed int64
 	// StatePath, when set, is loaded at start if it exists and saved
@@ -87,6 +91,7 @@ type Options struct {
 // HTTP. It is safe for concurrent use.
 type Emulator struct {
 	opts     Options
+	version  version
 	log      zerolog.Logger
 	resource string
 	appID    string
@@ -139,6 +144,16 @@ func New(opts Options) (*Emulator, error) {
 	if opts.Resource == "" {
 		opts.Resource = DefaultResource
 	}
+	if opts.Version == "" {
+		opts.Version = NewestVersion
+	}
+	v, err := parseVersion(opts.Version)
+	if err != nil {
+		return nil, err
+	}
+	if v.less(mustVersion(OldestVersion)) || mustVersion(NewestVersion).less(v) {
+		return nil, fmt.Errorf("emulator: Logto version %s is not modelled: use one from %s to %s", v, OldestVersion, NewestVersion)
+	}
 	if opts.RateLimitCapacity <= 0 {
 		opts.RateLimitCapacity = defaultRateCapacity
 	}
@@ -147,6 +162,7 @@ func New(opts Options) (*Emulator, error) {
 	}
 	e := &Emulator{
 		opts:      opts,
+		version:   v,
 		log:       opts.Logger,
 		resource:  opts.Resource,
 		now:       time.Now,
@@ -546,27 +562,41 @@ func (e *Emulator) handle(r *http.Request, body []byte, isAPI bool) *response {
 		e.serveOIDC(c)
 		return c.resp
 	}
-	if err := e.authenticate(r); err != nil {
-		c.fail(err)
+	rt, params, allowed := e.findRoute(r.Method, r.URL.Path)
+	if rt == nil {
+		c.unrouted(allowed)
 		return c.resp
+	}
+	c.params = params
+	if !rt.anonymous {
+		if err := e.authenticate(r); err != nil {
+			c.fail(err)
+			return c.resp
+		}
 	}
 	// Reads share the lock: GET handlers only read the state, so a tenant
 	// with many concurrent readers is not served one request at a time.
-	if r.Method == http.MethodGet {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		e.mu.RLock()
 		defer e.mu.RUnlock()
-		e.dispatch(c)
+		e.run(c, rt)
 		return c.resp
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.dispatch(c)
+	e.run(c, rt)
 	if c.changed && c.resp.status < 300 && e.opts.StatePath != "" {
 		if err := e.saveLocked(); err != nil {
 			e.log.Error().Err(err).Msg("emulator: saving state failed")
 		}
 	}
 	return c.resp
+}
+
+func (e *Emulator) run(c *call, rt *route) {
+	if err := rt.handler(c); err != nil {
+		c.fail(err)
+	}
 }
 
 // response is a buffered HTTP response, so faults can replace it after the

@@ -185,7 +185,7 @@ func (e *Emulator) sendInvitationMessage(to string, o *orgRow, inviterID *string
 	}
 	recipient := strings.ToLower(strings.TrimSpace(to))
 	now := e.now()
-	if limit := e.messageRateLimit(); limit > 0 {
+	if limit := e.messageRateLimit(); limit > 0 && e.has(sinceMessageRateGuard) {
 		window := e.opts.MessageRateWindow
 		if window <= 0 {
 			window = defaultMessageRateWindow
@@ -202,7 +202,11 @@ func (e *Emulator) sendInvitationMessage(to string, o *orgRow, inviterID *string
 				Message: "Too many messages sent to this recipient. Please try again later."}
 		}
 	}
-	full := map[string]any{"organization": obj{"id": o.ID, "name": o.Name, "branding": orEmpty(o.Branding)}}
+	org := obj{"id": o.ID, "name": o.Name}
+	if e.has(sinceOrganizationBrand) {
+		org["branding"] = orEmpty(o.Branding)
+	}
+	full := map[string]any{"organization": org}
 	if inviterID != nil {
 		if u, ok := e.db.Users[*inviterID]; ok {
 			full["inviter"] = obj{"id": u.ID, "avatar": u.Avatar, "name": u.Name, "primaryEmail": u.PrimaryEmail,

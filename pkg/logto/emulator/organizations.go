@@ -101,6 +101,33 @@ func (f orgFields) apply(o *orgRow) {
 	}
 }
 
+// orgView is an organization as the modelled release returns it (its
+// response guard has no branding before 1.19, no color or customCss before
+// 1.32).
+func (e *Emulator) orgView(o *orgRow) obj {
+	v := o.view()
+	if !e.has(sinceOrganizationBrand) {
+		delete(v, "branding")
+	}
+	if !e.has(sinceOrganizationColor) {
+		delete(v, "color")
+		delete(v, "customCss")
+	}
+	return v
+}
+
+// dropUnknownOrgFields removes what the modelled release's organization
+// guard does not know, as zod strips unknown keys.
+func (e *Emulator) dropUnknownOrgFields(m map[string]json.RawMessage) {
+	if !e.has(sinceOrganizationBrand) {
+		delete(m, "branding")
+	}
+	if !e.has(sinceOrganizationColor) {
+		delete(m, "color")
+		delete(m, "customCss")
+	}
+}
+
 func (e *Emulator) orgsInOrder() []*orgRow {
 	rows := mapValues(e.db.Orgs)
 	sortBySeq(rows, func(o *orgRow) int64 { return o.Seq })
@@ -122,7 +149,7 @@ func (e *Emulator) listOrgs(c *call) error {
 		}
 	}
 	list(c, p, rows, func(o *orgRow) any {
-		v := o.view()
+		v := e.orgView(o)
 		if featured == "true" || featured == "1" {
 			ids := slices.Sorted(mapKeys(o.Users))
 			users := []obj{}
@@ -153,6 +180,7 @@ func (e *Emulator) createOrg(c *call) error {
 	if err != nil {
 		return err
 	}
+	e.dropUnknownOrgFields(m)
 	f := parseOrgFields(m, g, true)
 	if err := g.err(); err != nil {
 		return err
@@ -162,7 +190,7 @@ func (e *Emulator) createOrg(c *call) error {
 	f.apply(o)
 	e.db.Orgs[o.ID] = o
 	c.changed = true
-	c.json(201, o.view())
+	c.json(201, e.orgView(o))
 	return nil
 }
 
@@ -171,7 +199,7 @@ func (e *Emulator) getOrg(c *call) error {
 	if !ok {
 		return errNotExistsWithID("organizations", c.param("id"))
 	}
-	c.json(200, o.view())
+	c.json(200, e.orgView(o))
 	return nil
 }
 
@@ -180,6 +208,7 @@ func (e *Emulator) patchOrg(c *call) error {
 	if err != nil {
 		return err
 	}
+	e.dropUnknownOrgFields(m)
 	f := parseOrgFields(m, g, false)
 	if err := g.err(); err != nil {
 		return err
@@ -193,7 +222,7 @@ func (e *Emulator) patchOrg(c *call) error {
 	}
 	f.apply(o)
 	c.changed = true
-	c.json(200, o.view())
+	c.json(200, e.orgView(o))
 	return nil
 }
 
@@ -282,7 +311,7 @@ func (k memberKind) doList(c *call) error {
 	query := c.r.URL.Query()
 	q := newQ(query.Get("q"))
 	roleFilter := ""
-	if k.isUser {
+	if k.isUser && k.e.has(sinceMemberRoleFilter) {
 		// Logto 1.41's query guard: organizationRoleId: z.string().min(1).optional().
 		if v, given := query["organizationRoleId"]; given {
 			if v[0] == "" {
@@ -371,9 +400,12 @@ func (k memberKind) doReplace(c *call) error {
 	}
 	mem := k.members(o)
 	keep := map[string]bool{}
+	// Before 1.40 the user set is deleted and inserted again, and the roles
+	// of members who stay go with their old rows.
+	reset := k.isUser && !k.e.has(sinceMembersReplaceDelta)
 	for _, id := range ids {
 		keep[id] = true
-		if _, ok := mem[id]; !ok {
+		if _, ok := mem[id]; !ok || reset {
 			mem[id] = []string{}
 		}
 	}
@@ -550,7 +582,7 @@ func (k memberKind) doAddRoles(c *call) error {
 	id := c.param("memberId")
 	mem[id] = addUnique(mem[id], ids...)
 	c.changed = true
-	if k.isUser {
+	if k.isUser && k.e.has(sinceUserRolesEcho) {
 		c.json(201, obj{"organizationRoleIds": addUnique([]string{}, ids...)})
 	} else {
 		c.text(201)
@@ -624,7 +656,7 @@ func jitDomainView(orgID, domain string) obj {
 }
 
 func (e *Emulator) listJITDomains(c *call) error {
-	p, err := c.pagination(true)
+	p, err := c.pagination(e.has(sinceJITDomainsOptional))
 	if err != nil {
 		return err
 	}

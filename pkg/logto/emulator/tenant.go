@@ -205,7 +205,7 @@ func (e *Emulator) listUserOrgs(c *call) error {
 	out := []any{}
 	for _, o := range e.orgsInOrder() {
 		if roles, ok := o.Users[id]; ok {
-			v := o.view()
+			v := e.orgView(o)
 			v["organizationRoles"] = e.db.roleRefs(roles)
 			out = append(out, v)
 		}
@@ -416,7 +416,7 @@ func (e *Emulator) listAppOrgs(c *call) error {
 		}
 	}
 	list(c, p, rows, func(o *orgRow) any {
-		v := o.view()
+		v := e.orgView(o)
 		v["organizationRoles"] = e.db.roleRefs(o.Apps[id])
 		return v
 	})
