@@ -1,9 +1,11 @@
 // Package emulator is an in-memory Logto Management API. It serves the
 // organization-template routes of Logto 1.42 (organization scopes, roles,
 // organizations, members, applications, JIT, invitations, users,
-// applications, resources) and the client-credentials token endpoint with
+// applications, API resources, enterprise SSO connectors, user consent
+// scopes, MFA verifications) and the client-credentials token endpoint with
 // Logto's paths, bodies, status codes, error codes and pagination headers,
 // so orgsync can be developed, demonstrated and tested without a tenant.
+// Options.Version makes it answer as an older release.
 //
 // It can also misbehave on purpose: added latency, random faults (5xx, 429,
 // dropped connections, before or after the change is applied), a Logto

@@ -28,13 +28,10 @@ func (f orgFields) empty() bool {
 	return !f.hasName && !f.hasDesc && !f.hasCSS && !f.hasCustom && !f.hasColor && !f.hasBr && !f.hasMfa
 }
 
-// Organizations.createGuard's jsonb guards (packages/schemas, jsonb-types/
-// sign-in-experience.ts): partialColorGuard and brandingGuard. Both are
-// non-strict zod objects, so unknown keys are dropped without an error.
-var (
-	colorKeys    = []string{"primaryColor", "isDarkModeEnabled", "darkPrimaryColor"}
-	brandingKeys = []string{"logoUrl", "darkLogoUrl", "favicon", "darkFavicon"}
-)
+// brandingKeys are brandingGuard's (packages/schemas, jsonb-types/
+// sign-in-experience.ts). It and partialColorGuard are non-strict zod
+// objects, so unknown keys are dropped without an error.
+var brandingKeys = []string{"logoUrl", "darkLogoUrl", "favicon", "darkFavicon"}
 
 func parseOrgFields(m map[string]json.RawMessage, g *guard, create bool) orgFields {
 	var f orgFields
