@@ -4,14 +4,16 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 )
 
 // Application is a Logto application. Its secret is never decoded.
 type Application struct {
-	ID         string         `json:"id"`
-	Name       string         `json:"name"`
-	Type       string         `json:"type"` // e.g. "MachineToMachine"
-	CustomData map[string]any `json:"customData"`
+	ID           string         `json:"id"`
+	Name         string         `json:"name"`
+	Type         string         `json:"type"` // e.g. "MachineToMachine"
+	IsThirdParty bool           `json:"isThirdParty"`
+	CustomData   map[string]any `json:"customData"`
 }
 
 // ListApplications returns every application, or only those of the given
@@ -19,9 +21,27 @@ type Application struct {
 //
 // GET /api/applications?types={type}
 func (c *Client) ListApplications(ctx context.Context, types ...string) ([]Application, error) {
-	var q url.Values
-	if len(types) > 0 {
-		q = url.Values{"types": types}
+	return c.FindApplications(ctx, ApplicationFilter{Types: types})
+}
+
+// ApplicationFilter selects applications; zero fields do not filter.
+type ApplicationFilter struct {
+	Types []string // e.g. "MachineToMachine", "Traditional"
+	// ThirdParty, when set, keeps only third-party applications (true) or
+	// only first-party ones (false).
+	ThirdParty *bool
+}
+
+// FindApplications returns the applications matching f.
+//
+// GET /api/applications?types={type}&isThirdParty={true|false}
+func (c *Client) FindApplications(ctx context.Context, f ApplicationFilter) ([]Application, error) {
+	q := url.Values{}
+	if len(f.Types) > 0 {
+		q["types"] = f.Types
+	}
+	if f.ThirdParty != nil {
+		q.Set("isThirdParty", strconv.FormatBool(*f.ThirdParty))
 	}
 	return listAll[Application](ctx, c, "/api/applications", q)
 }
@@ -35,6 +55,23 @@ func (c *Client) GetApplication(ctx context.Context, id string) (*Application, e
 		return nil, err
 	}
 	return &out, nil
+}
+
+// ApplicationOrganization is an organization a machine-to-machine
+// application is a member of, with the application's roles in it.
+type ApplicationOrganization struct {
+	Organization
+	OrganizationRoles []IDName `json:"organizationRoles"`
+}
+
+// ListApplicationOrganizations returns the organizations an application is
+// a member of, each with the application's organization roles: one paged
+// read instead of one per organization. A missing application is a 404
+// entity.not_exists_with_id.
+//
+// GET /api/applications/{id}/organizations
+func (c *Client) ListApplicationOrganizations(ctx context.Context, appID string) ([]ApplicationOrganization, error) {
+	return listAll[ApplicationOrganization](ctx, c, pathf("/api/applications/%s/organizations", appID), nil)
 }
 
 // PatchApplicationCustomData merges data shallowly into the application's

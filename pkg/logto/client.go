@@ -72,6 +72,9 @@ type Client struct {
 	requests  atomic.Int64
 	now       func() time.Time
 
+	featureMu sync.Mutex
+	features  map[string]bool // Supports answers by feature name
+
 	mu       sync.Mutex
 	token    string
 	expiry   time.Time // when to stop using token (renewal margin applied)
@@ -228,6 +231,10 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 	return err
 }
 
+// anonymousKey marks a context whose request is sent without the access
+// token (feature probes of routes outside the Management API).
+type anonymousKey struct{}
+
 // result is what the typed methods need beyond the decoded body.
 type result struct {
 	header  http.Header
@@ -247,10 +254,14 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) (re
 		}
 	}
 	target := c.endpoint.String() + path
+	anonymous, _ := ctx.Value(anonymousKey{}).(bool)
 	for reauth := false; ; reauth = true {
-		tok, err := c.accessToken(ctx)
-		if err != nil {
-			return result{}, err
+		var tok string
+		if !anonymous {
+			var err error
+			if tok, err = c.accessToken(ctx); err != nil {
+				return result{}, err
+			}
 		}
 		unretried, _ := ctx.Value(unretriedKey{}).(bool)
 		st := &callState{idempotent: isIdempotent(ctx, method), unretried: unretried}
@@ -262,7 +273,9 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) (re
 		if err != nil {
 			return result{}, fmt.Errorf("%s %s: %w", method, plainPath, err)
 		}
-		req.Header.Set("Authorization", "Bearer "+tok)
+		if !anonymous {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
 		req.Header.Set("Accept", "application/json")
 		if payload != nil {
 			req.Header.Set("Content-Type", "application/json")
@@ -271,7 +284,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) (re
 		if err != nil {
 			return result{}, fmt.Errorf("%s %s: %w", method, plainPath, err)
 		}
-		if resp.StatusCode == http.StatusUnauthorized && !reauth {
+		if resp.StatusCode == http.StatusUnauthorized && !reauth && !anonymous {
 			// The token may have been revoked or the signing keys rotated:
 			// fetch a new one and try once more.
 			c.dropToken(tok)

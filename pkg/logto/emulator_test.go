@@ -383,6 +383,292 @@ func TestResourceLockRace(t *testing.T) {
 	}
 }
 
+func TestEndToEndSSOConnectors(t *testing.T) {
+	tg := newTarget(t, emulator.Options{Seed: 13}, nil)
+	c, p := tg.client, tg.prefix
+	ctx := context.Background()
+	create := func(name string) string {
+		t.Helper()
+		var out struct{ ID string }
+		// Unconfigured connectors: Logto would fetch a configured one's
+		// identity provider.
+		check(t, c.Do(ctx, http.MethodPost, "/api/sso-connectors", map[string]any{
+			"providerName": "OIDC", "connectorName": name, "domains": []string{strings.ToUpper(strings.TrimSuffix(p, "-")) + ".example"},
+		}, &out))
+		tg.cleanup(t, "SSO connector "+out.ID, func(ctx context.Context) error {
+			return c.Do(ctx, http.MethodDelete, "/api/sso-connectors/"+out.ID, nil, nil)
+		})
+		return out.ID
+	}
+	a, b := create(p+"idp-a"), create(p+"idp-b")
+	err := c.Do(ctx, http.MethodPost, "/api/sso-connectors", map[string]any{"providerName": "OIDC", "connectorName": p + "idp-a"}, nil)
+	if logto.StatusOf(err) != 409 || !logto.HasCode(err, "single_sign_on.duplicate_connector_name") {
+		t.Errorf("duplicate connector name = %v, want 409", err)
+	}
+	all, err := c.ListSSOConnectors(ctx)
+	check(t, err)
+	var ours []logto.SSOConnector
+	for _, x := range all {
+		if strings.HasPrefix(x.ConnectorName, p) {
+			ours = append(ours, x)
+		}
+	}
+	if len(ours) != 2 || ours[0].ID != a || ours[0].ProviderName != "OIDC" || ours[1].ID != b ||
+		!slices.Equal(ours[0].Domains, []string{strings.TrimSuffix(p, "-") + ".example"}) {
+		t.Errorf("ListSSOConnectors = %+v", ours)
+	}
+
+	org, err := c.CreateOrganization(ctx, logto.CreateOrganization{Name: p + "sso"})
+	check(t, err)
+	tg.cleanup(t, "organization "+org.ID, func(ctx context.Context) error { return c.DeleteOrganization(ctx, org.ID) })
+	check(t, c.AddJITSSOConnectors(ctx, org.ID, []string{a}))
+	check(t, c.AddJITSSOConnectors(ctx, org.ID, []string{a})) // idempotent
+	check(t, c.SetJITSSOConnectors(ctx, org.ID, []string{a, b}))
+	err = c.SetJITSSOConnectors(ctx, org.ID, []string{a, "no-such-connector"})
+	if !logto.HasCode(err, "entity.relation_foreign_key_not_found") {
+		t.Errorf("unknown connector = %v, want 422 entity.relation_foreign_key_not_found", err)
+	}
+	jit, err := c.ListJITSSOConnectors(ctx, org.ID)
+	check(t, err)
+	if len(jit) != 2 || jit[0].ConnectorName != p+"idp-a" || jit[1].ConnectorName != p+"idp-b" {
+		t.Errorf("JIT SSO connectors after a failed replace = %+v, want both kept", jit)
+	}
+	check(t, c.RemoveJITSSOConnector(ctx, org.ID, a))
+	if err := c.RemoveJITSSOConnector(ctx, org.ID, a); !logto.IsNotFound(err) {
+		t.Errorf("removing an unassigned connector = %v, want a 404", err)
+	}
+	check(t, c.Do(ctx, http.MethodDelete, "/api/sso-connectors/"+b, nil, nil))
+	jit, err = c.ListJITSSOConnectors(ctx, org.ID)
+	check(t, err)
+	if len(jit) != 0 {
+		t.Errorf("a deleted connector is still assigned: %+v", jit)
+	}
+}
+
+func TestEndToEndOrganizationBranding(t *testing.T) {
+	tg := newTarget(t, emulator.Options{Seed: 17}, nil)
+	c, p := tg.client, tg.prefix
+	ctx := context.Background()
+	org, err := c.CreateOrganization(ctx, logto.CreateOrganization{Name: p + "branded",
+		Branding: &logto.OrganizationBranding{LogoURL: "https://cdn.example/l.png", Favicon: "https://cdn.example/f.ico"},
+		Color:    &logto.OrganizationColor{PrimaryColor: "#5d34f2", IsDarkModeEnabled: ptr(true), DarkPrimaryColor: "#222222"},
+	})
+	check(t, err)
+	tg.cleanup(t, "organization "+org.ID, func(ctx context.Context) error { return c.DeleteOrganization(ctx, org.ID) })
+	if org.Branding == nil || org.Branding.Favicon != "https://cdn.example/f.ico" || org.Color == nil ||
+		org.Color.IsDarkModeEnabled == nil || !*org.Color.IsDarkModeEnabled || org.CustomCSS != nil {
+		t.Errorf("created %+v", org)
+	}
+	plain, err := c.CreateOrganization(ctx, logto.CreateOrganization{Name: p + "plain"})
+	check(t, err)
+	tg.cleanup(t, "organization "+plain.ID, func(ctx context.Context) error { return c.DeleteOrganization(ctx, plain.ID) })
+	if plain.Branding == nil || *plain.Branding != (logto.OrganizationBranding{}) || plain.Color == nil || plain.CustomCSS != nil {
+		t.Errorf("an organization without branding = %+v, want empty branding and colour", plain)
+	}
+	_, err = c.UpdateOrganization(ctx, org.ID, map[string]any{"color": logto.OrganizationColor{PrimaryColor: "red"}})
+	if logto.StatusOf(err) != 400 || !logto.HasCode(err, "guard.invalid_input") {
+		t.Errorf("a named colour = %v, want 400 guard.invalid_input", err)
+	}
+	upd, err := c.UpdateOrganization(ctx, org.ID, map[string]any{
+		"color": logto.OrganizationColor{PrimaryColor: "#112233"}, "customCss": ".logo{height:2em}"})
+	check(t, err)
+	got, err := c.GetOrganization(ctx, org.ID)
+	check(t, err)
+	for _, o := range []*logto.Organization{upd, got} {
+		if *o.Color != (logto.OrganizationColor{PrimaryColor: "#112233"}) || o.Branding.LogoURL != "https://cdn.example/l.png" ||
+			o.CustomCSS == nil || *o.CustomCSS != ".logo{height:2em}" {
+			t.Errorf("after replacing the colour: %+v %+v %v", o.Color, o.Branding, o.CustomCSS)
+		}
+	}
+}
+
+// TestInvitationMessagesAndStatus needs the emulator's e-mail connector
+// and message log.
+func TestInvitationMessagesAndStatus(t *testing.T) {
+	srv := emulatortest.Start(t, emulator.Options{Seed: 19, MessageRateLimit: 2})
+	c, err := logto.New(logto.Config{Endpoint: srv.URL, AppID: srv.AppID, AppSecret: srv.AppSecret,
+		RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+	check(t, err)
+	ctx := context.Background()
+	org, err := c.CreateOrganization(ctx, logto.CreateOrganization{Name: "acme"})
+	check(t, err)
+	boss, err := c.CreateUser(ctx, logto.CreateUser{PrimaryEmail: "boss@acme.example"})
+	check(t, err)
+	expires := time.Now().Add(time.Hour).UnixMilli()
+	_, err = c.CreateInvitation(ctx, logto.CreateInvitation{Invitee: "carol@acme.example", OrganizationID: org.ID,
+		ExpiresAt: expires, MessagePayload: map[string]any{}})
+	if logto.StatusOf(err) != 501 || !logto.HasCode(err, "connector.not_found") {
+		t.Fatalf("invitation e-mail without a connector = %v, want 501 connector.not_found", err)
+	}
+	if invs, err := c.ListInvitations(ctx, org.ID); err != nil || len(invs) != 0 {
+		t.Fatalf("after the failed create: %v, %v; want no invitation", invs, err)
+	}
+	inv, err := c.CreateInvitation(ctx, logto.CreateInvitation{Invitee: "carol@acme.example", OrganizationID: org.ID,
+		ExpiresAt: expires, InviterID: boss.ID})
+	check(t, err)
+	if err := c.SendInvitationMessage(ctx, inv.ID, nil); !logto.HasCode(err, "connector.not_found") {
+		t.Errorf("send without a connector = %v", err)
+	}
+	srv.E.SetEmailConnector(true)
+	check(t, c.SendInvitationMessage(ctx, inv.ID, map[string]any{"link": "https://app.example/invite/" + inv.ID}))
+	check(t, c.SendInvitationMessage(ctx, inv.ID, nil))
+	if err := c.SendInvitationMessage(ctx, inv.ID, nil); logto.StatusOf(err) != 429 || !logto.HasCode(err, "request.message_rate_limited") {
+		t.Errorf("third send = %v, want 429 request.message_rate_limited", err)
+	}
+	sent := srv.E.SentMessages()
+	if len(sent) != 2 || sent[0].To != "carol@acme.example" || sent[0].Payload["link"] != "https://app.example/invite/"+inv.ID {
+		t.Errorf("sent = %+v", sent)
+	}
+	found, err := c.FindInvitations(ctx, logto.InvitationFilter{Invitee: "CAROL@acme.example", InviterID: boss.ID})
+	check(t, err)
+	if len(found) != 1 || found[0].ID != inv.ID || found[0].InviterID == nil || *found[0].InviterID != boss.ID {
+		t.Errorf("FindInvitations = %+v", found)
+	}
+	if _, err := c.SetInvitationStatus(ctx, inv.ID, logto.InvitationAccepted, "no-such-user"); !logto.HasCode(err, "entity.not_found") {
+		t.Errorf("accept by a missing user = %v, want 404 entity.not_found", err)
+	}
+	carol, err := c.CreateUser(ctx, logto.CreateUser{PrimaryEmail: "Carol@acme.example"})
+	check(t, err)
+	accepted, err := c.SetInvitationStatus(ctx, inv.ID, logto.InvitationAccepted, carol.ID)
+	check(t, err)
+	if accepted.Status != "Accepted" || accepted.AcceptedUserID == nil || *accepted.AcceptedUserID != carol.ID {
+		t.Errorf("accepted %+v", accepted)
+	}
+	if _, err := c.SetInvitationStatus(ctx, inv.ID, logto.InvitationRevoked, ""); logto.StatusOf(err) != 422 {
+		t.Errorf("revoking an accepted invitation = %v, want 422", err)
+	}
+	members, err := c.ListOrganizationUsers(ctx, org.ID)
+	check(t, err)
+	if len(members) != 1 || members[0].ID != carol.ID {
+		t.Errorf("members = %+v", members)
+	}
+}
+
+func TestEndToEndUserConsentScopes(t *testing.T) {
+	tg := newTarget(t, emulator.Options{Seed: 23}, nil)
+	c, p := tg.client, tg.prefix
+	ctx := context.Background()
+	var partner logto.Application
+	check(t, c.Do(ctx, http.MethodPost, "/api/applications",
+		map[string]any{"name": p + "partner", "type": "Traditional", "isThirdParty": true}, &partner))
+	tg.cleanup(t, "application "+partner.ID, func(ctx context.Context) error { return c.DeleteApplication(ctx, partner.ID) })
+	first, err := c.CreateApplication(ctx, p+"web", "SPA")
+	check(t, err)
+	tg.cleanup(t, "application "+first.ID, func(ctx context.Context) error { return c.DeleteApplication(ctx, first.ID) })
+	third, err := c.FindApplications(ctx, logto.ApplicationFilter{ThirdParty: ptr(true)})
+	check(t, err)
+	if !slices.ContainsFunc(third, func(a logto.Application) bool { return a.ID == partner.ID && a.IsThirdParty }) ||
+		slices.ContainsFunc(third, func(a logto.Application) bool { return a.ID == first.ID }) {
+		t.Errorf("third-party applications = %+v", third)
+	}
+	read, err := c.CreateOrganizationScope(ctx, p+"read", nil)
+	check(t, err)
+	tg.cleanup(t, "scope "+read.ID, func(ctx context.Context) error { return c.DeleteOrganizationScope(ctx, read.ID) })
+	write, err := c.CreateOrganizationScope(ctx, p+"write", nil)
+	check(t, err)
+	tg.cleanup(t, "scope "+write.ID, func(ctx context.Context) error { return c.DeleteOrganizationScope(ctx, write.ID) })
+
+	if err := c.AddUserConsentOrganizationScopes(ctx, first.ID, []string{read.ID}); !logto.HasCode(err, "application.third_party_application_only") {
+		t.Errorf("consent scopes of a first-party app = %v", err)
+	}
+	if err := c.AddUserConsentOrganizationScopes(ctx, partner.ID, []string{"no-such-scope"}); !logto.HasCode(err, "application.user_consent_scopes_not_found") {
+		t.Errorf("unknown consent scope = %v", err)
+	}
+	check(t, c.AddUserConsentOrganizationScopes(ctx, partner.ID, []string{read.ID, write.ID}))
+	check(t, c.AddUserConsentOrganizationScopes(ctx, partner.ID, []string{read.ID}))
+	got, err := c.ListUserConsentOrganizationScopes(ctx, partner.ID)
+	check(t, err)
+	if len(got) != 2 || got[0].Name != p+"read" || got[1].Name != p+"write" {
+		t.Errorf("consent scopes = %+v", got)
+	}
+	check(t, c.DeleteOrganizationScope(ctx, write.ID))
+	check(t, c.RemoveUserConsentOrganizationScope(ctx, partner.ID, read.ID))
+	if err := c.RemoveUserConsentOrganizationScope(ctx, partner.ID, read.ID); !logto.IsNotFound(err) {
+		t.Errorf("removing an absent consent scope = %v, want 404", err)
+	}
+	got, err = c.ListUserConsentOrganizationScopes(ctx, partner.ID)
+	check(t, err)
+	if len(got) != 0 {
+		t.Errorf("after deleting one scope and removing the other: %+v", got)
+	}
+}
+
+func TestUserMFAVerifications(t *testing.T) {
+	srv := emulatortest.Start(t, emulator.Options{Seed: 29})
+	c, err := logto.New(logto.Config{Endpoint: srv.URL, AppID: srv.AppID, AppSecret: srv.AppSecret})
+	check(t, err)
+	ctx := context.Background()
+	u, err := c.CreateUser(ctx, logto.CreateUser{PrimaryEmail: "mfa@acme.example"})
+	check(t, err)
+	none, err := c.ListUserMFAVerifications(ctx, u.ID)
+	check(t, err)
+	if none == nil || len(none) != 0 {
+		t.Errorf("without MFA: %#v, want an empty list", none)
+	}
+	check(t, srv.E.AddUserMFA(u.ID, "Totp"))
+	got, err := c.ListUserMFAVerifications(ctx, u.ID)
+	check(t, err)
+	if len(got) != 1 || got[0].Type != "Totp" {
+		t.Fatalf("factors = %+v", got)
+	}
+	if _, err := time.Parse(time.RFC3339, got[0].CreatedAt); err != nil {
+		t.Errorf("createdAt %q is not an ISO time: %v", got[0].CreatedAt, err)
+	}
+	if _, err := c.ListUserMFAVerifications(ctx, "no-such-user"); !logto.HasCode(err, "entity.not_found") {
+		t.Errorf("missing user = %v, want 404 entity.not_found", err)
+	}
+}
+
+func TestEndToEndCheaperReads(t *testing.T) {
+	tg := newTarget(t, emulator.Options{Seed: 31}, nil)
+	c, p := tg.client, tg.prefix
+	ctx := context.Background()
+	app, err := c.CreateApplication(ctx, p+"ci", "MachineToMachine")
+	check(t, err)
+	tg.cleanup(t, "application "+app.ID, func(ctx context.Context) error { return c.DeleteApplication(ctx, app.ID) })
+	bot, err := c.CreateOrganizationRole(ctx, logto.CreateOrganizationRole{Name: p + "bot", Type: "MachineToMachine"})
+	check(t, err)
+	tg.cleanup(t, "role "+bot.ID, func(ctx context.Context) error { return c.DeleteOrganizationRole(ctx, bot.ID) })
+	admin, err := c.CreateOrganizationRole(ctx, logto.CreateOrganizationRole{Name: p + "admin"})
+	check(t, err)
+	tg.cleanup(t, "role "+admin.ID, func(ctx context.Context) error { return c.DeleteOrganizationRole(ctx, admin.ID) })
+	var orgs []string
+	for i := range 3 {
+		o, err := c.CreateOrganization(ctx, logto.CreateOrganization{Name: fmt.Sprintf("%sorg-%d", p, i)})
+		check(t, err)
+		tg.cleanup(t, "organization "+o.ID, func(ctx context.Context) error { return c.DeleteOrganization(ctx, o.ID) })
+		check(t, c.AddOrganizationApplications(ctx, o.ID, []string{app.ID}))
+		orgs = append(orgs, o.ID)
+	}
+	check(t, c.AssignOrganizationApplicationsRoles(ctx, orgs[1], []string{app.ID}, []string{bot.ID}))
+	memberships, err := c.ListApplicationOrganizations(ctx, app.ID)
+	check(t, err)
+	roles := map[string][]string{}
+	for _, m := range memberships {
+		roles[m.ID] = names(m.OrganizationRoles)
+	}
+	if len(memberships) != 3 || len(roles[orgs[0]]) != 0 || !slices.Equal(roles[orgs[1]], []string{p + "bot"}) {
+		t.Errorf("ListApplicationOrganizations = %v", roles)
+	}
+	if _, err := c.ListApplicationOrganizations(ctx, "no-such-app"); !logto.HasCode(err, logto.CodeNotExistsWithID) {
+		t.Errorf("missing application = %v", err)
+	}
+
+	a, err := c.CreateUser(ctx, logto.CreateUser{PrimaryEmail: p + "a@example.com"})
+	check(t, err)
+	tg.cleanup(t, "user "+a.ID, func(ctx context.Context) error { return c.DeleteUser(ctx, a.ID) })
+	b, err := c.CreateUser(ctx, logto.CreateUser{PrimaryEmail: p + "b@example.com"})
+	check(t, err)
+	tg.cleanup(t, "user "+b.ID, func(ctx context.Context) error { return c.DeleteUser(ctx, b.ID) })
+	check(t, c.AddOrganizationUsers(ctx, orgs[0], []string{a.ID, b.ID}))
+	check(t, c.AssignOrganizationUsersRoles(ctx, orgs[0], []string{b.ID}, []string{admin.ID}))
+	holders, err := c.ListOrganizationUsersWithRole(ctx, orgs[0], admin.ID)
+	check(t, err)
+	if len(holders) != 1 || holders[0].ID != b.ID {
+		t.Errorf("ListOrganizationUsersWithRole = %+v, want only b", holders)
+	}
+}
+
 func TestEndToEndPagination(t *testing.T) {
 	tg := newTarget(t, emulator.Options{Seed: 11}, nil)
 	c, p := tg.client, tg.prefix

@@ -50,3 +50,42 @@ func (c *Client) SetJITRoles(ctx context.Context, orgID string, roleIDs []string
 	body := map[string][]string{"organizationRoleIds": nonNil(roleIDs)}
 	return c.Do(ctx, http.MethodPut, pathf("/api/organizations/%s/jit/roles", orgID), body, nil)
 }
+
+// ListJITSSOConnectors returns the enterprise SSO connectors whose users
+// join the organization on their first SSO sign-in (id, names and domains;
+// the connectors' config is not decoded).
+//
+// GET /api/organizations/{id}/jit/sso-connectors
+func (c *Client) ListJITSSOConnectors(ctx context.Context, orgID string) ([]SSOConnector, error) {
+	return listAll[SSOConnector](ctx, c, pathf("/api/organizations/%s/jit/sso-connectors", orgID), nil)
+}
+
+// SetJITSSOConnectors replaces the organization's JIT SSO connectors in one
+// transaction (an empty list removes all). An unknown id is a 422
+// entity.relation_foreign_key_not_found and leaves the previous set.
+//
+// PUT /api/organizations/{id}/jit/sso-connectors
+func (c *Client) SetJITSSOConnectors(ctx context.Context, orgID string, connectorIDs []string) error {
+	body := map[string][]string{"ssoConnectorIds": nonNil(connectorIDs)}
+	return c.Do(ctx, http.MethodPut, pathf("/api/organizations/%s/jit/sso-connectors", orgID), body, nil)
+}
+
+// AddJITSSOConnectors adds JIT SSO connectors to the organization; adding
+// one already there is a no-op. The list must not be empty.
+//
+// POST /api/organizations/{id}/jit/sso-connectors
+func (c *Client) AddJITSSOConnectors(ctx context.Context, orgID string, connectorIDs []string) error {
+	if len(connectorIDs) == 0 {
+		return errEmptyList
+	}
+	body := map[string][]string{"ssoConnectorIds": connectorIDs}
+	return c.Do(Idempotent(ctx), http.MethodPost, pathf("/api/organizations/%s/jit/sso-connectors", orgID), body, nil)
+}
+
+// RemoveJITSSOConnector removes one JIT SSO connector from the organization;
+// one not assigned is a 404 entity.not_found.
+//
+// DELETE /api/organizations/{id}/jit/sso-connectors/{ssoConnectorId}
+func (c *Client) RemoveJITSSOConnector(ctx context.Context, orgID, connectorID string) error {
+	return c.Do(ctx, http.MethodDelete, pathf("/api/organizations/%s/jit/sso-connectors/%s", orgID, connectorID), nil, nil)
+}

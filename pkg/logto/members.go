@@ -2,7 +2,10 @@ package logto
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"net/url"
+	"slices"
 )
 
 // OrganizationUser is a member of an organization with its organization roles.
@@ -62,6 +65,30 @@ func (c *Client) AssignOrganizationUsersRoles(ctx context.Context, orgID string,
 func (c *Client) SetOrganizationUserRoles(ctx context.Context, orgID, userID string, roleIDs []string) error {
 	body := map[string][]string{"organizationRoleIds": nonNil(roleIDs)}
 	return c.Do(ctx, http.MethodPut, pathf("/api/organizations/%s/users/%s/roles", orgID, userID), body, nil)
+}
+
+// ListOrganizationUsersWithRole returns the members of an organization that
+// hold the organization role roleID. Logto 1.41 and later filter on the
+// server (organizationRoleId); older versions ignore the parameter and list
+// every member, so the rows are filtered here too: the result is the same,
+// only the cost differs (see FeatureMemberRoleFilter).
+//
+// GET /api/organizations/{id}/users?organizationRoleId={roleId}
+func (c *Client) ListOrganizationUsersWithRole(ctx context.Context, orgID, roleID string) ([]OrganizationUser, error) {
+	if roleID == "" {
+		return nil, errors.New("logto: ListOrganizationUsersWithRole: no role id (Logto 1.41+ rejects an empty organizationRoleId)")
+	}
+	rows, err := listAll[OrganizationUser](ctx, c, pathf("/api/organizations/%s/users", orgID), url.Values{"organizationRoleId": {roleID}})
+	if err != nil {
+		return nil, err
+	}
+	holders := rows[:0]
+	for _, u := range rows {
+		if slices.ContainsFunc(u.OrganizationRoles, func(r IDName) bool { return r.ID == roleID }) {
+			holders = append(holders, u)
+		}
+	}
+	return holders, nil
 }
 
 // ListOrganizationApplications returns every application member of an

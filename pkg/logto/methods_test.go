@@ -2,8 +2,11 @@ package logto
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -169,6 +172,39 @@ var methodCases = []methodCase{
 		want: &Organization{ID: "o1", Name: "acme", IsMfaRequired: true},
 	},
 	{
+		name: "CreateOrganization with branding", method: "POST", path: "/api/organizations",
+		body: `{"name":"acme","branding":{"logoUrl":"https://cdn.example/l.png","darkFavicon":"https://cdn.example/d.ico"},` +
+			`"color":{"primaryColor":"#5d34f2","isDarkModeEnabled":false},"customCss":""}`,
+		status: 201, response: `{"id":"o1","name":"acme","branding":{"logoUrl":"https://cdn.example/l.png","darkFavicon":"https://cdn.example/d.ico"},` +
+			`"color":{"primaryColor":"#5d34f2","isDarkModeEnabled":false},"customCss":""}`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.CreateOrganization(ctx, CreateOrganization{Name: "acme",
+				Branding:  &OrganizationBranding{LogoURL: "https://cdn.example/l.png", DarkFavicon: "https://cdn.example/d.ico"},
+				Color:     &OrganizationColor{PrimaryColor: "#5d34f2", IsDarkModeEnabled: ptr(false)},
+				CustomCSS: ptr("")})
+		},
+		want: &Organization{ID: "o1", Name: "acme",
+			Branding:  &OrganizationBranding{LogoURL: "https://cdn.example/l.png", DarkFavicon: "https://cdn.example/d.ico"},
+			Color:     &OrganizationColor{PrimaryColor: "#5d34f2", IsDarkModeEnabled: ptr(false)},
+			CustomCSS: ptr("")},
+	},
+	{
+		name: "GetOrganization without branding", method: "GET", path: "/api/organizations/o1", status: 200,
+		response: `{"id":"o1","name":"acme","branding":{},"color":{},"customCss":null}`,
+		call:     func(ctx context.Context, c *Client) (any, error) { return c.GetOrganization(ctx, "o1") },
+		want:     &Organization{ID: "o1", Name: "acme", Branding: &OrganizationBranding{}, Color: &OrganizationColor{}},
+	},
+	{
+		name: "UpdateOrganization branding", method: "PATCH", path: "/api/organizations/o1",
+		body:   `{"branding":{"favicon":"https://cdn.example/f.ico"},"customCss":null}`,
+		status: 200, response: `{"id":"o1","name":"acme","branding":{"favicon":"https://cdn.example/f.ico"},"color":{},"customCss":null}`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.UpdateOrganization(ctx, "o1", map[string]any{
+				"branding": OrganizationBranding{Favicon: "https://cdn.example/f.ico"}, "customCss": nil})
+		},
+		want: &Organization{ID: "o1", Name: "acme", Branding: &OrganizationBranding{Favicon: "https://cdn.example/f.ico"}, Color: &OrganizationColor{}},
+	},
+	{
 		name: "DeleteOrganization", method: "DELETE", path: "/api/organizations/o1", status: 204,
 		call: func(ctx context.Context, c *Client) (any, error) { return nil, c.DeleteOrganization(ctx, "o1") },
 	},
@@ -192,6 +228,16 @@ var methodCases = []methodCase{
 		call: func(ctx context.Context, c *Client) (any, error) {
 			return nil, c.AddOrganizationUsers(ctx, "o1", []string{"u1"})
 		},
+	},
+	{
+		name: "ListOrganizationUsersWithRole", method: "GET", path: "/api/organizations/o1/users",
+		query: pageQ(url.Values{"organizationRoleId": {"r1"}}), status: 200,
+		// As Logto 1.37 answers: the filter ignored, every member listed.
+		response: `[{"id":"u1","organizationRoles":[{"id":"r1","name":"admin"}]},{"id":"u2","organizationRoles":[{"id":"r2","name":"viewer"}]},{"id":"u3","organizationRoles":[]}]`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.ListOrganizationUsersWithRole(ctx, "o1", "r1")
+		},
+		want: []OrganizationUser{{ID: "u1", OrganizationRoles: []IDName{{ID: "r1", Name: "admin"}}}},
 	},
 	{
 		name: "RemoveOrganizationUser", method: "DELETE", path: "/api/organizations/o1/users/u1", status: 204,
@@ -265,6 +311,36 @@ var methodCases = []methodCase{
 			return nil, c.SetJITRoles(ctx, "o1", []string{"r1"})
 		},
 	},
+	{
+		name: "ListJITSSOConnectors", method: "GET", path: "/api/organizations/o1/jit/sso-connectors", query: pageQ(nil), status: 200,
+		response: `[{"tenantId":"t","id":"c1","providerName":"OIDC","connectorName":"Acme IdP","config":{"clientSecret":"idp-secret"},"domains":["acme.com"],"branding":{},"syncProfile":false,"enableTokenStorage":false,"createdAt":1}]`,
+		call:     func(ctx context.Context, c *Client) (any, error) { return c.ListJITSSOConnectors(ctx, "o1") },
+		want:     []SSOConnector{{ID: "c1", ConnectorName: "Acme IdP", ProviderName: "OIDC", Domains: []string{"acme.com"}}},
+	},
+	{
+		name: "SetJITSSOConnectors", method: "PUT", path: "/api/organizations/o1/jit/sso-connectors", body: `{"ssoConnectorIds":[]}`, status: 204,
+		call: func(ctx context.Context, c *Client) (any, error) { return nil, c.SetJITSSOConnectors(ctx, "o1", nil) },
+	},
+	{
+		name: "AddJITSSOConnectors", method: "POST", path: "/api/organizations/o1/jit/sso-connectors", body: `{"ssoConnectorIds":["c1"]}`,
+		status: 201, respCT: "text/plain; charset=utf-8", response: "Created",
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.AddJITSSOConnectors(ctx, "o1", []string{"c1"})
+		},
+	},
+	{
+		name: "RemoveJITSSOConnector", method: "DELETE", path: "/api/organizations/o1/jit/sso-connectors/c1", status: 204,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.RemoveJITSSOConnector(ctx, "o1", "c1")
+		},
+	},
+	// SSO connectors
+	{
+		name: "ListSSOConnectors", method: "GET", path: "/api/sso-connectors", query: pageQ(nil), status: 200,
+		response: `[{"tenantId":"t","id":"c1","providerName":"SAML","connectorName":"Entra","config":{"x509Certificate":"-----BEGIN"},"domains":[],"branding":{},"syncProfile":false,"enableTokenStorage":false,"createdAt":1,"name":"SAML","providerType":"saml","providerLogo":"data:","providerLogoDark":"data:"}]`,
+		call:     func(ctx context.Context, c *Client) (any, error) { return c.ListSSOConnectors(ctx) },
+		want:     []SSOConnector{{ID: "c1", ConnectorName: "Entra", ProviderName: "SAML", Domains: []string{}}},
+	},
 	// invitations
 	{
 		name: "ListInvitations", method: "GET", path: "/api/organization-invitations", query: url.Values{"organizationId": {"o1"}}, status: 200,
@@ -287,6 +363,61 @@ var methodCases = []methodCase{
 				OrganizationRoleIDs: []string{"r1"}})
 		},
 		want: &Invitation{ID: "i1", Invitee: "b@x.com", OrganizationID: "o1", Status: "Pending", ExpiresAt: 1800000000000},
+	},
+	{
+		name: "CreateInvitation with an empty message payload", method: "POST", path: "/api/organization-invitations",
+		body:   `{"invitee":"b@x.com","organizationId":"o1","expiresAt":1800000000000,"inviterId":"u1","messagePayload":{}}`,
+		status: 201, response: `{"id":"i2","invitee":"b@x.com","organizationId":"o1","inviterId":"u1","acceptedUserId":null,"status":"Pending","expiresAt":1800000000000}`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.CreateInvitation(ctx, CreateInvitation{Invitee: "b@x.com", OrganizationID: "o1", ExpiresAt: 1800000000000,
+				InviterID: "u1", MessagePayload: map[string]any{}})
+		},
+		want: &Invitation{ID: "i2", Invitee: "b@x.com", OrganizationID: "o1", InviterID: ptr("u1"), Status: "Pending", ExpiresAt: 1800000000000},
+	},
+	{
+		name: "CreateInvitation with a link", method: "POST", path: "/api/organization-invitations",
+		body:   `{"invitee":"b@x.com","organizationId":"o1","expiresAt":1800000000000,"messagePayload":{"link":"https://app/invite"}}`,
+		status: 201, response: `{"id":"i3","invitee":"b@x.com","organizationId":"o1","status":"Pending","expiresAt":1800000000000}`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.CreateInvitation(ctx, CreateInvitation{Invitee: "b@x.com", OrganizationID: "o1", ExpiresAt: 1800000000000,
+				MessagePayload: map[string]any{"link": "https://app/invite"}})
+		},
+		want: &Invitation{ID: "i3", Invitee: "b@x.com", OrganizationID: "o1", Status: "Pending", ExpiresAt: 1800000000000},
+	},
+	{
+		name: "FindInvitations", method: "GET", path: "/api/organization-invitations",
+		query: url.Values{"organizationId": {"o1"}, "inviterId": {"u1"}, "invitee": {"B@x.com"}}, status: 200, response: `[]`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.FindInvitations(ctx, InvitationFilter{OrganizationID: "o1", InviterID: "u1", Invitee: "B@x.com"})
+		},
+		want: []Invitation{},
+	},
+	{
+		name: "SendInvitationMessage", method: "POST", path: "/api/organization-invitations/i1/message", body: `{"link":"https://app/invite"}`, status: 204,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.SendInvitationMessage(ctx, "i1", map[string]any{"link": "https://app/invite"})
+		},
+	},
+	{
+		name: "SendInvitationMessage without payload", method: "POST", path: "/api/organization-invitations/i1/message", body: `{}`, status: 204,
+		call: func(ctx context.Context, c *Client) (any, error) { return nil, c.SendInvitationMessage(ctx, "i1", nil) },
+	},
+	{
+		name: "SetInvitationStatus accept", method: "PUT", path: "/api/organization-invitations/i1/status",
+		body: `{"status":"Accepted","acceptedUserId":"u2"}`, status: 200,
+		response: `{"id":"i1","invitee":"b@x.com","organizationId":"o1","acceptedUserId":"u2","status":"Accepted","expiresAt":1800000000000}`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SetInvitationStatus(ctx, "i1", InvitationAccepted, "u2")
+		},
+		want: &Invitation{ID: "i1", Invitee: "b@x.com", OrganizationID: "o1", AcceptedUserID: ptr("u2"), Status: "Accepted", ExpiresAt: 1800000000000},
+	},
+	{
+		name: "SetInvitationStatus revoke", method: "PUT", path: "/api/organization-invitations/i1/status", body: `{"status":"Revoked"}`, status: 200,
+		response: `{"id":"i1","invitee":"b@x.com","organizationId":"o1","status":"Revoked","expiresAt":1800000000000}`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.SetInvitationStatus(ctx, "i1", InvitationRevoked, "")
+		},
+		want: &Invitation{ID: "i1", Invitee: "b@x.com", OrganizationID: "o1", Status: "Revoked", ExpiresAt: 1800000000000},
 	},
 	// users
 	{
@@ -323,6 +454,18 @@ var methodCases = []methodCase{
 		want: &User{ID: "u1", PrimaryEmail: "a@x.com", Name: "A"},
 	},
 	{
+		name: "ListUserMFAVerifications", method: "GET", path: "/api/users/u1/mfa-verifications", status: 200,
+		response: `[{"id":"m1","createdAt":"2026-03-04T05:06:07.008Z","type":"Totp"},{"id":"m2","createdAt":"2026-03-04T05:06:08.000Z","type":"BackupCode","remainCodes":9}]`,
+		call:     func(ctx context.Context, c *Client) (any, error) { return c.ListUserMFAVerifications(ctx, "u1") },
+		want: []MFAVerification{{ID: "m1", Type: "Totp", CreatedAt: "2026-03-04T05:06:07.008Z"},
+			{ID: "m2", Type: "BackupCode", CreatedAt: "2026-03-04T05:06:08.000Z"}},
+	},
+	{
+		name: "ListUserMFAVerifications none", method: "GET", path: "/api/users/u1/mfa-verifications", status: 200, response: `[]`,
+		call: func(ctx context.Context, c *Client) (any, error) { return c.ListUserMFAVerifications(ctx, "u1") },
+		want: []MFAVerification{},
+	},
+	{
 		name: "DeleteUser", method: "DELETE", path: "/api/users/u1", status: 204,
 		call: func(ctx context.Context, c *Client) (any, error) { return nil, c.DeleteUser(ctx, "u1") },
 	},
@@ -337,6 +480,53 @@ var methodCases = []methodCase{
 		name: "ListApplications all", method: "GET", path: "/api/applications", query: pageQ(nil), status: 200, response: `[]`,
 		call: func(ctx context.Context, c *Client) (any, error) { return c.ListApplications(ctx) },
 		want: []Application{},
+	},
+	{
+		name: "FindApplications third-party", method: "GET", path: "/api/applications",
+		query: pageQ(url.Values{"isThirdParty": {"true"}, "types": {"Traditional", "SPA"}}), status: 200,
+		response: `[{"id":"a2","name":"partner","type":"Traditional","isThirdParty":true,"customData":{}}]`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.FindApplications(ctx, ApplicationFilter{Types: []string{"Traditional", "SPA"}, ThirdParty: ptr(true)})
+		},
+		want: []Application{{ID: "a2", Name: "partner", Type: "Traditional", IsThirdParty: true, CustomData: map[string]any{}}},
+	},
+	{
+		name: "FindApplications first-party", method: "GET", path: "/api/applications",
+		query: pageQ(url.Values{"isThirdParty": {"false"}}), status: 200, response: `[]`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.FindApplications(ctx, ApplicationFilter{ThirdParty: ptr(false)})
+		},
+		want: []Application{},
+	},
+	{
+		name: "ListUserConsentOrganizationScopes", method: "GET", path: "/api/applications/a2/user-consent-scopes", status: 200,
+		response: `{"organizationScopes":[{"id":"s1","name":"read:doc","description":null}],"resourceScopes":[],"organizationResourceScopes":[],"userScopes":["email"]}`,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return c.ListUserConsentOrganizationScopes(ctx, "a2")
+		},
+		want: []OrganizationScope{{ID: "s1", Name: "read:doc"}},
+	},
+	{
+		name: "AddUserConsentOrganizationScopes", method: "POST", path: "/api/applications/a2/user-consent-scopes",
+		body: `{"organizationScopes":["s1","s2"]}`, status: 201, respCT: "text/plain; charset=utf-8", response: "Created",
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.AddUserConsentOrganizationScopes(ctx, "a2", []string{"s1", "s2"})
+		},
+	},
+	{
+		name: "RemoveUserConsentOrganizationScope", method: "DELETE", path: "/api/applications/a2/user-consent-scopes/organization-scopes/s1", status: 204,
+		call: func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.RemoveUserConsentOrganizationScope(ctx, "a2", "s1")
+		},
+	},
+	{
+		name: "ListApplicationOrganizations", method: "GET", path: "/api/applications/a1/organizations", query: pageQ(nil), status: 200,
+		response: `[{"tenantId":"t","id":"o1","name":"acme","description":null,"customData":{},"isMfaRequired":false,"color":{},"branding":{},"customCss":null,"createdAt":5,"organizationRoles":[{"id":"r9","name":"bot"}]}]`,
+		call:     func(ctx context.Context, c *Client) (any, error) { return c.ListApplicationOrganizations(ctx, "a1") },
+		want: []ApplicationOrganization{{
+			Organization:      Organization{ID: "o1", Name: "acme", CustomData: map[string]any{}, Color: &OrganizationColor{}, Branding: &OrganizationBranding{}, CreatedAt: 5},
+			OrganizationRoles: []IDName{{ID: "r9", Name: "bot"}},
+		}},
 	},
 	{
 		name: "GetApplication", method: "GET", path: "/api/applications/a1", status: 200,
@@ -465,6 +655,56 @@ func TestMethodsMapErrors(t *testing.T) {
 				t.Errorf("error = %+v, want 422 test.rejected on %s %s", e, tc.method, tc.path)
 			}
 		})
+	}
+}
+
+// TestSSOConnectorConfigNeverDecoded checks that a connector's config, which
+// holds the identity provider's secrets, cannot reach a caller: no field of
+// the decoded struct holds it, so no %+v or JSON encoding can print it.
+func TestSSOConnectorConfigNeverDecoded(t *testing.T) {
+	f := setup(t)
+	body := `[{"id":"c1","providerName":"OIDC","connectorName":"Acme","config":{"clientId":"cid","clientSecret":"idp-secret-value"},"domains":[]}]`
+	for _, path := range []string{"/api/sso-connectors", "/api/organizations/o1/jit/sso-connectors"} {
+		f.handle(path, func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, body) })
+	}
+	ctx := context.Background()
+	listed, err := f.client.ListSSOConnectors(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jit, err := f.client.ListJITSSOConnectors(ctx, "o1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, got := range []any{listed, jit} {
+		printed := fmt.Sprintf("%+v %#v", got, got)
+		encoded, _ := json.Marshal(got)
+		if strings.Contains(printed+string(encoded), "idp-secret") || strings.Contains(printed+string(encoded), "cid") {
+			t.Errorf("the config leaked: %s / %s", printed, encoded)
+		}
+	}
+	if _, ok := reflect.TypeOf(SSOConnector{}).FieldByName("Config"); ok {
+		t.Error("SSOConnector has a Config field")
+	}
+	if err := f.client.AddJITSSOConnectors(ctx, "o1", nil); err == nil || f.client.Requests() != 3 {
+		t.Errorf("an empty add = %v after %d requests; want a refusal without a request", err, f.client.Requests())
+	}
+}
+
+// TestSendInvitationMessageNotRetried: a message may have gone out before a
+// failure, so the send is never repeated, not even on 429.
+func TestSendInvitationMessageNotRetried(t *testing.T) {
+	for _, status := range []int{429, 500, 503} {
+		f := setup(t)
+		hits := 0
+		f.handle("/api/organization-invitations/i1/message", func(w http.ResponseWriter, r *http.Request) {
+			hits++
+			writeJSON(w, status, `{"code":"request.message_rate_limited","message":"Too many messages"}`)
+		})
+		err := f.client.SendInvitationMessage(context.Background(), "i1", nil)
+		if StatusOf(err) != status || hits != 1 {
+			t.Errorf("%d: err %v after %d requests, want one request", status, err, hits)
+		}
 	}
 }
 

@@ -13,15 +13,50 @@ type Organization struct {
 	Description   *string        `json:"description"`
 	CustomData    map[string]any `json:"customData"`
 	IsMfaRequired bool           `json:"isMfaRequired"`
-	CreatedAt     int64          `json:"createdAt"` // epoch milliseconds
+	// Branding is nil when the server sends none (Logto before 1.19, see
+	// FeatureOrganizationBranding); an organization without branding has
+	// an empty one.
+	Branding *OrganizationBranding `json:"branding"`
+	// Color is nil when the server sends none (Logto before 1.32, see
+	// FeatureOrganizationColor); an organization without colours has an
+	// empty one.
+	Color *OrganizationColor `json:"color"`
+	// CustomCSS is nil when the organization has none (or the server is
+	// older than Logto 1.32).
+	CustomCSS *string `json:"customCss"`
+	CreatedAt int64   `json:"createdAt"` // epoch milliseconds
 }
 
-// CreateOrganization is the body of an organization creation.
+// OrganizationBranding is an organization's logos and favicons, each an
+// absolute URL (any scheme: Logto checks only that it parses). An empty
+// string is a key that is not set. Logto replaces the whole object on
+// update: keys left out are removed.
+type OrganizationBranding struct {
+	LogoURL     string `json:"logoUrl,omitempty"`
+	DarkLogoURL string `json:"darkLogoUrl,omitempty"`
+	Favicon     string `json:"favicon,omitempty"`
+	DarkFavicon string `json:"darkFavicon,omitempty"`
+}
+
+// OrganizationColor is an organization's brand colours, each #RRGGBB (or
+// #RGB). An empty string or a nil IsDarkModeEnabled is a key that is not
+// set. Logto replaces the whole object on update.
+type OrganizationColor struct {
+	PrimaryColor      string `json:"primaryColor,omitempty"`
+	IsDarkModeEnabled *bool  `json:"isDarkModeEnabled,omitempty"`
+	DarkPrimaryColor  string `json:"darkPrimaryColor,omitempty"`
+}
+
+// CreateOrganization is the body of an organization creation; nil fields
+// are left out (Logto's defaults: no branding, no colours, no custom CSS).
 type CreateOrganization struct {
-	Name          string         `json:"name"`
-	Description   *string        `json:"description,omitempty"`
-	CustomData    map[string]any `json:"customData,omitempty"`
-	IsMfaRequired *bool          `json:"isMfaRequired,omitempty"`
+	Name          string                `json:"name"`
+	Description   *string               `json:"description,omitempty"`
+	CustomData    map[string]any        `json:"customData,omitempty"`
+	IsMfaRequired *bool                 `json:"isMfaRequired,omitempty"`
+	Branding      *OrganizationBranding `json:"branding,omitempty"`
+	Color         *OrganizationColor    `json:"color,omitempty"`
+	CustomCSS     *string               `json:"customCss,omitempty"`
 }
 
 // listAttempts is how often an organization list is read again when
@@ -105,8 +140,10 @@ func (c *Client) CreateOrganization(ctx context.Context, in CreateOrganization) 
 }
 
 // UpdateOrganization patches an organization ("name", "description",
-// "customData" (replaced wholesale), "isMfaRequired", …). An empty patch is
-// refused.
+// "customData", "isMfaRequired", "branding" (an OrganizationBranding),
+// "color" (an OrganizationColor), "customCss" (a string, or nil to clear)).
+// customData, branding and color are each replaced wholesale, and the keys
+// not in patch are left alone. An empty patch is refused.
 //
 // PATCH /api/organizations/{id}
 func (c *Client) UpdateOrganization(ctx context.Context, id string, patch map[string]any) (*Organization, error) {

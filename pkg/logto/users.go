@@ -97,6 +97,21 @@ func (c *Client) CreateUser(ctx context.Context, in CreateUser) (*User, error) {
 	return &out, nil
 }
 
+// MFAVerification is one of a user's multi-factor authentication factors.
+type MFAVerification struct {
+	ID        string `json:"id"`
+	Type      string `json:"type"`      // Totp, WebAuthn, BackupCode, EmailVerificationCode, PhoneVerificationCode
+	CreatedAt string `json:"createdAt"` // ISO 8601 (not epoch milliseconds)
+}
+
+// ListUserMFAVerifications returns the user's MFA factors, none when the
+// user has not set up MFA. A missing user is a 404 entity.not_found.
+//
+// GET /api/users/{userId}/mfa-verifications
+func (c *Client) ListUserMFAVerifications(ctx context.Context, userID string) ([]MFAVerification, error) {
+	return list[MFAVerification](ctx, c, pathf("/api/users/%s/mfa-verifications", userID))
+}
+
 // DeleteUser deletes a user.
 //
 // DELETE /api/users/{userId}

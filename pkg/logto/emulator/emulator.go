@@ -1,9 +1,11 @@
 // Package emulator is an in-memory Logto Management API. It serves the
 // organization-template routes of Logto 1.42 (organization scopes, roles,
 // organizations, members, applications, JIT, invitations, users,
-// applications, resources) and the client-credentials token endpoint with
+// applications, API resources, enterprise SSO connectors, user consent
+// scopes, MFA verifications) and the client-credentials token endpoint with
 // Logto's paths, bodies, status codes, error codes and pagination headers,
 // so orgsync can be developed, demonstrated and tested without a tenant.
+// Options.Version makes it answer as an older release.
 //
 // It can also misbehave on purpose: added latency, random faults (5xx, 429,
 // dropped connections, before or after the change is applied), a Logto
@@ -64,6 +66,10 @@ type Options struct {
 	// and 20).
 	RateLimitCapacity  int
 	RateLimitPerSecond float64
+	// Version is the Logto release to answer as, from OldestVersion to
+	// NewestVersion ("" means NewestVersion): routes, fields and behaviours
+	// introduced after it are absent, as on a tenant running that release.
+	Version string
 	// Seed makes ids, secrets and faults deterministic when non-zero.
 	Seed int64
 	// StatePath, when set, is loaded at start if it exists and saved
@@ -71,12 +77,23 @@ type Options struct {
 	StatePath string
 	// Logger receives one line per request at debug level and save errors.
 	Logger zerolog.Logger
+	// EmailConnector gives the tenant an e-mail connector: invitation
+	// messages are recorded (SentMessages) instead of failing with 501
+	// connector.not_found. SetEmailConnector switches it.
+	EmailConnector bool
+	// MessageRateLimit is how many messages one recipient may be sent
+	// within MessageRateWindow before Logto answers 429
+	// request.message_rate_limited: 0 means Logto's 10 (per 10 minutes), a
+	// negative value no limit.
+	MessageRateLimit  int
+	MessageRateWindow time.Duration
 }
 
 // Emulator is an in-memory Logto tenant serving the Management API over
 // HTTP. It is safe for concurrent use.
 type Emulator struct {
 	opts     Options
+	version  version
 	log      zerolog.Logger
 	resource string
 	appID    string
@@ -102,6 +119,10 @@ type Emulator struct {
 
 	resourceRace atomic.Pointer[func(indicator string) bool] // SetResourceRace
 
+	emailConnector atomic.Bool            // Options.EmailConnector, SetEmailConnector
+	sent           []SentMessage          // guarded by mu
+	sends          map[string][]time.Time // recent sends per recipient (lower case), guarded by mu
+
 	requests atomic.Int64
 	routes   []route
 }
@@ -125,6 +146,16 @@ func New(opts Options) (*Emulator, error) {
 	if opts.Resource == "" {
 		opts.Resource = DefaultResource
 	}
+	if opts.Version == "" {
+		opts.Version = NewestVersion
+	}
+	v, err := parseVersion(opts.Version)
+	if err != nil {
+		return nil, err
+	}
+	if v.less(mustVersion(OldestVersion)) || mustVersion(NewestVersion).less(v) {
+		return nil, fmt.Errorf("emulator: Logto version %s is not modelled: use one from %s to %s", v, OldestVersion, NewestVersion)
+	}
 	if opts.RateLimitCapacity <= 0 {
 		opts.RateLimitCapacity = defaultRateCapacity
 	}
@@ -133,12 +164,15 @@ func New(opts Options) (*Emulator, error) {
 	}
 	e := &Emulator{
 		opts:      opts,
+		version:   v,
 		log:       opts.Logger,
 		resource:  opts.Resource,
 		now:       time.Now,
 		faultRate: opts.FaultRate,
 		bucket:    float64(opts.RateLimitCapacity),
+		sends:     map[string][]time.Time{},
 	}
+	e.emailConnector.Store(opts.EmailConnector)
 	if opts.Seed != 0 {
 		e.rng = rand.New(rand.NewPCG(uint64(opts.Seed), uint64(opts.Seed)^0x9e3779b97f4a7c15))
 	} else {
@@ -530,27 +564,41 @@ func (e *Emulator) handle(r *http.Request, body []byte, isAPI bool) *response {
 		e.serveOIDC(c)
 		return c.resp
 	}
-	if err := e.authenticate(r); err != nil {
-		c.fail(err)
+	rt, params, allowed := e.findRoute(r.Method, r.URL.Path)
+	if rt == nil {
+		c.unrouted(allowed)
 		return c.resp
+	}
+	c.params = params
+	if !rt.anonymous {
+		if err := e.authenticate(r); err != nil {
+			c.fail(err)
+			return c.resp
+		}
 	}
 	// Reads share the lock: GET handlers only read the state, so a tenant
 	// with many concurrent readers is not served one request at a time.
-	if r.Method == http.MethodGet {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		e.mu.RLock()
 		defer e.mu.RUnlock()
-		e.dispatch(c)
+		e.run(c, rt)
 		return c.resp
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.dispatch(c)
+	e.run(c, rt)
 	if c.changed && c.resp.status < 300 && e.opts.StatePath != "" {
 		if err := e.saveLocked(); err != nil {
 			e.log.Error().Err(err).Msg("emulator: saving state failed")
 		}
 	}
 	return c.resp
+}
+
+func (e *Emulator) run(c *call, rt *route) {
+	if err := rt.handler(c); err != nil {
+		c.fail(err)
+	}
 }
 
 // response is a buffered HTTP response, so faults can replace it after the

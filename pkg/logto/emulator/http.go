@@ -259,6 +259,53 @@ func (g *guard) checkString(path []any, s string, r strRule) {
 	}
 }
 
+// isURL is zod's url() check, which accepts what the WHATWG URL parser
+// (new URL(s)) accepts: an absolute URL of any scheme. Special schemes
+// (http, https, ws, wss, ftp) need a valid host; others (javascript:,
+// data:, mailto:, …) take any rest, so Logto accepts javascript: and data:
+// URLs as logos (seen on Logto 1.37.1).
+func isURL(s string) bool {
+	s = strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
+	scheme, rest, ok := strings.Cut(s, ":")
+	if !ok || !urlScheme.MatchString(scheme) {
+		return false
+	}
+	switch strings.ToLower(scheme) {
+	case "http", "https", "ws", "wss", "ftp":
+	default:
+		return true
+	}
+	rest = strings.TrimLeft(rest, "/\\")
+	if i := strings.IndexAny(rest, "/\\?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	if i := strings.LastIndex(rest, "@"); i >= 0 {
+		rest = rest[i+1:]
+	}
+	host, port := rest, ""
+	if strings.HasPrefix(host, "[") {
+		end := strings.Index(host, "]")
+		if end < 0 {
+			return false
+		}
+		host, port = host[:end+1], strings.TrimPrefix(host[end+1:], ":")
+	} else if i := strings.LastIndex(host, ":"); i >= 0 {
+		host, port = host[:i], host[i+1:]
+	}
+	if host == "" || strings.ContainsAny(host, " \t\n\r#%/:<>?@[\\]^|") && !strings.HasPrefix(host, "[") {
+		return false
+	}
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 0 || n > 65535 || strings.TrimLeft(port, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+var urlScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*$`)
+
 // emailGuard approximates zod's email check.
 var emailGuard = regexp.MustCompile(`^[A-Za-z0-9_'+\-.]*[A-Za-z0-9_+\-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$`)
 
@@ -441,36 +488,94 @@ func (c *call) link(page int, rel string) string {
 
 // route is one API route; pattern segments starting with ":" are parameters.
 type route struct {
-	method  string
-	pattern []string
-	handler func(*call) error
+	method    string
+	pattern   []string
+	handler   func(*call) error
+	anonymous bool // not behind the Management API's token check
 }
 
-func (e *Emulator) dispatch(c *call) {
-	rest := strings.Trim(strings.TrimPrefix(c.r.URL.Path, "/api"), "/")
+// implementedMethods are koa-router's default methods: others are answered
+// 501 Not Implemented.
+var implementedMethods = []string{"HEAD", "OPTIONS", "GET", "PUT", "PATCH", "POST", "DELETE"}
+
+// findRoute matches a request like koa-router: the route for the method and
+// path (HEAD is served by a GET route), or, when there is none, the methods
+// the path has routes for (none: the path is unknown).
+func (e *Emulator) findRoute(method, path string) (*route, map[string]string, []string) {
+	rest := strings.Trim(strings.TrimPrefix(path, "/api"), "/")
 	segs := strings.Split(rest, "/")
 	for i, s := range segs {
 		if u, err := url.PathUnescape(s); err == nil {
 			segs[i] = u
 		}
 	}
-	for _, rt := range e.routes {
-		if rt.method != c.r.Method || len(rt.pattern) != len(segs) {
+	var allowed []string
+	for i := range e.routes {
+		rt := &e.routes[i]
+		if len(rt.pattern) != len(segs) {
 			continue
 		}
 		params, ok := matchRoute(rt.pattern, segs)
 		if !ok {
 			continue
 		}
-		c.params = params
-		if err := rt.handler(c); err != nil {
-			c.fail(err)
+		if rt.method == method || (method == http.MethodHead && rt.method == http.MethodGet) {
+			return rt, params, nil
 		}
-		return
+		methods := []string{rt.method}
+		if rt.method == http.MethodGet {
+			methods = []string{http.MethodHead, http.MethodGet}
+		}
+		for _, m := range methods {
+			if !contains(allowed, m) {
+				allowed = append(allowed, m)
+			}
+		}
 	}
-	c.resp.status = http.StatusNotFound
+	return nil, nil, allowed
+}
+
+// unrouted answers a request no route takes, as Logto does before any of
+// its middleware (the Management API's token check included) runs: 404 Not
+// Found for an unknown path, 405 Method Not Allowed (Allow: the path's
+// methods) for a known path, 501 for a method koa-router does not know,
+// 200 with Allow for OPTIONS.
+func (c *call) unrouted(allowed []string) {
+	status := http.StatusNotFound
+	switch {
+	case len(allowed) == 0:
+	case !contains(implementedMethods, c.r.Method):
+		status = http.StatusNotImplemented
+	case c.r.Method == http.MethodOptions:
+		status = http.StatusOK
+	default:
+		status = http.StatusMethodNotAllowed
+	}
+	if len(allowed) > 0 {
+		c.resp.header.Set("Allow", strings.Join(allowed, ", "))
+	}
+	c.resp.status = status
 	c.resp.header.Set("Content-Type", "text/plain; charset=utf-8")
-	c.resp.body = []byte("Not Found")
+	c.resp.body = []byte(http.StatusText(status))
+	if status == http.StatusOK {
+		c.resp.body = []byte{}
+	}
+}
+
+// accountAPI stands for Logto's account API routes, which take a user's
+// opaque access token (koa-oidc-auth.ts): the emulator issues none, so
+// every request is refused as Logto refuses one without a user token.
+func (e *Emulator) accountAPI(c *call) error {
+	h := c.r.Header.Get("Authorization")
+	switch {
+	case h == "":
+		return &apiError{Status: 401, Code: "auth.authorization_header_missing", Message: "Authorization header is missing."}
+	case !strings.HasPrefix(h, "Bearer "):
+		return &apiError{Status: 401, Code: "auth.authorization_token_type_not_supported",
+			Message: "Authorization type is not supported.", Data: obj{"supportedTypes": []string{"Bearer"}}}
+	default:
+		return &apiError{Status: 401, Code: "auth.unauthorized", Message: "Unauthorized. Please check credentials and its scope."}
+	}
 }
 
 func matchRoute(pattern, segs []string) (map[string]string, bool) {

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"slices"
 	"sort"
 )
 
@@ -172,25 +173,35 @@ func (e *Emulator) createOrgRole(c *call) error {
 			return errUnique()
 		}
 	}
-	// One transaction: every reference must resolve or nothing is created.
-	if hasDuplicates(scopeIDs) || hasDuplicates(resScopeIDs) {
-		return errUnique()
-	}
-	for _, id := range scopeIDs {
-		if _, ok := e.db.OrgScopes[id]; !ok {
-			return errForeignKey()
-		}
-	}
-	for _, id := range resScopeIDs {
-		if _, ok := e.db.Scopes[id]; !ok {
-			return errForeignKey()
-		}
-	}
-	r := &orgRoleRow{ID: e.randomID(21), Name: *name, Description: desc, Type: "User",
-		Scopes: append([]string{}, scopeIDs...), ResourceScopes: append([]string{}, resScopeIDs...), Seq: e.db.next()}
+	r := &orgRoleRow{ID: e.randomID(21), Name: *name, Description: desc, Type: "User", Seq: e.db.next()}
 	if typ != nil {
 		r.Type = *typ
 	}
+	// The scope relations are inserted with "on conflict do nothing"
+	// (duplicates are fine); an unknown id fails its insert.
+	unknown := func(ids []string, exists func(string) bool) bool {
+		return slices.ContainsFunc(ids, func(id string) bool { return !exists(id) })
+	}
+	badScopes := unknown(scopeIDs, func(id string) bool { _, ok := e.db.OrgScopes[id]; return ok })
+	badResScopes := unknown(resScopeIDs, func(id string) bool { _, ok := e.db.Scopes[id]; return ok })
+	if e.has(sinceRoleCreateAtomic) {
+		// One transaction: every reference must resolve or nothing is created.
+		if badScopes || badResScopes {
+			return errForeignKey()
+		}
+	} else if badScopes || badResScopes {
+		// Before 1.41 the role, its organization scopes and its resource
+		// scopes are three inserts: the role stays, with the scopes
+		// inserted before the failing insert (seen on Logto 1.37.1).
+		e.db.OrgRoles[r.ID] = r
+		if !badScopes {
+			r.Scopes = addUnique([]string{}, scopeIDs...)
+		}
+		c.changed = true
+		return errForeignKey()
+	}
+	r.Scopes = addUnique([]string{}, scopeIDs...)
+	r.ResourceScopes = addUnique([]string{}, resScopeIDs...)
 	e.db.OrgRoles[r.ID] = r
 	c.changed = true
 	c.json(201, r.view())

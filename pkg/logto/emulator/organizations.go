@@ -9,6 +9,9 @@ import (
 
 // ---- §3 organizations ----
 
+// hexColor is core-kit's hexColorRegEx (the same in Logto 1.37.1 and 1.42):
+// #RGB or #RRGGBB, any case. Logto 1.37.1 was seen to refuse red, #12345 and
+// 5d34f2, all of which this refuses too; it also takes the short #abc.
 var hexColor = regexp.MustCompile(`(?i)^#[\da-f]{3}([\da-f]{3})?$`)
 
 // orgFields are the create/update fields of an organization.
@@ -25,6 +28,11 @@ func (f orgFields) empty() bool {
 	return !f.hasName && !f.hasDesc && !f.hasCSS && !f.hasCustom && !f.hasColor && !f.hasBr && !f.hasMfa
 }
 
+// brandingKeys are brandingGuard's (packages/schemas, jsonb-types/
+// sign-in-experience.ts). It and partialColorGuard are non-strict zod
+// objects, so unknown keys are dropped without an error.
+var brandingKeys = []string{"logoUrl", "darkLogoUrl", "favicon", "darkFavicon"}
+
 func parseOrgFields(m map[string]json.RawMessage, g *guard, create bool) orgFields {
 	var f orgFields
 	nr := strRule{min: 1, max: 128}
@@ -38,7 +46,9 @@ func parseOrgFields(m map[string]json.RawMessage, g *guard, create bool) orgFiel
 	for k, v := range f.color {
 		switch k {
 		case "primaryColor", "darkPrimaryColor":
-			if s, ok := v.(string); !ok || !hexColor.MatchString(s) {
+			if s, ok := v.(string); !ok {
+				g.add([]any{"color", k}, "invalid_type", "Expected string, received "+jsType(v))
+			} else if !hexColor.MatchString(s) {
 				g.add([]any{"color", k}, "invalid_string", "Invalid")
 			}
 		case "isDarkModeEnabled":
@@ -51,19 +61,18 @@ func parseOrgFields(m map[string]json.RawMessage, g *guard, create bool) orgFiel
 	}
 	f.branding, f.hasBr = g.object(m, "branding", false)
 	for k, v := range f.branding {
-		switch k {
-		case "logoUrl", "darkLogoUrl", "favicon", "darkFavicon":
-			if s, ok := v.(string); !ok || !urlPattern.MatchString(s) {
-				g.add([]any{"branding", k}, "invalid_string", "Invalid url")
-			}
-		default:
+		if !contains(brandingKeys, k) {
 			delete(f.branding, k)
+			continue
+		}
+		if s, ok := v.(string); !ok {
+			g.add([]any{"branding", k}, "invalid_type", "Expected string, received "+jsType(v))
+		} else if !isURL(s) {
+			g.add([]any{"branding", k}, "invalid_string", "Invalid url")
 		}
 	}
 	return f
 }
-
-var urlPattern = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$`)
 
 func (f orgFields) apply(o *orgRow) {
 	if f.hasName && f.name != nil {
@@ -89,6 +98,33 @@ func (f orgFields) apply(o *orgRow) {
 	}
 }
 
+// orgView is an organization as the modelled release returns it (its
+// response guard has no branding before 1.19, no color or customCss before
+// 1.32).
+func (e *Emulator) orgView(o *orgRow) obj {
+	v := o.view()
+	if !e.has(sinceOrganizationBrand) {
+		delete(v, "branding")
+	}
+	if !e.has(sinceOrganizationColor) {
+		delete(v, "color")
+		delete(v, "customCss")
+	}
+	return v
+}
+
+// dropUnknownOrgFields removes what the modelled release's organization
+// guard does not know, as zod strips unknown keys.
+func (e *Emulator) dropUnknownOrgFields(m map[string]json.RawMessage) {
+	if !e.has(sinceOrganizationBrand) {
+		delete(m, "branding")
+	}
+	if !e.has(sinceOrganizationColor) {
+		delete(m, "color")
+		delete(m, "customCss")
+	}
+}
+
 func (e *Emulator) orgsInOrder() []*orgRow {
 	rows := mapValues(e.db.Orgs)
 	sortBySeq(rows, func(o *orgRow) int64 { return o.Seq })
@@ -110,7 +146,7 @@ func (e *Emulator) listOrgs(c *call) error {
 		}
 	}
 	list(c, p, rows, func(o *orgRow) any {
-		v := o.view()
+		v := e.orgView(o)
 		if featured == "true" || featured == "1" {
 			ids := slices.Sorted(mapKeys(o.Users))
 			users := []obj{}
@@ -141,6 +177,7 @@ func (e *Emulator) createOrg(c *call) error {
 	if err != nil {
 		return err
 	}
+	e.dropUnknownOrgFields(m)
 	f := parseOrgFields(m, g, true)
 	if err := g.err(); err != nil {
 		return err
@@ -150,7 +187,7 @@ func (e *Emulator) createOrg(c *call) error {
 	f.apply(o)
 	e.db.Orgs[o.ID] = o
 	c.changed = true
-	c.json(201, o.view())
+	c.json(201, e.orgView(o))
 	return nil
 }
 
@@ -159,7 +196,7 @@ func (e *Emulator) getOrg(c *call) error {
 	if !ok {
 		return errNotExistsWithID("organizations", c.param("id"))
 	}
-	c.json(200, o.view())
+	c.json(200, e.orgView(o))
 	return nil
 }
 
@@ -168,6 +205,7 @@ func (e *Emulator) patchOrg(c *call) error {
 	if err != nil {
 		return err
 	}
+	e.dropUnknownOrgFields(m)
 	f := parseOrgFields(m, g, false)
 	if err := g.err(); err != nil {
 		return err
@@ -181,7 +219,7 @@ func (e *Emulator) patchOrg(c *call) error {
 	}
 	f.apply(o)
 	c.changed = true
-	c.json(200, o.view())
+	c.json(200, e.orgView(o))
 	return nil
 }
 
@@ -269,7 +307,18 @@ func (k memberKind) doList(c *call) error {
 	}
 	query := c.r.URL.Query()
 	q := newQ(query.Get("q"))
-	roleFilter := query.Get("organizationRoleId")
+	roleFilter := ""
+	if k.isUser && k.e.has(sinceMemberRoleFilter) {
+		// Logto 1.41's query guard: organizationRoleId: z.string().min(1).optional().
+		if v, given := query["organizationRoleId"]; given {
+			if v[0] == "" {
+				g := &guard{kind: "query"}
+				g.add([]any{"organizationRoleId"}, "too_small", "String must contain at least 1 character(s)")
+				return g.err()
+			}
+			roleFilter = v[0]
+		}
+	}
 	var ids []string
 	if o, ok := k.e.db.Orgs[c.param("id")]; ok {
 		for id, roles := range k.members(o) {
@@ -348,9 +397,12 @@ func (k memberKind) doReplace(c *call) error {
 	}
 	mem := k.members(o)
 	keep := map[string]bool{}
+	// Before 1.40 the user set is deleted and inserted again, and the roles
+	// of members who stay go with their old rows.
+	reset := k.isUser && !k.e.has(sinceMembersReplaceDelta)
 	for _, id := range ids {
 		keep[id] = true
-		if _, ok := mem[id]; !ok {
+		if _, ok := mem[id]; !ok || reset {
 			mem[id] = []string{}
 		}
 	}
@@ -527,7 +579,7 @@ func (k memberKind) doAddRoles(c *call) error {
 	id := c.param("memberId")
 	mem[id] = addUnique(mem[id], ids...)
 	c.changed = true
-	if k.isUser {
+	if k.isUser && k.e.has(sinceUserRolesEcho) {
 		c.json(201, obj{"organizationRoleIds": addUnique([]string{}, ids...)})
 	} else {
 		c.text(201)
@@ -601,7 +653,7 @@ func jitDomainView(orgID, domain string) obj {
 }
 
 func (e *Emulator) listJITDomains(c *call) error {
-	p, err := c.pagination(true)
+	p, err := c.pagination(e.has(sinceJITDomainsOptional))
 	if err != nil {
 		return err
 	}
@@ -679,11 +731,12 @@ func (e *Emulator) listJITRoles(c *call) error {
 	if err != nil {
 		return err
 	}
-	var ids []string
-	if o, ok := e.db.Orgs[c.param("id")]; ok {
-		ids = o.JITRoles
+	// A SchemaRouter relation: the organization must exist.
+	o, ok := e.db.Orgs[c.param("id")]
+	if !ok {
+		return errNotExistsWithID("organizations", c.param("id"))
 	}
-	list(c, p, e.rolesByName(ids), func(r *orgRoleRow) any { return r.view() })
+	list(c, p, e.rolesByName(o.JITRoles), func(r *orgRoleRow) any { return r.view() })
 	return nil
 }
 

@@ -173,6 +173,7 @@ func (s *search) matchItem(m searchItem, allowed []string, get func(string) *str
 		}
 		if m.mode == "exact" {
 			for _, want := range m.values {
+				//lint:ignore SA6005 Logto compares lower(field) = lower(value), which is not Unicode case folding.
 				if *v == want || (!s.caseSensitive && strings.ToLower(*v) == strings.ToLower(want)) {
 					return true, nil
 				}

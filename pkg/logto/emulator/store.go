@@ -24,6 +24,9 @@ type db struct {
 	Resources   map[string]*resourceRow   `json:"resources"`
 	Scopes      map[string]*scopeRow      `json:"scopes"`
 	Invitations map[string]*invitationRow `json:"invitations"`
+	// SSOConnectors are enterprise SSO connectors; their config holds the
+	// identity provider's secrets.
+	SSOConnectors map[string]*ssoConnectorRow `json:"ssoConnectors"`
 }
 
 func newDB() *db {
@@ -57,6 +60,9 @@ func (d *db) fill() {
 	}
 	if d.Invitations == nil {
 		d.Invitations = map[string]*invitationRow{}
+	}
+	if d.SSOConnectors == nil {
+		d.SSOConnectors = map[string]*ssoConnectorRow{}
 	}
 	for _, o := range d.Orgs {
 		if o.Users == nil {
@@ -92,20 +98,21 @@ type orgRoleRow struct {
 }
 
 type orgRow struct {
-	ID            string              `json:"id"`
-	Name          string              `json:"name"`
-	Description   *string             `json:"description"`
-	CustomData    map[string]any      `json:"customData"`
-	IsMfaRequired bool                `json:"isMfaRequired"`
-	Color         map[string]any      `json:"color"`
-	Branding      map[string]any      `json:"branding"`
-	CustomCSS     *string             `json:"customCss"`
-	CreatedAt     int64               `json:"createdAt"`
-	Users         map[string][]string `json:"users"` // member user id → organization role ids
-	Apps          map[string][]string `json:"apps"`  // member application id → organization role ids
-	JITDomains    []string            `json:"jitEmailDomains"`
-	JITRoles      []string            `json:"jitRoles"`
-	Seq           int64               `json:"seq"`
+	ID               string              `json:"id"`
+	Name             string              `json:"name"`
+	Description      *string             `json:"description"`
+	CustomData       map[string]any      `json:"customData"`
+	IsMfaRequired    bool                `json:"isMfaRequired"`
+	Color            map[string]any      `json:"color"`
+	Branding         map[string]any      `json:"branding"`
+	CustomCSS        *string             `json:"customCss"`
+	CreatedAt        int64               `json:"createdAt"`
+	Users            map[string][]string `json:"users"` // member user id → organization role ids
+	Apps             map[string][]string `json:"apps"`  // member application id → organization role ids
+	JITDomains       []string            `json:"jitEmailDomains"`
+	JITRoles         []string            `json:"jitRoles"`
+	JITSSOConnectors []string            `json:"jitSsoConnectors"`
+	Seq              int64               `json:"seq"`
 }
 
 type userRow struct {
@@ -118,9 +125,19 @@ type userRow struct {
 	CustomData   map[string]any `json:"customData"`
 	Profile      map[string]any `json:"profile"`
 	HasPassword  bool           `json:"hasPassword"`
-	CreatedAt    int64          `json:"createdAt"`
-	UpdatedAt    int64          `json:"updatedAt"`
-	Seq          int64          `json:"seq"`
+	// MFAVerifications are the user's MFA factors (users.mfa_verifications).
+	MFAVerifications []mfaVerification `json:"mfaVerifications,omitempty"`
+	CreatedAt        int64             `json:"createdAt"`
+	UpdatedAt        int64             `json:"updatedAt"`
+	Seq              int64             `json:"seq"`
+}
+
+// mfaVerification is one entry of users.mfa_verifications; createdAt is an
+// ISO 8601 string there, not epoch milliseconds.
+type mfaVerification struct {
+	ID        string `json:"id"`
+	Type      string `json:"type"`
+	CreatedAt string `json:"createdAt"`
 }
 
 type appRow struct {
@@ -132,8 +149,13 @@ type appRow struct {
 	CustomData       map[string]any `json:"customData"`
 	IsThirdParty     bool           `json:"isThirdParty"`
 	ManagementAccess bool           `json:"managementAccess"` // holds the Management API "all" scope
-	CreatedAt        int64          `json:"createdAt"`
-	Seq              int64          `json:"seq"`
+	// The scopes a third-party application asks its users to consent to.
+	ConsentOrgScopes         []string `json:"userConsentOrganizationScopes,omitempty"`
+	ConsentResourceScopes    []string `json:"userConsentResourceScopes,omitempty"`
+	ConsentOrgResourceScopes []string `json:"userConsentOrganizationResourceScopes,omitempty"`
+	ConsentUserScopes        []string `json:"userConsentUserScopes,omitempty"`
+	CreatedAt                int64    `json:"createdAt"`
+	Seq                      int64    `json:"seq"`
 }
 
 type resourceRow struct {
@@ -166,6 +188,18 @@ type invitationRow struct {
 	ExpiresAt      int64    `json:"expiresAt"`
 	RoleIDs        []string `json:"organizationRoleIds"`
 	Seq            int64    `json:"seq"`
+}
+
+type ssoConnectorRow struct {
+	ID            string         `json:"id"`
+	ProviderName  string         `json:"providerName"`
+	ConnectorName string         `json:"connectorName"`
+	Config        map[string]any `json:"config"`
+	Domains       []string       `json:"domains"`
+	Branding      map[string]any `json:"branding"`
+	SyncProfile   bool           `json:"syncProfile"`
+	CreatedAt     int64          `json:"createdAt"`
+	Seq           int64          `json:"seq"`
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -216,6 +250,16 @@ func (a *appRow) view(withSecret bool) obj {
 func (r *resourceRow) view() obj {
 	return obj{"tenantId": tenantID, "id": r.ID, "name": r.Name, "indicator": r.Indicator,
 		"isDefault": r.IsDefault, "accessTokenTtl": r.AccessTokenTTL}
+}
+
+func (c *ssoConnectorRow) view() obj {
+	domains := c.Domains
+	if domains == nil {
+		domains = []string{}
+	}
+	return obj{"tenantId": tenantID, "id": c.ID, "providerName": c.ProviderName, "connectorName": c.ConnectorName,
+		"config": orEmpty(c.Config), "domains": domains, "branding": orEmpty(c.Branding), "syncProfile": c.SyncProfile,
+		"enableTokenStorage": false, "createdAt": c.CreatedAt}
 }
 
 func (s *scopeRow) view() obj {
@@ -304,6 +348,9 @@ func (d *db) deleteOrgScope(id string) {
 	for _, r := range d.OrgRoles {
 		r.Scopes = remove(r.Scopes, id)
 	}
+	for _, a := range d.Apps {
+		a.ConsentOrgScopes = remove(a.ConsentOrgScopes, id)
+	}
 }
 
 func (d *db) deleteUser(id string) {
@@ -352,6 +399,18 @@ func (d *db) deleteScope(id string) {
 	delete(d.Scopes, id)
 	for _, r := range d.OrgRoles {
 		r.ResourceScopes = remove(r.ResourceScopes, id)
+	}
+	for _, a := range d.Apps {
+		a.ConsentResourceScopes = remove(a.ConsentResourceScopes, id)
+		a.ConsentOrgResourceScopes = remove(a.ConsentOrgResourceScopes, id)
+	}
+}
+
+// deleteSSOConnector removes a connector and its JIT assignments.
+func (d *db) deleteSSOConnector(id string) {
+	delete(d.SSOConnectors, id)
+	for _, o := range d.Orgs {
+		o.JITSSOConnectors = remove(o.JITSSOConnectors, id)
 	}
 }
 

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -256,5 +257,67 @@ func TestOrganizationApplicationsAndJIT(t *testing.T) {
 			check: func(t *testing.T, r result) { equal(t, "roles", names(r, "name"), []string{"member"}) }},
 		{name: "jit roles put empty", method: "PUT", path: "/api/organizations/{org}/jit/roles", body: `{"organizationRoleIds":[]}`, status: 204},
 		{name: "jit role delete absent", method: "DELETE", path: "/api/organizations/{org}/jit/roles/{member}", status: 404, code: "entity.not_found"},
+	})
+}
+
+func TestMemberRoleFilter(t *testing.T) {
+	h := start(t, Options{})
+	h.run([]step{
+		{name: "org", method: "POST", path: "/api/organizations", body: `{"name":"Acme"}`, status: 201, save: "org"},
+		{name: "admin", method: "POST", path: "/api/organization-roles", body: `{"name":"admin"}`, status: 201, save: "admin"},
+		{name: "a", method: "POST", path: "/api/users", body: `{"username":"a"}`, status: 200, save: "a"},
+		{name: "b", method: "POST", path: "/api/users", body: `{"username":"b"}`, status: 200, save: "b"},
+		{name: "members", method: "POST", path: "/api/organizations/{org}/users", body: `{"userIds":["{a}","{b}"]}`, status: 201},
+		{name: "role", method: "POST", path: "/api/organizations/{org}/users/{a}/roles", body: `{"organizationRoleIds":["{admin}"]}`, status: 201},
+		{name: "filtered", method: "GET", path: "/api/organizations/{org}/users?organizationRoleId={admin}", status: 200, check: func(t *testing.T, r result) {
+			equal(t, "ids", names(r, "id"), []string{h.vars["a"]})
+			equal(t, "total", r.header.Get("Total-Number"), "1")
+		}},
+		{name: "unknown role", method: "GET", path: "/api/organizations/{org}/users?organizationRoleId=zz", status: 200,
+			check: func(t *testing.T, r result) { equal(t, "len", len(r.list()), 0) }},
+		{name: "empty role id", method: "GET", path: "/api/organizations/{org}/users?organizationRoleId=", status: 400, code: "guard.invalid_input"},
+	})
+}
+
+func TestApplicationOrganizations(t *testing.T) {
+	h := start(t, Options{})
+	h.run([]step{
+		{name: "app", method: "POST", path: "/api/applications", body: `{"name":"ci","type":"MachineToMachine"}`, status: 200, save: "app"},
+		{name: "bot", method: "POST", path: "/api/organization-roles", body: `{"name":"bot","type":"MachineToMachine"}`, status: 201, save: "bot"},
+		{name: "none", method: "GET", path: "/api/applications/{app}/organizations", status: 200, check: func(t *testing.T, r result) {
+			equal(t, "body", string(r.body), "[]")
+			if r.header.Get("Total-Number") != "" {
+				t.Error("paginated only when asked")
+			}
+		}},
+	})
+	for i := range 3 {
+		h.run([]step{
+			{name: "org", method: "POST", path: "/api/organizations", body: fmt.Sprintf(`{"name":"org %d"}`, i), status: 201, save: "org"},
+			{name: "member", method: "POST", path: "/api/organizations/{org}/applications", body: `{"applicationIds":["{app}"]}`, status: 201},
+		})
+		if i == 1 {
+			h.run([]step{{name: "role", method: "POST", path: "/api/organizations/{org}/applications/{app}/roles", body: `{"organizationRoleIds":["{bot}"]}`, status: 201}})
+		}
+	}
+	h.run([]step{
+		{name: "all", method: "GET", path: "/api/applications/{app}/organizations", status: 200, check: func(t *testing.T, r result) {
+			l := r.list()
+			equal(t, "names", names(r, "name"), []string{"org 0", "org 1", "org 2"})
+			equal(t, "roles", []any{l[0]["organizationRoles"], l[1]["organizationRoles"]}, []any{[]any{}, []map[string]any{{"id": h.vars["bot"], "name": "bot"}}})
+			for _, k := range []string{"tenantId", "customData", "isMfaRequired", "branding", "color", "customCss", "createdAt"} {
+				if _, ok := l[0][k]; !ok {
+					t.Errorf("organization row lacks %s", k)
+				}
+			}
+		}},
+		{name: "paginated", method: "GET", path: "/api/applications/{app}/organizations?page=2&page_size=2", status: 200, check: func(t *testing.T, r result) {
+			equal(t, "page", []any{names(r, "name"), r.header.Get("Total-Number")}, []any{[]string{"org 2"}, "3"})
+		}},
+		{name: "page past the end", method: "GET", path: "/api/applications/{app}/organizations?page=5&page_size=2", status: 200,
+			check: func(t *testing.T, r result) { equal(t, "body", string(r.body), "[]") }},
+		{name: "page size 100", method: "GET", path: "/api/applications/{app}/organizations?page_size=100", status: 200},
+		{name: "page size 101", method: "GET", path: "/api/applications/{app}/organizations?page_size=101", status: 400, code: "guard.invalid_pagination"},
+		{name: "missing app", method: "GET", path: "/api/applications/zz/organizations", status: 404, code: "entity.not_exists_with_id"},
 	})
 }

@@ -1,178 +1,11 @@
 package emulator
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 )
-
-// ---- §7 organization invitations ----
-
-func (e *Emulator) invitationView(inv *invitationRow) obj {
-	status := inv.Status
-	if status == "Pending" && inv.ExpiresAt <= e.nowMS() {
-		status = "Expired"
-	}
-	return obj{
-		"tenantId": tenantID, "id": inv.ID, "inviterId": inv.InviterID, "invitee": inv.Invitee,
-		"acceptedUserId": inv.AcceptedUserID, "organizationId": inv.OrganizationID, "status": status,
-		"createdAt": inv.CreatedAt, "updatedAt": inv.UpdatedAt, "expiresAt": inv.ExpiresAt,
-		"organizationRoles": e.db.roleRefs(inv.RoleIDs),
-	}
-}
-
-func (e *Emulator) listInvitations(c *call) error {
-	q := c.r.URL.Query()
-	orgID, inviterID, invitee := q.Get("organizationId"), q.Get("inviterId"), q.Get("invitee")
-	rows := mapValues(e.db.Invitations)
-	sortBySeq(rows, func(i *invitationRow) int64 { return -i.Seq })
-	out := []any{}
-	for _, inv := range rows {
-		if orgID != "" && inv.OrganizationID != orgID {
-			continue
-		}
-		if inviterID != "" && (inv.InviterID == nil || *inv.InviterID != inviterID) {
-			continue
-		}
-		if invitee != "" && !strings.EqualFold(inv.Invitee, invitee) {
-			continue
-		}
-		out = append(out, e.invitationView(inv))
-	}
-	c.json(200, out)
-	return nil
-}
-
-func (e *Emulator) createInvitation(c *call) error {
-	m, g, err := c.object()
-	if err != nil {
-		return err
-	}
-	invitee, _ := g.str(m, "invitee", strRule{required: true, email: true})
-	orgID, _ := g.str(m, "organizationId", strRule{required: true, min: 1})
-	inviterID, _ := g.str(m, "inviterId", strRule{nullable: true})
-	expiresAt, _ := g.number(m, "expiresAt", true)
-	roleIDs, _ := g.strs(m, "organizationRoleIds", false, false, strRule{})
-	sendMessage := false
-	if v, present, _ := decodeField(m, "messagePayload"); present {
-		switch x := v.(type) {
-		case bool:
-			if x {
-				g.add([]any{"messagePayload"}, "invalid_literal", "Invalid literal value, expected false")
-			}
-		case map[string]any:
-			sendMessage = true
-		default:
-			g.add([]any{"messagePayload"}, "invalid_union", "Invalid input")
-		}
-	}
-	if err := g.err(); err != nil {
-		return err
-	}
-	now := e.nowMS()
-	if int64(expiresAt) <= now {
-		return errInvalidRequest(400, "The value of `expiresAt` must be in the future.")
-	}
-	o, ok := e.db.Orgs[*orgID]
-	if !ok {
-		return errForeignKey()
-	}
-	for uid := range o.Users {
-		if u := e.db.Users[uid]; u != nil && u.PrimaryEmail != nil && *u.PrimaryEmail == *invitee {
-			return errInvalidRequest(422, "The invitee is already a member of the organization.")
-		}
-	}
-	for _, inv := range e.db.Invitations {
-		if inv.Status == "Pending" && inv.OrganizationID == *orgID && inv.Invitee == *invitee {
-			return errUnique()
-		}
-	}
-	if inviterID != nil {
-		if _, ok := e.db.Users[*inviterID]; !ok {
-			return errForeignKey()
-		}
-	}
-	if hasDuplicates(roleIDs) {
-		return errUnique()
-	}
-	for _, id := range roleIDs {
-		if _, ok := e.db.OrgRoles[id]; !ok {
-			return errForeignKey()
-		}
-	}
-	if sendMessage {
-		return &apiError{Status: 501, Code: "connector.not_found", Message: "Can not find any available email connector."}
-	}
-	inv := &invitationRow{ID: e.randomID(21), InviterID: inviterID, Invitee: *invitee, OrganizationID: *orgID,
-		Status: "Pending", CreatedAt: now, UpdatedAt: now, ExpiresAt: int64(expiresAt),
-		RoleIDs: append([]string{}, roleIDs...), Seq: e.db.next()}
-	e.db.Invitations[inv.ID] = inv
-	c.changed = true
-	c.json(201, e.invitationView(inv))
-	return nil
-}
-
-func (e *Emulator) getInvitation(c *call) error {
-	inv, ok := e.db.Invitations[c.param("id")]
-	if !ok {
-		return errNotExistsWithID("organization_invitations", c.param("id"))
-	}
-	c.json(200, e.invitationView(inv))
-	return nil
-}
-
-func (e *Emulator) deleteInvitation(c *call) error {
-	if _, ok := e.db.Invitations[c.param("id")]; !ok {
-		return errNotFound()
-	}
-	delete(e.db.Invitations, c.param("id"))
-	c.changed = true
-	c.noContent()
-	return nil
-}
-
-func (e *Emulator) setInvitationStatus(c *call) error {
-	m, g, err := c.object()
-	if err != nil {
-		return err
-	}
-	status, _ := g.str(m, "status", strRule{required: true, enum: []string{"Accepted", "Revoked"}})
-	acceptedUserID, _ := g.str(m, "acceptedUserId", strRule{nullable: true})
-	if err := g.err(); err != nil {
-		return err
-	}
-	inv, ok := e.db.Invitations[c.param("id")]
-	if !ok {
-		return errNotExistsWithID("organization_invitations", c.param("id"))
-	}
-	if current := e.invitationView(inv)["status"]; current != "Pending" {
-		return errInvalidRequest(422, "The invitation status is "+current.(string)+" and cannot be changed.")
-	}
-	now := e.nowMS()
-	if *status == "Accepted" {
-		if acceptedUserID == nil {
-			return errInvalidRequest(422, "The `acceptedUserId` is required when accepting an invitation.")
-		}
-		u, ok := e.db.Users[*acceptedUserID]
-		if !ok {
-			return errNotExistsWithID("users", *acceptedUserID)
-		}
-		if u.PrimaryEmail == nil || !strings.EqualFold(*u.PrimaryEmail, inv.Invitee) {
-			return errInvalidRequest(422, "The email of the accepted user does not match the invitee.")
-		}
-		o, ok := e.db.Orgs[inv.OrganizationID]
-		if !ok {
-			return errForeignKey()
-		}
-		o.Users[u.ID] = addUnique(o.Users[u.ID], inv.RoleIDs...)
-		inv.AcceptedUserID = &u.ID
-	}
-	inv.Status = *status
-	inv.UpdatedAt = now
-	c.changed = true
-	c.json(200, e.invitationView(inv))
-	return nil
-}
 
 // ---- §8 users ----
 
@@ -249,7 +82,7 @@ func (e *Emulator) createUser(c *call) error {
 	algo, _ := g.str(m, "passwordAlgorithm", strRule{enum: []string{"Argon2i", "Argon2id", "Argon2d", "SHA1", "SHA256", "MD5", "Bcrypt", "Legacy"}})
 	name, _ := g.str(m, "name", strRule{})
 	avatar, _ := g.str(m, "avatar", strRule{nullable: true})
-	if avatar != nil && *avatar != "" && !urlPattern.MatchString(*avatar) {
+	if avatar != nil && *avatar != "" && !isURL(*avatar) {
 		g.add([]any{"avatar"}, "invalid_union", "Invalid input")
 	}
 	customData, _ := g.object(m, "customData", false)
@@ -295,7 +128,7 @@ func (e *Emulator) createUser(c *call) error {
 func (e *Emulator) getUser(c *call) error {
 	u, ok := e.db.Users[c.param("id")]
 	if !ok {
-		return errNotExistsWithID("users", c.param("id"))
+		return errNotFound()
 	}
 	c.json(200, u.view())
 	return nil
@@ -303,7 +136,7 @@ func (e *Emulator) getUser(c *call) error {
 
 func (e *Emulator) deleteUser(c *call) error {
 	if _, ok := e.db.Users[c.param("id")]; !ok {
-		return errNotExistsWithID("users", c.param("id"))
+		return errNotFound()
 	}
 	e.db.deleteUser(c.param("id"))
 	c.changed = true
@@ -311,15 +144,68 @@ func (e *Emulator) deleteUser(c *call) error {
 	return nil
 }
 
+// mfaFactors are Logto's MfaFactor values.
+var mfaFactors = []string{"Totp", "WebAuthn", "BackupCode", "EmailVerificationCode", "PhoneVerificationCode"}
+
+// backupCodes is how many codes a backup-code factor has (all unused).
+const backupCodes = 10
+
+// listUserMFAVerifications is transpileUserMfaVerifications: id, createdAt
+// and type, plus remainCodes for backup codes and the device for WebAuthn.
+func (e *Emulator) listUserMFAVerifications(c *call) error {
+	u, ok := e.db.Users[c.param("id")]
+	if !ok {
+		return errNotFound()
+	}
+	out := []obj{}
+	for _, v := range u.MFAVerifications {
+		entry := obj{"id": v.ID, "createdAt": v.CreatedAt, "type": v.Type}
+		switch v.Type {
+		case "BackupCode":
+			entry["remainCodes"] = backupCodes
+		case "WebAuthn":
+			entry["agent"] = "emulator"
+			entry["name"] = "Emulated passkey"
+		}
+		out = append(out, entry)
+	}
+	c.json(200, out)
+	return nil
+}
+
+// AddUserMFA gives a user an MFA factor (Totp, WebAuthn, BackupCode,
+// EmailVerificationCode or PhoneVerificationCode), as if the user had bound
+// it while signing in. A user holds at most one Totp factor.
+func (e *Emulator) AddUserMFA(userID, factor string) error {
+	if !contains(mfaFactors, factor) {
+		return fmt.Errorf("emulator: unknown MFA factor %q (want one of %s)", factor, strings.Join(mfaFactors, ", "))
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	u, ok := e.db.Users[userID]
+	if !ok {
+		return fmt.Errorf("emulator: no user %q", userID)
+	}
+	if factor == "Totp" && slices.ContainsFunc(u.MFAVerifications, func(v mfaVerification) bool { return v.Type == "Totp" }) {
+		return fmt.Errorf("emulator: user %q already has a Totp factor", userID)
+	}
+	u.MFAVerifications = append(u.MFAVerifications, mfaVerification{ID: e.randomID(21), Type: factor,
+		CreatedAt: e.now().UTC().Format("2006-01-02T15:04:05.000Z")})
+	if e.opts.StatePath != "" {
+		return e.saveLocked()
+	}
+	return nil
+}
+
 func (e *Emulator) listUserOrgs(c *call) error {
 	id := c.param("id")
 	if _, ok := e.db.Users[id]; !ok {
-		return errNotExistsWithID("users", id)
+		return errNotFound()
 	}
 	out := []any{}
 	for _, o := range e.orgsInOrder() {
 		if roles, ok := o.Users[id]; ok {
-			v := o.view()
+			v := e.orgView(o)
 			v["organizationRoles"] = e.db.roleRefs(roles)
 			out = append(out, v)
 		}
@@ -375,6 +261,11 @@ func (e *Emulator) listApps(c *call) error {
 		return errInvalidRequest(400, "`excludeRoleId` and `excludeOrganizationId` cannot be used at the same time.")
 	}
 	thirdParty := q.Get("isThirdParty")
+	if _, given := q["isThirdParty"]; given && thirdParty != "true" && thirdParty != "false" {
+		g := &guard{kind: "query"}
+		g.add([]any{"isThirdParty"}, "invalid_union", "Invalid input")
+		return g.err()
+	}
 	s, err := parseSearch(c.r.URL.RawQuery, appSearchFields)
 	if err != nil {
 		return err
@@ -420,6 +311,10 @@ func (e *Emulator) createApp(c *call) error {
 	thirdParty, _ := g.boolean(m, "isThirdParty")
 	if err := g.err(); err != nil {
 		return err
+	}
+	if thirdParty != nil && *thirdParty && !contains([]string{"Traditional", "SPA", "Native"}, *typ) {
+		return &apiError{Status: 400, Code: "application.invalid_third_party_application_type",
+			Message: "Only traditional web, single-page, and native applications can be marked as third-party apps."}
 	}
 	a := &appRow{ID: e.randomID(21), Name: *name, Type: *typ, Description: desc, Secret: e.randomID(32),
 		CustomData: orEmpty(customData), CreatedAt: e.nowMS(), Seq: e.db.next()}
@@ -521,7 +416,7 @@ func (e *Emulator) listAppOrgs(c *call) error {
 		}
 	}
 	list(c, p, rows, func(o *orgRow) any {
-		v := o.view()
+		v := e.orgView(o)
 		v["organizationRoles"] = e.db.roleRefs(o.Apps[id])
 		return v
 	})

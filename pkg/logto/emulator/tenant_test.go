@@ -42,7 +42,7 @@ func TestInvitations(t *testing.T) {
 			check: func(t *testing.T, r result) { equal(t, "ids", names(r, "id"), []string{h.vars["inv"]}) }},
 		{name: "filter org", method: "GET", path: "/api/organization-invitations?organizationId=other", status: 200,
 			check: func(t *testing.T, r result) { equal(t, "ids", len(r.list()), 0) }},
-		{name: "get missing", method: "GET", path: "/api/organization-invitations/zz", status: 404, code: "entity.not_exists_with_id"},
+		{name: "get missing", method: "GET", path: "/api/organization-invitations/zz", status: 404, code: "entity.not_found"},
 	})
 	clk.advance(2 * time.Hour)
 	h.run([]step{
@@ -62,7 +62,7 @@ func TestInvitations(t *testing.T) {
 		{name: "member with invitation roles", method: "GET", path: "/api/organizations/{org}/users/{newbie}/roles", status: 200,
 			check: func(t *testing.T, r result) { equal(t, "roles", names(r, "name"), []string{"member"}) }},
 		{name: "org delete cascades invitations", method: "DELETE", path: "/api/organizations/{org}", status: 204},
-		{name: "invitation gone", method: "GET", path: "/api/organization-invitations/{inv2}", status: 404, code: "entity.not_exists_with_id"},
+		{name: "invitation gone", method: "GET", path: "/api/organization-invitations/{inv2}", status: 404, code: "entity.not_found"},
 	})
 }
 
@@ -112,10 +112,10 @@ func TestUsers(t *testing.T) {
 		{name: "joint and", method: "GET", path: "/api/users?search.username=bob&search.primaryEmail=%25acme.com&mode.username=exact&joint=and", status: 200,
 			check: func(t *testing.T, r result) { equal(t, "ids", names(r, "id"), []string{h.vars["bob"]}) }},
 		{name: "get", method: "GET", path: "/api/users/{alice}", status: 200},
-		{name: "get missing", method: "GET", path: "/api/users/zz", status: 404, code: "entity.not_exists_with_id"},
+		{name: "get missing", method: "GET", path: "/api/users/zz", status: 404, code: "entity.not_found"},
 		{name: "delete", method: "DELETE", path: "/api/users/{alice}", status: 204},
 		{name: "email free again", method: "POST", path: "/api/users", body: `{"primaryEmail":"alice@acme.com"}`, status: 200},
-		{name: "orgs of missing user", method: "GET", path: "/api/users/{alice}/organizations", status: 404, code: "entity.not_exists_with_id"},
+		{name: "orgs of missing user", method: "GET", path: "/api/users/{alice}/organizations", status: 404, code: "entity.not_found"},
 	})
 }
 
