@@ -76,7 +76,7 @@ func (p *progress) event(ev apply.Event) {
 			}
 		}
 		if bulk {
-			p.line("  %s: %s (%s)...", ev.Op.Address, bulkWhat(ev.Op), ev.Op.Kind())
+			p.line("  %s: %s (%s: %s)...", ev.Op.Address, bulkWhat(ev.Op), ev.Op.Kind(), coveredLabels(ev.Op))
 		}
 		return
 	}
@@ -157,4 +157,23 @@ func bulkWhat(op diff.Operation) string {
 		return plural(n, "application")
 	}
 	return plural(n, "member")
+}
+
+// coveredLabels names the first changes a bulk call carries, by the last
+// step of their addresses ("alice@acme.com", "bob@acme.com" and 3 more).
+func coveredLabels(op diff.Operation) string {
+	const shown = 2
+	var labels []string
+	for i, a := range op.Changes() {
+		if i == shown {
+			labels = append(labels, fmt.Sprintf("and %d more", len(op.Changes())-shown))
+			break
+		}
+		label := strings.TrimPrefix(a, op.Address+".")
+		if _, rest, ok := strings.Cut(label, "."); ok {
+			label = rest
+		}
+		labels = append(labels, label)
+	}
+	return strings.Join(labels, ", ")
 }
