@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -23,7 +24,7 @@ func runApply(e *env, args []string) exitCode {
 	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
 	fs.SetOutput(e.s.Err)
 	fs.Usage = func() {
-		fmt.Fprint(e.s.Err, "Usage: orgsync apply [-c DIR | PLANFILE] [-auto-approve] [-format text|json] [-parallelism N] [-impact-out FILE]\n\n"+
+		fmt.Fprint(fs.Output(), "Usage: orgsync apply [-c DIR | PLANFILE] [-auto-approve] [-format text|json] [-parallelism N] [-impact-out FILE]\n\n"+
 			"Plan (or load a plan saved with 'orgsync plan -out') and make the tenant match it.\n"+
 			"Without -auto-approve, asks for 'yes' on a terminal and refuses without one.\n\n")
 		fs.PrintDefaults()
@@ -37,9 +38,11 @@ func runApply(e *env, args []string) exitCode {
 	// budget of about 20 requests per second.
 	fs.Lookup("parallelism").DefValue = "4"
 	f.conn.parallelism = 4
-	if err := fs.Parse(args); err != nil {
-		return exitError
+	if code, ok := parseArgs(e, fs, args); !ok {
+		return code
 	}
+	e, stop := f.conn.withDeadline(e)
+	defer stop()
 	if err := checkFormat(*format, "text", "json"); err != nil {
 		printErr(e, err)
 		return exitError
@@ -86,7 +89,7 @@ func runApply(e *env, args []string) exitCode {
 			fmt.Fprintln(e.s.Err, "Error: -auto-approve is required when not running interactively (no terminal to ask on).")
 			return exitError
 		}
-		ok, err := confirm(e.s.In, e.s.Out)
+		ok, err := confirm(e.ctx, e.s.In, e.s.Out)
 		if err != nil || !ok {
 			fmt.Fprintln(e.s.Out, "\nApply cancelled.")
 			return exitError
@@ -232,13 +235,30 @@ func describeChange(line string, names map[string]string) string {
 	return name + " (" + key + ") " + rest
 }
 
-func confirm(in io.Reader, out io.Writer) (bool, error) {
+// confirm asks for "yes". It returns as soon as ctx ends (Ctrl-C at the
+// prompt), without waiting for a line that may never come.
+func confirm(ctx context.Context, in io.Reader, out io.Writer) (bool, error) {
 	fmt.Fprint(out, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
-	line, err := bufio.NewReader(in).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return false, err
+	type answer struct {
+		line string
+		err  error
 	}
-	return strings.TrimSpace(line) == "yes", nil
+	// The read cannot be interrupted; when ctx ends first, the goroutine
+	// is left blocked on the terminal until the process exits.
+	answers := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(in).ReadString('\n')
+		answers <- answer{line, err}
+	}()
+	select {
+	case a := <-answers:
+		if a.err != nil && !errors.Is(a.err, io.EOF) {
+			return false, a.err
+		}
+		return strings.TrimSpace(a.line) == "yes", nil
+	case <-ctx.Done():
+		return false, context.Cause(ctx)
+	}
 }
 
 // progress prints one line per finished operation, or a counter line on a

@@ -18,16 +18,13 @@ func runFmt(e *env, args []string) exitCode {
 	check := fs.Bool("check", false, "write nothing; list the files that would change and exit 1 if any")
 	showDiff := fs.Bool("diff", false, "print a unified diff of each change")
 	fs.Usage = func() {
-		fmt.Fprintln(e.s.Err, "Usage: orgsync fmt [-check] [-diff] [-c DIR] [FILE...]")
-		fmt.Fprintln(e.s.Err, "\nRewrite configuration files in canonical format and list the files changed.")
-		fmt.Fprintln(e.s.Err)
+		fmt.Fprintln(fs.Output(), "Usage: orgsync fmt [-check] [-diff] [-c DIR] [FILE...]")
+		fmt.Fprintln(fs.Output(), "\nRewrite configuration files in canonical format and list the files changed.")
+		fmt.Fprintln(fs.Output())
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitError
+	if code, ok := parseArgs(e, fs, args); !ok {
+		return code
 	}
 
 	var results []spec.FormatResult
