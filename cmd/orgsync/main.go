@@ -70,6 +70,7 @@ func commands() []command {
 		{"demo", "Run plan and apply of examples/saas against the built-in emulator", runDemo},
 		{"version", "Print version and build information", runVersion},
 		{"help", "Show the usage of orgsync or of one command", runHelp},
+		{"completion", "Print a shell completion script for bash, zsh or fish", runCompletion},
 	}
 }
 
