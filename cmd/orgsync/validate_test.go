@@ -126,7 +126,11 @@ func TestValidateVariables(t *testing.T) {
 		"main.hcl": `
 variable "name" { type = string }
 variable "n" { type = number }
-permission "p" { description = "${var.name}-${var.n}" }
+variable "staff" {
+  type    = list(string)
+  default = []
+}
+permission "p" { description = "${var.name}-${var.n}-${length(var.staff)}" }
 `,
 		"values.vars": `n = 2`,
 	})
@@ -140,7 +144,12 @@ permission "p" { description = "${var.name}-${var.n}" }
 		{"missing", nil, nil, exitError, "No value for required variable"},
 		{"flags", nil, []string{"-var", "name=x", "-var", "n=1"}, exitOK, ""},
 		{"env and file", map[string]string{"ORGSYNC_VAR_name": "x"}, []string{"-var-file", filepath.Join(dir, "values.vars")}, exitOK, ""},
-		{"bad number", nil, []string{"-var", "name=x", "-var", "n=\"abc\""}, exitError, "Invalid value for variable"},
+		{"bad number", nil, []string{"-var", "name=x", "-var", "n=\"abc\""}, exitError,
+			`Variable "n" expects number; the value given with -var is a string. Write it as an HCL expression: -var 'n=1'`},
+		{"list written as a string", nil, []string{"-var", "name=x", "-var", "n=1", "-var", "staff=a@x.com"}, exitError,
+			`Variable "staff" expects list(string); the value given with -var, "a@x.com", is not an HCL expression (only string variables take a value as it is). Write it as an HCL expression: -var 'staff=["a@x.com"]'`},
+		{"list from the environment", map[string]string{"ORGSYNC_VAR_staff": "a@x.com"}, []string{"-var", "name=x", "-var", "n=1"}, exitError,
+			`Write it as an HCL expression: ORGSYNC_VAR_staff='["a@x.com"]'`},
 		{"undeclared", nil, []string{"-var", "name=x", "-var", "n=1", "-var", "other=1"}, exitError, "Value for undeclared variable"},
 	}
 	for _, tt := range tests {
