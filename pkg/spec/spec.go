@@ -103,7 +103,16 @@ type parsed struct {
 	organizations []*namedBlock
 }
 
+// maxQuoted is how many runes of a value a diagnostic quotes; a longer
+// value (a name of 20 MB) is cut and marked with "…".
+const maxQuoted = 200
+
 func (l *loader) errorf(subject hcl.Range, summary, detail string, args ...any) {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = shorten(s, maxQuoted)
+		}
+	}
 	l.diags = append(l.diags, &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  summary,
