@@ -109,3 +109,15 @@ func TestUnifiedDiffHunks(t *testing.T) {
 		}
 	}
 }
+
+// TestFmtVarsFile: fmt formats orgsync.vars along with the configuration.
+func TestFmtVarsFile(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"a.hcl": canonicalConfig, "orgsync.vars": "staff=[\"a@x.com\"]\nn   = 1\n", "other.vars": "x=1\n"})
+	code, out, errOut := runCmd(t, nil, "fmt", "-c", dir)
+	if code != exitOK || out != filepath.Join(dir, "orgsync.vars")+"\n" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "orgsync.vars")); string(got) != "staff = [\"a@x.com\"]\nn     = 1\n" {
+		t.Errorf("orgsync.vars = %q", got)
+	}
+}

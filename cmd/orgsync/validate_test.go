@@ -204,3 +204,26 @@ func TestValidateUsage(t *testing.T) {
 		t.Errorf("missing dir: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestValidateAutoVarsFile: orgsync.vars in the configuration directory sets
+// variables without a flag; -var still wins.
+func TestValidateAutoVarsFile(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"main.hcl": `
+variable "staff" { type = list(string) }
+permission "p" { description = join(",", var.staff) }
+`,
+	})
+	if code, _, errOut := runCmd(t, nil, "validate", "-c", dir); code != exitError || !strings.Contains(errOut, "No value for required variable") {
+		t.Fatalf("without orgsync.vars: exit %d, stderr:\n%s", code, errOut)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "orgsync.vars"), []byte("staff = [\"a@x.com\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runCmd(t, nil, "validate", "-c", dir); code != exitOK || !strings.Contains(out, "Success!") {
+		t.Errorf("with orgsync.vars: exit %d, stdout %q, stderr:\n%s", code, out, errOut)
+	}
+	if code, _, errOut := runCmd(t, nil, "validate", "-c", dir, "-var", "staff=oops"); code != exitError || !strings.Contains(errOut, `-var 'staff=["oops"]'`) {
+		t.Errorf("-var over orgsync.vars: exit %d, stderr:\n%s", code, errOut)
+	}
+}

@@ -36,6 +36,8 @@ type Input struct {
 	// Vars are raw -var "name=value" flags, in command-line order.
 	Vars []string
 	// VarFiles are -var-file paths (HCL syntax: name = value), in order.
+	// The file orgsync.vars in Dir (AutoVarsFile), when it exists, is read
+	// before them.
 	VarFiles []string
 	// Getenv looks up ORGSYNC_VAR_<name> environment variables; nil means
 	// no environment variables. An empty value counts as unset.

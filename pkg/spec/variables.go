@@ -1,8 +1,11 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +22,11 @@ import (
 // EnvPrefix is the prefix of environment variables that set input
 // variables: ORGSYNC_VAR_support_staff sets var.support_staff.
 const EnvPrefix = "ORGSYNC_VAR_"
+
+// AutoVarsFile is the variables file read from the configuration directory
+// when it exists, like Terraform's terraform.tfvars. Its name does not end
+// in .hcl, so it is never read as configuration.
+const AutoVarsFile = "orgsync.vars"
 
 // variableDecl is a declared input variable.
 type variableDecl struct {
@@ -77,7 +85,8 @@ func (src valueSource) howToWrite(name, value string) string {
 }
 
 // loadVariables declares the variable blocks and resolves their values:
-// default < ORGSYNC_VAR_name < -var-file (in order) < -var (in order).
+// default < ORGSYNC_VAR_name < orgsync.vars in the configuration directory
+// < -var-file (in order) < -var (in order).
 func (l *loader) loadVariables(blocks []*namedBlock) {
 	l.varDecls = map[string]*variableDecl{}
 	l.vars = map[string]cty.Value{}
@@ -108,6 +117,10 @@ func (l *loader) loadVariables(blocks []*namedBlock) {
 			v, rng, _ := l.parseRaw(l.varDecls[name], raw, src)
 			given[name] = assigned{v, rng, src}
 		}
+	}
+	auto := filepath.Join(l.in.Dir, AutoVarsFile)
+	if _, err := os.Stat(auto); !errors.Is(err, fs.ErrNotExist) {
+		l.loadVarFile(auto, given)
 	}
 	for _, path := range l.in.VarFiles {
 		l.loadVarFile(path, given)
@@ -312,8 +325,12 @@ func wholeValueRange(filename, raw string) hcl.Range {
 func (l *loader) loadVarFile(path string, given map[string]assigned) {
 	src, err := os.ReadFile(path)
 	if err != nil {
+		hint := "Check the -var-file path."
+		if filepath.Base(path) == AutoVarsFile {
+			hint = "orgsync reads " + AutoVarsFile + " from the configuration directory when it exists; make it a readable file or remove it."
+		}
 		l.errorf(hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos}, "Cannot read variables file",
-			"%s. Check the -var-file path.", err)
+			"%s. %s", err, hint)
 		return
 	}
 	f, diags := l.parser.ParseHCL(src, path)

@@ -89,3 +89,66 @@ variable "s" { type = set(number) }
 		}
 	}
 }
+
+// TestAutoVarsFile: orgsync.vars in the configuration directory is read
+// after the environment and before -var-file and -var.
+func TestAutoVarsFile(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "main.hcl"), `
+variable "v" {
+  type    = string
+  default = "default"
+}
+variable "staff" {
+  type    = list(string)
+  default = []
+}
+permission "p" { description = "${var.v} ${join(",", var.staff)}" }
+`)
+	write(t, filepath.Join(dir, AutoVarsFile), "v = \"auto\"\nstaff = [\"a@x.com\"]\n")
+	file := filepath.Join(t.TempDir(), "one.vars")
+	write(t, file, `v = "file"`)
+	env := func(k string) string {
+		if k == "ORGSYNC_VAR_v" {
+			return "env"
+		}
+		return ""
+	}
+	for _, tt := range []struct {
+		name string
+		in   Input
+		want string
+	}{
+		{"over the default", Input{}, "auto a@x.com"},
+		{"over the environment", Input{Getenv: env}, "auto a@x.com"},
+		{"under -var-file", Input{Getenv: env, VarFiles: []string{file}}, "file a@x.com"},
+		{"under -var", Input{Vars: []string{"v=flag"}}, "flag a@x.com"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.in.Dir = dir
+			res, diags := Load(tt.in)
+			if diags.HasErrors() {
+				t.Fatal(diags.Error())
+			}
+			if got := res.Config.Permissions[0].Description; got != tt.want {
+				t.Errorf("description = %q, want %q", got, tt.want)
+			}
+		})
+	}
+
+	// Its mistakes are reported like a -var-file's, at the line in it.
+	write(t, filepath.Join(dir, AutoVarsFile), "v = \"auto\"\nstaf = []\n")
+	_, diags := Load(Input{Dir: dir})
+	if len(diags) != 1 || diags[0].Summary != "Value for undeclared variable" || diags[0].Subject.Filename != filepath.Join(dir, AutoVarsFile) ||
+		diags[0].Subject.Start.Line != 2 || !strings.Contains(diags[0].Detail, `Did you mean "staff"?`) {
+		t.Errorf("undeclared variable in %s: %v", AutoVarsFile, diags)
+	}
+
+	// It is not configuration: a directory holding only it has no
+	// configuration files.
+	only := t.TempDir()
+	write(t, filepath.Join(only, AutoVarsFile), `v = "x"`)
+	if _, diags := Load(Input{Dir: only}); !diags.HasErrors() || diags[0].Summary != "No configuration files" {
+		t.Errorf("a directory with only %s: %v", AutoVarsFile, diags)
+	}
+}
