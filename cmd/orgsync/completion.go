@@ -69,7 +69,7 @@ var parenthetical = regexp.MustCompile(`\s*\([^)]*\)`)
 func describeFlag(f *flag.Flag) flagSpec {
 	placeholder, usage := flag.UnquoteUsage(f)
 	usage, _, _ = strings.Cut(usage, "\n")
-	s := flagSpec{name: f.Name, usage: usage, kind: "value", repeatable: strings.Contains(usage, "(repeatable)")}
+	s := flagSpec{name: f.Name, usage: usage, kind: "value", repeatable: strings.Contains(usage, "(repeatable")}
 	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
 		s.kind = "bool"
 		return s

@@ -68,7 +68,7 @@ func TestCompletionSpecs(t *testing.T) {
 			t.Errorf("%s -%s: %+v, want kind %s %v", tc.cmd, tc.flag, f, tc.kind, tc.choices)
 		}
 	}
-	if !kinds["plan"]["var"].repeatable || kinds["plan"]["c"].repeatable {
+	if !kinds["plan"]["var"].repeatable || !kinds["plan"]["var-file"].repeatable || !kinds["export"]["org"].repeatable || kinds["plan"]["c"].repeatable {
 		t.Error("-var is repeatable, -c is not")
 	}
 }
