@@ -227,3 +227,33 @@ permission "p" { description = join(",", var.staff) }
 		t.Errorf("-var over orgsync.vars: exit %d, stderr:\n%s", code, errOut)
 	}
 }
+
+// TestValidateTemplateInLabel: a computed member label points to dynamic
+// "member" with labels, not to HCL's "$$" escape.
+func TestValidateTemplateInLabel(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"main.hcl": `locals { domain = "acme.com" }
+role "admin" {}
+organization "acme" {
+  member "alice@${local.domain}" { roles = ["admin"] }
+}
+`})
+	code, _, errOut := runCmd(t, nil, "validate", "-c", dir)
+	if code != exitError {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	for _, want := range []string{
+		"Error: Expression in a block label",
+		filepath.Join(dir, "main.hcl") + ":4:10",
+		`  dynamic "member" {`,
+		`    for_each = ["alice@${local.domain}"]`,
+		`    labels   = [member.value]`,
+		`    content { roles = ["admin"] }`,
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if strings.Contains(errOut, "double it") {
+		t.Errorf("stderr still suggests escaping the template:\n%s", errOut)
+	}
+}

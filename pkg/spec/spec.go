@@ -176,6 +176,9 @@ func (l *loader) parseDir() (*parsed, bool) {
 	syntaxOK := true
 	for _, name := range names {
 		f, diags := l.parser.ParseHCLFile(name)
+		if f != nil {
+			diags = explainLabelTemplates(diags, f.Bytes)
+		}
 		l.diags = append(l.diags, diags...)
 		if f == nil {
 			syntaxOK = false
