@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
 	"net/http"
+	"syscall"
 	"time"
 
 	"github.com/orgsync/orgsync/pkg/logto"
@@ -62,7 +64,11 @@ func runEmulator(e *env, args []string) exitCode {
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		fmt.Fprintf(e.s.Err, "orgsync emulator: listen on %s: %v (choose another -addr)\n", *addr, err)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			fmt.Fprintf(e.s.Err, "orgsync emulator: the address %s is already in use (another emulator, or another program, listens there); stop it, or choose another address with -addr, e.g. -addr 127.0.0.1:0 for any free port\n", *addr)
+		} else {
+			fmt.Fprintf(e.s.Err, "orgsync emulator: cannot listen on %s: %v; choose another address with -addr\n", *addr, err)
+		}
 		return exitError
 	}
 	endpoint := "http://" + ln.Addr().String()
@@ -71,22 +77,24 @@ func runEmulator(e *env, args []string) exitCode {
 	if *statePath != "" {
 		fmt.Fprintf(e.s.Err, "State file: %s\n", *statePath)
 	}
-	fmt.Fprintln(e.s.Err, "Point orgsync at it with:")
-	fmt.Fprintf(e.s.Err, "  export LOGTO_ENDPOINT=%s\n", endpoint)
-	fmt.Fprintf(e.s.Err, "  export LOGTO_APP_ID=%s\n", emu.AppID())
-	fmt.Fprintf(e.s.Err, "  export LOGTO_APP_SECRET=%s\n", emu.AppSecret())
-	fmt.Fprintln(e.s.Err, "Press Ctrl-C to stop.")
 
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	if *seedConfig != "" {
+		fmt.Fprintf(e.s.Err, "Creating what %s refers to...\n", *seedConfig)
 		if err := seedEmulator(e, *seedConfig, endpoint, emu); err != nil {
 			fmt.Fprintf(e.s.Err, "orgsync emulator: -seed-config: %v\n", err)
 			srv.Close()
 			return exitError
 		}
 	}
+	// Only now is the emulator ready: scripts wait for these lines.
+	fmt.Fprintln(e.s.Err, "Ready. Point orgsync at it with:")
+	fmt.Fprintf(e.s.Err, "  export LOGTO_ENDPOINT=%s\n", endpoint)
+	fmt.Fprintf(e.s.Err, "  export LOGTO_APP_ID=%s\n", emu.AppID())
+	fmt.Fprintf(e.s.Err, "  export LOGTO_APP_SECRET=%s\n", emu.AppSecret())
+	fmt.Fprintln(e.s.Err, "Press Ctrl-C to stop.")
 	select {
 	case <-e.ctx.Done():
 	case err := <-serveErr:
