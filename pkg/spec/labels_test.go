@@ -11,7 +11,7 @@ import (
 func TestTemplateInBlockLabel(t *testing.T) {
 	for _, tt := range []struct {
 		name, src, label string
-		want         []string
+		want             []string
 	}{
 		{"member", "locals { domain = \"acme.com\" }\norganization \"acme\" {\n  member \"alice@${local.domain}\" { roles = [\"admin\"] }\n}\n",
 			`"alice@${local.domain}"`, []string{
