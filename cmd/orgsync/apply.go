@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,7 +27,7 @@ func runApply(e *env, args []string) exitCode {
 	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
 	fs.SetOutput(e.s.Err)
 	fs.Usage = func() {
-		fmt.Fprint(e.s.Err, "Usage: orgsync apply [-c DIR | PLANFILE] [-auto-approve] [-format text|json] [-parallelism N] [-impact-out FILE] [-result-out FILE]\n\n"+
+		fmt.Fprint(fs.Output(), "Usage: orgsync apply [-c DIR | PLANFILE] [-auto-approve] [-format text|json] [-parallelism N] [-lock-timeout D] [-impact-out FILE] [-result-out FILE]\n\n"+
 			"Plan (or recompute a plan saved with 'orgsync plan -out') and make the tenant match it.\n"+
 			"Without -auto-approve, asks for 'yes' on a terminal and refuses without one.\n"+
 			"With PLANFILE, the plan is recomputed from the inputs in the file and applied only when its\n"+
@@ -44,9 +45,11 @@ func runApply(e *env, args []string) exitCode {
 	// budget of about 20 requests per second.
 	fs.Lookup("parallelism").DefValue = "4"
 	f.conn.parallelism = 4
-	if err := fs.Parse(args); err != nil {
-		return exitError
+	if code, ok := parseArgs(e, fs, args); !ok {
+		return code
 	}
+	e, stop := f.conn.withDeadline(e)
+	defer stop()
 	if err := checkFormat(*format, "text", "json"); err != nil {
 		printErr(e, err)
 		return exitError
@@ -242,13 +245,29 @@ func confirm(e *env) (bool, error) {
 	return readYes(e)
 }
 
-// readYes reads one answer line: true when it is "yes".
+// readYes reads one answer line: true when it is "yes". It returns as soon
+// as e's context ends (Ctrl-C), even while the read still waits.
 func readYes(e *env) (bool, error) {
-	line, err := bufio.NewReader(e.s.In).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return false, err
+	type answer struct {
+		line string
+		err  error
 	}
-	return strings.TrimSpace(line) == "yes", nil
+	// The read cannot be interrupted; when the context ends first, the
+	// goroutine is left blocked on the terminal until the process exits.
+	answers := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(e.s.In).ReadString('\n')
+		answers <- answer{line, err}
+	}()
+	select {
+	case a := <-answers:
+		if a.err != nil && !errors.Is(a.err, io.EOF) {
+			return false, a.err
+		}
+		return strings.TrimSpace(a.line) == "yes", nil
+	case <-e.ctx.Done():
+		return false, context.Cause(e.ctx)
+	}
 }
 
 func writeImpact(path string, p *diff.Plan, res *apply.Result, acct *account) error {

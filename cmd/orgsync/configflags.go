@@ -32,7 +32,7 @@ type configFlags struct {
 func (c *configFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.dir, "c", ".", "configuration `DIR`ectory (every *.hcl file in it)")
 	fs.Var(&c.vars, "var", "set an input variable: -var 'name=value' (repeatable)")
-	fs.Var(&c.varFiles, "var-file", "read input variables from an HCL `FILE` of name = value lines (repeatable)")
+	fs.Var(&c.varFiles, "var-file", "read input variables from an HCL `FILE` of name = value lines (repeatable; orgsync.vars in the configuration directory is read before)")
 }
 
 // input is the spec.Input the flags describe, with ORGSYNC_VAR_* variables

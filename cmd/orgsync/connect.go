@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,19 +14,57 @@ import (
 	"github.com/orgsync/orgsync/pkg/logto"
 )
 
+// maxParallelism bounds -parallelism: more concurrent requests than this
+// only meet Logto's rate limits sooner.
+const maxParallelism = 64
+
 // connFlags are the flags every command that talks to Logto takes.
 type connFlags struct {
 	logLevel     string
 	logFormat    string
 	insecureHTTP bool
 	parallelism  int
+	timeout      time.Duration
 }
 
 func (f *connFlags) register(fs *flag.FlagSet, defaultParallelism int) {
 	fs.StringVar(&f.logLevel, "log-level", "warn", "log level on stderr: trace, debug, info, warn, error")
 	fs.StringVar(&f.logFormat, "log-format", "console", "log format: console or json")
 	fs.BoolVar(&f.insecureHTTP, "insecure-http", false, "allow a plain-http LOGTO_ENDPOINT that is not loopback")
-	fs.IntVar(&f.parallelism, "parallelism", defaultParallelism, "concurrent requests to Logto")
+	f.parallelism = defaultParallelism
+	fs.Var(intRange{p: &f.parallelism, min: 1, max: maxParallelism}, "parallelism",
+		fmt.Sprintf("concurrent requests to Logto, `N` from 1 to %d", maxParallelism))
+	fs.Func("timeout", "overall deadline `D` (e.g. 90s, 10m): fail once the command has run this long, sending nothing more to Logto (default: none)",
+		func(s string) error {
+			d, err := time.ParseDuration(s)
+			if err != nil || d <= 0 {
+				return errors.New("use a positive duration such as 90s or 10m")
+			}
+			f.timeout = d
+			return nil
+		})
+}
+
+// deadlineError is why a command's context ends when -timeout passes.
+type deadlineError struct{ d time.Duration }
+
+func (e *deadlineError) Error() string {
+	return fmt.Sprintf("the deadline set with -timeout %s passed; orgsync started no further requests to Logto", e.d)
+}
+
+// Is makes the deadline an instance of context.DeadlineExceeded.
+func (e *deadlineError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// withDeadline returns e with the -timeout deadline on its context, and the
+// function that releases it.
+func (f *connFlags) withDeadline(e *env) (*env, context.CancelFunc) {
+	if f.timeout <= 0 {
+		return e, func() {}
+	}
+	ctx, cancel := context.WithTimeoutCause(e.ctx, f.timeout, &deadlineError{f.timeout})
+	de := *e
+	de.ctx = ctx
+	return &de, cancel
 }
 
 // logger builds the zerolog logger that writes to stderr.
@@ -69,6 +108,7 @@ func (f *connFlags) connect(e *env, log zerolog.Logger) (*logto.Client, error) {
 		Resource:     e.getenv("LOGTO_RESOURCE"),
 		InsecureHTTP: f.insecureHTTP,
 		Logger:       log,
+		OnRetry:      f.retryNotice(e, log),
 	})
 }
 
@@ -79,4 +119,20 @@ func (f *connFlags) client(e *env) (*logto.Client, error) {
 		return nil, err
 	}
 	return f.connect(e, log)
+}
+
+// retryNotice says on stderr why a command is waiting, one line per retry:
+// "Logto did not answer GET /api/organizations in time: retrying in 2s
+// (attempt 2 of 6)". With -log-format json the client logs it as a warn
+// event instead; above -log-level warn nothing is said.
+func (f *connFlags) retryNotice(e *env, log zerolog.Logger) func(logto.Retry) {
+	switch {
+	case log.GetLevel() > zerolog.WarnLevel:
+		return func(logto.Retry) {}
+	case f.logFormat == "json":
+		return nil
+	}
+	return func(r logto.Retry) {
+		_, _ = io.WriteString(e.s.Err, r.String()+"\n")
+	}
 }

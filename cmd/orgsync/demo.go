@@ -26,8 +26,21 @@ import (
 func runDemo(e *env, args []string) exitCode {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(e.s.Err)
-	dir := fs.String("c", "", "configuration directory to demo (default: the built-in copy of examples/saas)")
-	if err := fs.Parse(args); err != nil {
+	dir := fs.String("c", "", "configuration `DIR`ectory to demo (default: the built-in copy of examples/saas)")
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintln(w, "Usage: orgsync demo [-c DIR]")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "Start the built-in emulator in-process, create the users and applications the")
+		fmt.Fprintln(w, "configuration refers to, then plan, apply and plan again (no changes).")
+		fmt.Fprintln(w)
+		fs.PrintDefaults()
+	}
+	if code, ok := parseArgs(e, fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.s.Err, "Error: unexpected argument %q (the configuration directory is given with -c)\n", fs.Arg(0))
 		return exitError
 	}
 	if err := demo(e, *dir); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"syscall"
 	"time"
 
 	"github.com/orgsync/orgsync/pkg/logto"
@@ -18,10 +19,10 @@ import (
 // runEmulator serves the built-in Logto Management API emulator until the
 // process is interrupted, then saves its state.
 func runEmulator(e *env, args []string) exitCode {
-	fs := flag.NewFlagSet("orgsync emulator", flag.ContinueOnError)
+	fs := flag.NewFlagSet("emulator", flag.ContinueOnError)
 	fs.SetOutput(e.s.Err)
 	addr := fs.String("addr", "127.0.0.1:3001", "listen address")
-	statePath := fs.String("state", "", "JSON state file: loaded at start if it exists, saved after every change")
+	statePath := fs.String("state", "", "JSON state `FILE`: loaded at start if it exists, saved after every change")
 	latency := fs.Duration("latency", 0, "latency added to every request, e.g. 50ms")
 	faultRate := fs.Float64("fault-rate", 0, "share of /api requests that fail (500, 503, 429 or a dropped connection), 0..1")
 	rateLimit := fs.Bool("rate-limit", false, "enforce a Logto Cloud-like limit of 200 requests per 10 s (429 above it)")
@@ -33,18 +34,16 @@ func runEmulator(e *env, args []string) exitCode {
 	fs.StringVar(&cf.logLevel, "log-level", "warn", "log level on stderr: trace, debug (one line per request), info, warn, error")
 	fs.StringVar(&cf.logFormat, "log-format", "console", "log format: console or json")
 	fs.Usage = func() {
-		fmt.Fprintln(e.s.Err, "Usage: orgsync emulator [flags]")
-		fmt.Fprintln(e.s.Err)
-		fmt.Fprintln(e.s.Err, "Runs an in-memory Logto Management API (organizations, roles, users, applications,")
-		fmt.Fprintln(e.s.Err, "resources and the client-credentials token endpoint) for local use and CI.")
-		fmt.Fprintln(e.s.Err)
+		w := fs.Output()
+		fmt.Fprintln(w, "Usage: orgsync emulator [flags]")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "Runs an in-memory Logto Management API (organizations, roles, users, applications,")
+		fmt.Fprintln(w, "resources and the client-credentials token endpoint) for local use and CI.")
+		fmt.Fprintln(w)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitError
+	if code, ok := parseArgs(e, fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(e.s.Err, "orgsync emulator: unexpected argument %q (the emulator takes flags only)\n", fs.Arg(0))
@@ -65,7 +64,11 @@ func runEmulator(e *env, args []string) exitCode {
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		fmt.Fprintf(e.s.Err, "orgsync emulator: listen on %s: %v (choose another -addr)\n", *addr, err)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			fmt.Fprintf(e.s.Err, "orgsync emulator: the address %s is already in use (another emulator, or another program, listens there); stop it, or choose another address with -addr, e.g. -addr 127.0.0.1:0 for any free port\n", *addr)
+		} else {
+			fmt.Fprintf(e.s.Err, "orgsync emulator: cannot listen on %s: %v; choose another address with -addr\n", *addr, err)
+		}
 		return exitError
 	}
 	endpoint := "http://" + ln.Addr().String()
@@ -74,22 +77,24 @@ func runEmulator(e *env, args []string) exitCode {
 	if *statePath != "" {
 		fmt.Fprintf(e.s.Err, "State file: %s\n", *statePath)
 	}
-	fmt.Fprintln(e.s.Err, "Point orgsync at it with:")
-	fmt.Fprintf(e.s.Err, "  export LOGTO_ENDPOINT=%s\n", endpoint)
-	fmt.Fprintf(e.s.Err, "  export LOGTO_APP_ID=%s\n", emu.AppID())
-	fmt.Fprintf(e.s.Err, "  export LOGTO_APP_SECRET=%s\n", emu.AppSecret())
-	fmt.Fprintln(e.s.Err, "Press Ctrl-C to stop.")
 
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	if *seedConfig != "" {
+		fmt.Fprintf(e.s.Err, "Creating what %s refers to...\n", *seedConfig)
 		if err := seedEmulator(e, *seedConfig, endpoint, emu); err != nil {
 			fmt.Fprintf(e.s.Err, "orgsync emulator: -seed-config: %v\n", err)
 			srv.Close()
 			return exitError
 		}
 	}
+	// Only now is the emulator ready: scripts wait for these lines.
+	fmt.Fprintln(e.s.Err, "Ready. Point orgsync at it with:")
+	fmt.Fprintf(e.s.Err, "  export LOGTO_ENDPOINT=%s\n", endpoint)
+	fmt.Fprintf(e.s.Err, "  export LOGTO_APP_ID=%s\n", emu.AppID())
+	fmt.Fprintf(e.s.Err, "  export LOGTO_APP_SECRET=%s\n", emu.AppSecret())
+	fmt.Fprintln(e.s.Err, "Press Ctrl-C to stop.")
 	select {
 	case <-e.ctx.Done():
 	case err := <-serveErr:

@@ -28,34 +28,30 @@ func runExport(e *env, args []string) exitCode {
 	fs.SetOutput(e.s.Err)
 	var conn connFlags
 	conn.register(fs, 8)
-	dir := fs.String("o", ".", "directory to write the configuration to (created when missing)")
+	dir := fs.String("o", ".", "write the configuration to `DIR` (created when missing)")
 	var orgs exportOrgFlag
 	fs.Var(&orgs, "org", "export only the organizations with this exact name (repeatable)")
 	match := fs.String("org-match", "", "export only the organizations whose name matches this regular expression (RE2 syntax)")
 	force := fs.Bool("force", false, "overwrite files the export writes that already exist")
 	fs.Usage = func() {
-		fmt.Fprintln(e.s.Err, "Usage: orgsync export [-o DIR] [-org NAME]... [-org-match REGEX] [-force]")
-		fmt.Fprintln(e.s.Err)
-		fmt.Fprintln(e.s.Err, "Write HCL that declares the live tenant's permissions, roles and organizations.")
-		fmt.Fprintln(e.s.Err, "`orgsync plan` on the result shows no changes; `orgsync apply` then records the")
-		fmt.Fprintln(e.s.Err, "exported objects as managed.")
-		fmt.Fprintln(e.s.Err)
+		w := fs.Output()
+		fmt.Fprintln(w, "Usage: orgsync export [-o DIR] [-org NAME]... [-org-match REGEX] [-force] [-timeout D]")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "Write HCL that declares the live tenant's permissions, roles and organizations.")
+		fmt.Fprintln(w, "`orgsync plan` on the result shows no changes; `orgsync apply` then records the")
+		fmt.Fprintln(w, "exported objects as managed.")
+		fmt.Fprintln(w)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitError
+	if code, ok := parseArgs(e, fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(e.s.Err, "Error: unexpected argument %q (the output directory is given with -o)\n", fs.Arg(0))
 		return exitError
 	}
-	if conn.parallelism < 1 {
-		printErr(e, fmt.Errorf("-parallelism %d: use 1 or more", conn.parallelism))
-		return exitError
-	}
+	e, stop := conn.withDeadline(e)
+	defer stop()
 	opts := export.Options{Dir: *dir, Orgs: orgs, Force: *force, Parallelism: conn.parallelism}
 	if *match != "" {
 		re, err := regexp.Compile(*match)

@@ -107,7 +107,7 @@ func TestExportCommandSelection(t *testing.T) {
 			stderr: "2 organizations", orgs: []string{`organization "twin_`}, notOrgs: []string{`organization "acme"`}},
 		{name: "unknown -org", args: []string{"-org", "nope"}, code: exitError, stderr: `-org "nope": no organization has this name`},
 		{name: "bad regexp", args: []string{"-org-match", "("}, code: exitError, stderr: "-org-match: error parsing regexp"},
-		{name: "bad parallelism", args: []string{"-parallelism", "0"}, code: exitError, stderr: "-parallelism 0"},
+		{name: "bad parallelism", args: []string{"-parallelism", "0"}, code: exitError, stderr: `invalid value "0" for flag -parallelism: use a whole number from 1 to 64`},
 		{name: "stray argument", args: []string{"somewhere"}, code: exitError, stderr: `unexpected argument "somewhere"`},
 	}
 	for _, tt := range tests {

@@ -79,7 +79,7 @@ func runForceUnlock(e *env, args []string) exitCode {
 	fs := flag.NewFlagSet("force-unlock", flag.ContinueOnError)
 	fs.SetOutput(e.s.Err)
 	fs.Usage = func() {
-		fmt.Fprint(e.s.Err, "Usage: orgsync force-unlock [-force] LOCK_ID\n\n"+
+		fmt.Fprint(fs.Output(), "Usage: orgsync force-unlock [-force] LOCK_ID\n\n"+
 			"Remove the tenant's apply lock left by a run that can no longer release it. LOCK_ID is the\n"+
 			"ID the refusal message gives; a lock with another ID is left alone. Asks for confirmation\n"+
 			"unless -force is given.\n\n")
@@ -88,9 +88,11 @@ func runForceUnlock(e *env, args []string) exitCode {
 	var conn connFlags
 	conn.register(fs, 8)
 	force := fs.Bool("force", false, "do not ask for confirmation")
-	if err := fs.Parse(args); err != nil {
-		return exitError
+	if code, ok := parseArgs(e, fs, args); !ok {
+		return code
 	}
+	e, stop := conn.withDeadline(e)
+	defer stop()
 	if fs.NArg() != 1 {
 		fmt.Fprintln(e.s.Err, "Error: force-unlock takes the lock ID: orgsync force-unlock LOCK_ID")
 		return exitError

@@ -4,11 +4,14 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/mattn/go-isatty"
 )
 
 type exitCode int
@@ -35,6 +38,9 @@ type env struct {
 	ctx    context.Context
 	s      streams
 	getenv func(string) string
+	// describe, when set, receives a command's flag set instead of the
+	// command running (shell completion reads the flags this way).
+	describe func(*flag.FlagSet)
 }
 
 func main() {
@@ -65,42 +71,85 @@ func commands() []command {
 		{"emulator", "Run the built-in Logto Management API emulator", runEmulator},
 		{"demo", "Run plan and apply of examples/saas against the built-in emulator", runDemo},
 		{"version", "Print version and build information", runVersion},
+		{"help", "Show the usage of orgsync or of one command", runHelp},
+		{"completion", "Print a shell completion script for bash, zsh or fish", runCompletion},
 	}
 }
 
-func run(e *env, args []string) exitCode {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
-		usage(e.s.Err)
-		if len(args) == 0 {
-			return exitError
+func findCommand(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
 		}
+	}
+	return command{}, false
+}
+
+func run(e *env, args []string) exitCode {
+	if len(args) == 0 {
+		usage(e.s.Err)
+		return exitError
+	}
+	if isHelpFlag(args[0]) {
+		usage(e.s.Out)
 		return exitOK
 	}
-	for _, c := range commands() {
-		if c.name == args[0] {
-			return c.run(e, args[1:])
-		}
+	if c, ok := findCommand(args[0]); ok {
+		return c.run(e, args[1:])
 	}
 	fmt.Fprintf(e.s.Err, "orgsync: unknown command %q\n\n", args[0])
 	usage(e.s.Err)
 	return exitError
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: orgsync <command> [flags]")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Commands:")
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
-	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run 'orgsync <command> -h' for a command's flags.")
+func isHelpFlag(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help"
 }
 
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	if err != nil {
-		return false
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: orgsync <command> [flags] [arguments]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	width := 0
+	for _, c := range commands() {
+		width = max(width, len(c.name))
 	}
-	return fi.Mode()&os.ModeCharDevice != 0
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'orgsync help <command>' or 'orgsync <command> -h' for a command's flags.")
+}
+
+// runHelp prints the usage of orgsync, or of the command named, on stdout.
+func runHelp(e *env, args []string) exitCode {
+	fs := flag.NewFlagSet("help", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: orgsync help [COMMAND]")
+		fmt.Fprintln(fs.Output(), "\nShow the usage of orgsync, or the usage and flags of COMMAND.")
+	}
+	if code, ok := parseArgs(e, fs, args); !ok {
+		return code
+	}
+	switch fs.NArg() {
+	case 0:
+		usage(e.s.Out)
+		return exitOK
+	case 1:
+		c, ok := findCommand(fs.Arg(0))
+		if !ok {
+			fmt.Fprintf(e.s.Err, "orgsync help: unknown command %q\n\n", fs.Arg(0))
+			usage(e.s.Err)
+			return exitError
+		}
+		return c.run(e, []string{"-h"})
+	}
+	fmt.Fprintf(e.s.Err, "orgsync help: one command at a time, got %d arguments\n", fs.NArg())
+	return exitError
+}
+
+// isTerminal reports whether f is a terminal (not a pipe, a file, or a
+// character device such as /dev/null).
+func isTerminal(f *os.File) bool {
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
 }

@@ -115,7 +115,7 @@ func runPlan(e *env, args []string) exitCode {
 	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
 	fs.SetOutput(e.s.Err)
 	fs.Usage = func() {
-		fmt.Fprint(e.s.Err, "Usage: orgsync plan [-c DIR] [-out FILE] [-format text|json|markdown] [-detailed-exitcode] [-var K=V]... [-var-file F]... [-target ADDR]...\n\n"+
+		fmt.Fprint(fs.Output(), "Usage: orgsync plan [-c DIR] [-out FILE] [-format text|json|markdown] [-detailed-exitcode] [-var K=V]... [-var-file F]... [-target ADDR]...\n\n"+
 			"Read the tenant (LOGTO_ENDPOINT, LOGTO_APP_ID, LOGTO_APP_SECRET) and print what apply would change.\n"+
 			"Exit status: 0 success, 1 error, 2 with -detailed-exitcode when the plan has changes.\n\n")
 		fs.PrintDefaults()
@@ -125,9 +125,11 @@ func runPlan(e *env, args []string) exitCode {
 	out := fs.String("out", "", "save the plan to `FILE`, for a later 'orgsync apply FILE'")
 	format := fs.String("format", "text", "output format: text, json or markdown")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when the plan has changes (0: no changes, 1: error)")
-	if err := fs.Parse(args); err != nil {
-		return exitError
+	if code, ok := parseArgs(e, fs, args); !ok {
+		return code
 	}
+	e, stop := f.conn.withDeadline(e)
+	defer stop()
 	if fs.NArg() > 0 {
 		fmt.Fprintf(e.s.Err, "Error: unexpected argument %q (the configuration directory is given with -c)\n", fs.Arg(0))
 		return exitError

@@ -14,14 +14,14 @@ func runShow(e *env, args []string) exitCode {
 	fs := flag.NewFlagSet("show", flag.ContinueOnError)
 	fs.SetOutput(e.s.Err)
 	fs.Usage = func() {
-		fmt.Fprint(e.s.Err, "Usage: orgsync show PLANFILE [-format text|json|markdown]\n\n"+
+		fmt.Fprint(fs.Output(), "Usage: orgsync show PLANFILE [-format text|json|markdown]\n\n"+
 			"Print a plan saved with 'orgsync plan -out', as plan printed it. Needs no tenant.\n"+
 			"With LOGTO_APP_SECRET set, the file's signature is checked first.\n\n")
 		fs.PrintDefaults()
 	}
 	format := fs.String("format", "text", "output format: text, json or markdown")
-	if err := fs.Parse(args); err != nil {
-		return exitError
+	if code, ok := parseArgs(e, fs, args); !ok {
+		return code
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintln(e.s.Err, "Error: show takes one saved plan file: orgsync show PLANFILE")

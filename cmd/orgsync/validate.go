@@ -14,16 +14,13 @@ func runValidate(e *env, args []string) exitCode {
 	cfg.register(fs)
 	asJSON := fs.Bool("json", false, "print the result as JSON on stdout (Terraform validate -json shape)")
 	fs.Usage = func() {
-		fmt.Fprintln(e.s.Err, "Usage: orgsync validate [-c DIR] [-json] [-var NAME=VALUE]... [-var-file FILE]...")
-		fmt.Fprintln(e.s.Err, "\nParse and check the configuration, offline. Exit status 0: valid; 1: invalid.")
-		fmt.Fprintln(e.s.Err)
+		fmt.Fprintln(fs.Output(), "Usage: orgsync validate [-c DIR] [-json] [-var NAME=VALUE]... [-var-file FILE]...")
+		fmt.Fprintln(fs.Output(), "\nParse and check the configuration, offline. Exit status 0: valid; 1: invalid.")
+		fmt.Fprintln(fs.Output())
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitError
+	if code, ok := parseArgs(e, fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(e.s.Err, "orgsync validate: unexpected argument %q; use -c DIR to choose the configuration directory\n", fs.Arg(0))

@@ -126,7 +126,11 @@ func TestValidateVariables(t *testing.T) {
 		"main.hcl": `
 variable "name" { type = string }
 variable "n" { type = number }
-permission "p" { description = "${var.name}-${var.n}" }
+variable "staff" {
+  type    = list(string)
+  default = []
+}
+permission "p" { description = "${var.name}-${var.n}-${length(var.staff)}" }
 `,
 		"values.vars": `n = 2`,
 	})
@@ -140,7 +144,12 @@ permission "p" { description = "${var.name}-${var.n}" }
 		{"missing", nil, nil, exitError, "No value for required variable"},
 		{"flags", nil, []string{"-var", "name=x", "-var", "n=1"}, exitOK, ""},
 		{"env and file", map[string]string{"ORGSYNC_VAR_name": "x"}, []string{"-var-file", filepath.Join(dir, "values.vars")}, exitOK, ""},
-		{"bad number", nil, []string{"-var", "name=x", "-var", "n=\"abc\""}, exitError, "Invalid value for variable"},
+		{"bad number", nil, []string{"-var", "name=x", "-var", "n=\"abc\""}, exitError,
+			`Variable "n" expects number; the value given with -var is a string. Write it as an HCL expression: -var 'n=1'`},
+		{"list written as a string", nil, []string{"-var", "name=x", "-var", "n=1", "-var", "staff=a@x.com"}, exitError,
+			`Variable "staff" expects list(string); the value given with -var, "a@x.com", is not an HCL expression (only string variables take a value as it is). Write it as an HCL expression: -var 'staff=["a@x.com"]'`},
+		{"list from the environment", map[string]string{"ORGSYNC_VAR_staff": "a@x.com"}, []string{"-var", "name=x", "-var", "n=1"}, exitError,
+			`Write it as an HCL expression: ORGSYNC_VAR_staff='["a@x.com"]'`},
 		{"undeclared", nil, []string{"-var", "name=x", "-var", "n=1", "-var", "other=1"}, exitError, "Value for undeclared variable"},
 	}
 	for _, tt := range tests {
@@ -193,5 +202,58 @@ func TestValidateUsage(t *testing.T) {
 	}
 	if code, _, errOut := runCmd(t, nil, "validate", "-c", filepath.Join(t.TempDir(), "missing")); code != exitError || !strings.Contains(errOut, "Cannot read configuration directory") {
 		t.Errorf("missing dir: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestValidateAutoVarsFile: orgsync.vars in the configuration directory sets
+// variables without a flag; -var still wins.
+func TestValidateAutoVarsFile(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"main.hcl": `
+variable "staff" { type = list(string) }
+permission "p" { description = join(",", var.staff) }
+`,
+	})
+	if code, _, errOut := runCmd(t, nil, "validate", "-c", dir); code != exitError || !strings.Contains(errOut, "No value for required variable") {
+		t.Fatalf("without orgsync.vars: exit %d, stderr:\n%s", code, errOut)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "orgsync.vars"), []byte("staff = [\"a@x.com\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runCmd(t, nil, "validate", "-c", dir); code != exitOK || !strings.Contains(out, "Success!") {
+		t.Errorf("with orgsync.vars: exit %d, stdout %q, stderr:\n%s", code, out, errOut)
+	}
+	if code, _, errOut := runCmd(t, nil, "validate", "-c", dir, "-var", "staff=oops"); code != exitError || !strings.Contains(errOut, `-var 'staff=["oops"]'`) {
+		t.Errorf("-var over orgsync.vars: exit %d, stderr:\n%s", code, errOut)
+	}
+}
+
+// TestValidateTemplateInLabel: a computed member label points to dynamic
+// "member" with labels, not to HCL's "$$" escape.
+func TestValidateTemplateInLabel(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"main.hcl": `locals { domain = "acme.com" }
+role "admin" {}
+organization "acme" {
+  member "alice@${local.domain}" { roles = ["admin"] }
+}
+`})
+	code, _, errOut := runCmd(t, nil, "validate", "-c", dir)
+	if code != exitError {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	for _, want := range []string{
+		"Error: Expression in a block label",
+		filepath.Join(dir, "main.hcl") + ":4:10",
+		`  dynamic "member" {`,
+		`    for_each = ["alice@${local.domain}"]`,
+		`    labels   = [member.value]`,
+		`    content { roles = ["admin"] }`,
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if strings.Contains(errOut, "double it") {
+		t.Errorf("stderr still suggests escaping the template:\n%s", errOut)
 	}
 }

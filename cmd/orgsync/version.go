@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"regexp"
 	"runtime"
@@ -12,8 +13,16 @@ import (
 var version = ""
 
 func runVersion(e *env, args []string) exitCode {
-	if len(args) > 0 {
-		fmt.Fprintf(e.s.Err, "orgsync version: unexpected argument %q\n", args[0])
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: orgsync version")
+		fmt.Fprintln(fs.Output(), "\nPrint the version, the commit it was built from and the Go version.")
+	}
+	if code, ok := parseArgs(e, fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.s.Err, "orgsync version: unexpected argument %q\n", fs.Arg(0))
 		return exitError
 	}
 	bi, _ := debug.ReadBuildInfo()

@@ -46,8 +46,14 @@ type Config struct {
 	// Logger receives debug lines per HTTP attempt; the zero value logs nothing.
 	Logger zerolog.Logger
 	// HTTPClient is the underlying client (tests); nil uses a pooled client
-	// with a 60 s per-attempt timeout. Its Transport is wrapped, not modified.
+	// that gives up on an attempt when connecting takes over 10 s, the TLS
+	// handshake over 10 s, the answer does not start within ResponseTimeout,
+	// or the whole attempt takes over 60 s. Its Transport is wrapped, not
+	// modified.
 	HTTPClient *http.Client
+	// ResponseTimeout is how long one attempt of the default client waits
+	// for Logto to start answering once the request is sent: 0 means 30 s.
+	ResponseTimeout time.Duration
 	// MaxRetries is the number of retries after the first attempt: 0 means 5,
 	// a negative value disables retries.
 	MaxRetries int
@@ -58,6 +64,11 @@ type Config struct {
 	// for *.logto.app hosts (Logto Cloud allows 200 requests per 10 s) and
 	// unlimited otherwise; a negative value means unlimited.
 	RequestsPerSecond float64
+	// OnRetry, when set, is called before the client waits to repeat a
+	// failed attempt, so that a caller can say why a call takes long. It is
+	// called from the goroutine making the call and must not block. When nil,
+	// retries are logged at warn level.
+	OnRetry func(Retry)
 }
 
 // Client calls the Logto Management API. It is safe for concurrent use.
@@ -67,7 +78,9 @@ type Client struct {
 	appSecret string
 	resource  string
 	log       zerolog.Logger
-	http      *retryablehttp.Client
+	http      *http.Client // the counting transport over the configured client
+	retry     retryPolicy
+	onRetry   func(Retry)
 	limiter   *limiter
 	requests  atomic.Int64
 	now       func() time.Time
@@ -126,6 +139,8 @@ func New(cfg Config) (*Client, error) {
 		resource:  resource,
 		log:       cfg.Logger,
 		now:       time.Now,
+		retry:     retryPolicy{max: maxRetries, waitMin: waitMin, waitMax: waitMax},
+		onRetry:   cfg.OnRetry,
 	}
 	rps := cfg.RequestsPerSecond
 	if rps == 0 && isCloudHost(endpoint.Hostname()) {
@@ -137,9 +152,11 @@ func New(cfg Config) (*Client, error) {
 
 	base := cfg.HTTPClient
 	if base == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = 32
-		base = &http.Client{Transport: tr, Timeout: attemptTimeout}
+		responseTimeout := cfg.ResponseTimeout
+		if responseTimeout <= 0 {
+			responseTimeout = defaultResponseTimeout
+		}
+		base = defaultHTTPClient(responseTimeout)
 	}
 	next := base.Transport
 	if next == nil {
@@ -147,8 +164,20 @@ func New(cfg Config) (*Client, error) {
 	}
 	hc := *base
 	hc.Transport = &countingTransport{next: next, requests: &c.requests, limiter: c.limiter, log: c.log}
-	c.http = newRetryClient(&hc, c.log, maxRetries, waitMin, waitMax)
+	c.http = &hc
 	return c, nil
+}
+
+// defaultHTTPClient is a pooled client whose every phase is bounded, so that
+// an endpoint that accepts connections and never answers fails an attempt
+// instead of holding it.
+func defaultHTTPClient(responseTimeout time.Duration) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 32
+	tr.DialContext = (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext
+	tr.TLSHandshakeTimeout = tlsHandshakeTimeout
+	tr.ResponseHeaderTimeout = responseTimeout
+	return &http.Client{Transport: tr, Timeout: max(attemptTimeout, 2*responseTimeout)}
 }
 
 // parseEndpoint checks the tenant URL and refuses plain http to a host that
@@ -264,7 +293,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) (re
 			}
 		}
 		unretried, _ := ctx.Value(unretriedKey{}).(bool)
-		st := &callState{idempotent: isIdempotent(ctx, method), unretried: unretried}
+		st := &callState{method: method, path: plainPath, idempotent: isIdempotent(ctx, method), unretried: unretried}
 		var raw any
 		if payload != nil {
 			raw = payload
@@ -280,9 +309,9 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) (re
 		if payload != nil {
 			req.Header.Set("Content-Type", "application/json")
 		}
-		resp, data, err := c.send(req)
+		resp, data, err := c.send(req, st, c.retry.max)
 		if err != nil {
-			return result{}, fmt.Errorf("%s %s: %w", method, plainPath, err)
+			return result{}, fmt.Errorf("%s %s: %w", method, plainPath, contextCause(ctx, err))
 		}
 		if resp.StatusCode == http.StatusUnauthorized && !reauth && !anonymous {
 			// The token may have been revoked or the signing keys rotated:
@@ -307,9 +336,10 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) (re
 	}
 }
 
-// send runs the request through the retrying client and reads the body.
-func (c *Client) send(req *retryablehttp.Request) (*http.Response, []byte, error) {
-	resp, err := c.http.Do(req)
+// send runs the request through the retrying client, with at most
+// maxRetries retries, and reads the body.
+func (c *Client) send(req *retryablehttp.Request, st *callState, maxRetries int) (*http.Response, []byte, error) {
+	resp, err := c.retryClient(st, maxRetries).Do(req)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -322,6 +352,15 @@ func (c *Client) send(req *retryablehttp.Request) (*http.Response, []byte, error
 		return nil, nil, fmt.Errorf("the %d response is larger than %d MiB", resp.StatusCode, maxResponseBody>>20)
 	}
 	return resp, data, nil
+}
+
+// contextCause returns the cause of ctx's end when ctx is done (a deadline
+// the caller set says why it was set), else err.
+func contextCause(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return err
 }
 
 // decodeBody decodes a 2xx body into out when it is JSON. Empty and
@@ -377,6 +416,9 @@ type tokenCall struct {
 	done  chan struct{}
 	token string
 	err   error
+	// abandoned: the leader's own context ended, so its error says
+	// nothing about the token endpoint.
+	abandoned bool
 }
 
 // accessToken returns a valid bearer token, fetching one when none is cached
@@ -406,24 +448,20 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 			}
 			c.inflight = nil
 			c.mu.Unlock()
-			call.token, call.err = tok, err
+			call.token, call.err, call.abandoned = tok, err, err != nil && ctx.Err() != nil
 			close(call.done)
 			return tok, err
 		}
 		select {
 		case <-call.done:
-			if call.err != nil && ctx.Err() == nil && isContextError(call.err) {
+			if call.abandoned && ctx.Err() == nil {
 				continue // the leader gave up for its own reasons; try ourselves
 			}
 			return call.token, call.err
 		case <-ctx.Done():
-			return "", ctx.Err()
+			return "", context.Cause(ctx)
 		}
 	}
-}
-
-func isContextError(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // dropToken forgets tok if it is still the cached token.
@@ -453,7 +491,7 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Time, error) {
 		"resource":   {c.resource},
 		"scope":      {"all"},
 	}
-	st := &callState{idempotent: true} // issuing a token twice is harmless
+	st := &callState{method: http.MethodPost, path: path, idempotent: true} // issuing a token twice is harmless
 	req, err := retryablehttp.NewRequestWithContext(withCallState(ctx, st), http.MethodPost,
 		c.endpoint.String()+path, []byte(form.Encode()))
 	if err != nil {
@@ -463,8 +501,11 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Time, error) {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	start := c.now()
-	resp, data, err := c.send(req)
+	resp, data, err := c.send(req, st, min(c.retry.max, tokenMaxRetries))
 	if err != nil {
+		if ctx.Err() != nil {
+			return "", time.Time{}, fmt.Errorf("authentication failed: POST %s: %w", path, context.Cause(ctx))
+		}
 		return "", time.Time{}, fmt.Errorf("authentication failed: POST %s: %w; check LOGTO_ENDPOINT", path, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {

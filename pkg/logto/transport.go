@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,8 +32,19 @@ const (
 	// cloudRequestsPerSecond stays under Logto Cloud's 200 requests / 10 s
 	// token bucket (logto-api.md §15), leaving room for other clients.
 	cloudRequestsPerSecond = 18
-	// attemptTimeout bounds one HTTP attempt on the default client.
+	// attemptTimeout bounds one HTTP attempt on the default client, body
+	// included.
 	attemptTimeout = 60 * time.Second
+	// dialTimeout and tlsHandshakeTimeout bound connecting; a host that does
+	// not accept connections fails fast.
+	dialTimeout         = 10 * time.Second
+	tlsHandshakeTimeout = 10 * time.Second
+	// defaultResponseTimeout bounds the wait for the first byte of an answer:
+	// Logto answers a page of 100 in well under a second.
+	defaultResponseTimeout = 30 * time.Second
+	// tokenMaxRetries bounds the retries of a token request: every call waits
+	// for the token, so a token endpoint that does not answer must fail soon.
+	tokenMaxRetries = 2
 )
 
 // idempotentKey marks a context whose POSTs may be retried.
@@ -71,9 +83,14 @@ func isIdempotent(ctx context.Context, method string) bool {
 // callState travels in the request context through retryablehttp to the
 // retry policy and the counting transport: one per logical call.
 type callState struct {
-	idempotent bool
-	unretried  bool // a non-idempotent call whose caller checks the outcome (Unretried)
-	attempts   atomic.Int32
+	method, path string // for retry notices; path without the query
+	idempotent   bool
+	unretried    bool // a non-idempotent call whose caller checks the outcome (Unretried)
+	attempts     atomic.Int32
+	// lastErr is the transport error of the last attempt (nil when Logto
+	// answered); written by checkRetry, read by the retry notice, both on the
+	// calling goroutine.
+	lastErr error
 }
 
 type callStateKey struct{}
@@ -87,19 +104,104 @@ func callStateFrom(ctx context.Context) *callState {
 	return st
 }
 
-// newRetryClient configures retryablehttp explicitly: none of its defaults
-// (stderr logger, 5xx retry of POST, body-dropping "giving up" error) apply.
-func newRetryClient(httpClient *http.Client, log zerolog.Logger, maxRetries int, waitMin, waitMax time.Duration) *retryablehttp.Client {
+// retryPolicy is how often and how long apart failed attempts are repeated.
+type retryPolicy struct {
+	max              int // retries after the first attempt
+	waitMin, waitMax time.Duration
+}
+
+// Retry describes a failed attempt that the client is about to repeat.
+type Retry struct {
+	Method string
+	Path   string // without the query
+	// Attempt is the number of the attempt about to be made (2 for the
+	// first retry); MaxAttempts is the most there will be.
+	Attempt, MaxAttempts int
+	Wait                 time.Duration // before the next attempt
+	// Status is the status Logto answered the failed attempt with; 0 when
+	// no answer came, and Err says why.
+	Status int
+	Err    error
+}
+
+// String is one line for a person, e.g. "Logto did not answer GET
+// /api/organizations within 30s: retrying in 2s (attempt 2 of 6)". It never
+// holds credentials: requests carry them in headers, which are not shown.
+func (r Retry) String() string {
+	call := r.Method + " " + r.Path
+	var what string
+	switch {
+	case r.Status == http.StatusTooManyRequests:
+		what = "Logto is rate limiting (429) " + call
+	case r.Status != 0:
+		what = fmt.Sprintf("Logto answered %d %s to %s", r.Status, http.StatusText(r.Status), call)
+	case isTimeout(r.Err):
+		what = "Logto did not answer " + call + " in time"
+	case r.Err != nil && isDialError(r.Err):
+		what = fmt.Sprintf("Could not connect to Logto for %s (%v)", call, unwrapURLError(r.Err))
+	case r.Err != nil:
+		what = fmt.Sprintf("Logto did not answer %s (%v)", call, unwrapURLError(r.Err))
+	default:
+		what = "Logto did not answer " + call
+	}
+	return fmt.Sprintf("%s: retrying in %s (attempt %d of %d)", what, roundWait(r.Wait), r.Attempt, r.MaxAttempts)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// unwrapURLError drops the *url.Error wrapper, whose text repeats the method
+// and the whole URL.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func roundWait(d time.Duration) time.Duration {
+	if d >= time.Second {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
+}
+
+// retryClient configures retryablehttp for one call: none of its defaults
+// (stderr logger, 5xx retry of POST, body-dropping "giving up" error) apply,
+// and every retry is announced. The HTTP client, and so its connection pool,
+// is shared.
+func (c *Client) retryClient(st *callState, maxRetries int) *retryablehttp.Client {
 	return &retryablehttp.Client{
-		HTTPClient:   httpClient,
-		Logger:       leveledLogger{log: log},
-		RetryWaitMin: waitMin,
-		RetryWaitMax: waitMax,
+		HTTPClient:   c.http,
+		Logger:       leveledLogger{log: c.log},
+		RetryWaitMin: c.retry.waitMin,
+		RetryWaitMax: c.retry.waitMax,
 		RetryMax:     maxRetries,
 		CheckRetry:   checkRetry,
-		Backoff:      backoff,
+		Backoff: func(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+			d := backoff(minWait, maxWait, attempt, resp)
+			r := Retry{Method: st.method, Path: st.path, Attempt: attempt + 2, MaxAttempts: maxRetries + 1, Wait: d, Err: st.lastErr}
+			if resp != nil {
+				r.Status = resp.StatusCode
+			}
+			c.announce(r)
+			return d
+		},
 		ErrorHandler: keepLastResponse,
 	}
+}
+
+// announce reports a retry to OnRetry, or logs it at warn level.
+func (c *Client) announce(r Retry) {
+	if c.onRetry != nil {
+		c.onRetry(r)
+		return
+	}
+	c.log.Warn().Str("method", r.Method).Str("path", r.Path).Int("attempt", r.Attempt).
+		Int("max_attempts", r.MaxAttempts).Dur("wait", r.Wait).Msg(r.String())
 }
 
 // checkRetry is the retry policy:
@@ -117,6 +219,7 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 	idempotent := true
 	if st := callStateFrom(ctx); st != nil {
 		idempotent = st.idempotent
+		st.lastErr = err
 	}
 	if err != nil {
 		if isPermanentTransportError(err) {
@@ -245,13 +348,14 @@ func keepLastResponse(resp *http.Response, err error, attempts int) (*http.Respo
 }
 
 // leveledLogger adapts zerolog to retryablehttp.LeveledLogger. retryablehttp
-// reports a failed attempt at error level even when it then retries; the
-// caller gets the final error anyway, so those lines are warnings here.
+// reports a failed attempt at error level even when it then retries; every
+// retry is announced (Config.OnRetry) and the caller gets the final error
+// anyway, so those lines are debug lines here.
 type leveledLogger struct{ log zerolog.Logger }
 
 var _ retryablehttp.LeveledLogger = leveledLogger{}
 
-func (l leveledLogger) Error(msg string, kv ...any) { l.emit(l.log.Warn(), msg, kv) }
+func (l leveledLogger) Error(msg string, kv ...any) { l.emit(l.log.Debug(), msg, kv) }
 func (l leveledLogger) Warn(msg string, kv ...any)  { l.emit(l.log.Warn(), msg, kv) }
 func (l leveledLogger) Info(msg string, kv ...any)  { l.emit(l.log.Debug(), msg, kv) }
 func (l leveledLogger) Debug(msg string, kv ...any) { l.emit(l.log.Debug(), msg, kv) }
@@ -389,7 +493,7 @@ func (l *limiter) wait(ctx context.Context) error {
 		l.mu.Lock()
 		l.tokens++ // give the reservation back
 		l.mu.Unlock()
-		return ctx.Err()
+		return context.Cause(ctx)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -52,14 +53,14 @@ func TestRetryIdempotentMethodsOn5xxAnd429(t *testing.T) {
 }
 
 func TestRetryAfterHonoured(t *testing.T) {
-	f := setup(t)
+	var waits []time.Duration
+	f := setup(t, func(c *Config) { c.OnRetry = func(r Retry) { waits = append(waits, r.Wait) } })
 	calls := failFirst(f, "/api/x", 1, 429, http.Header{"Retry-After": {"1"}})
-	start := time.Now()
 	if err := f.client.Do(context.Background(), http.MethodGet, "/api/x", nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	if elapsed := time.Since(start); elapsed < 900*time.Millisecond {
-		t.Errorf("retried after %v, want about the 1 s Retry-After (backoff alone is ≤ 5 ms here)", elapsed)
+	if len(waits) != 1 || waits[0] != time.Second {
+		t.Errorf("waits before retrying = %v, want [1s], the Retry-After (backoff alone is ≤ 5 ms here)", waits)
 	}
 	if calls.Load() != 2 {
 		t.Errorf("attempts = %d, want 2", calls.Load())
@@ -251,13 +252,17 @@ func TestTokenQuotaNotRetried(t *testing.T) {
 }
 
 func TestContextCancelStopsRetries(t *testing.T) {
-	f := setup(t, func(c *Config) { c.RetryWaitMin, c.RetryWaitMax = time.Hour, time.Hour })
-	calls := failFirst(f, "/api/x", 100, 503, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	// The context ends while the client waits to retry.
+	f := setup(t, func(c *Config) {
+		c.RetryWaitMin, c.RetryWaitMax = time.Hour, time.Hour
+		c.OnRetry = func(Retry) { cancel() }
+	})
+	calls := failFirst(f, "/api/x", 100, 503, nil)
 	err := f.client.Do(ctx, http.MethodGet, "/api/x", nil, nil)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("err = %v, want the context deadline", err)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want the context's end", err)
 	}
 	if calls.Load() != 1 {
 		t.Errorf("attempts = %d", calls.Load())
@@ -423,30 +428,43 @@ func TestLimiterReservations(t *testing.T) {
 	}
 }
 
+// TestLimiterConcurrentWaits: concurrent callers queue in arrival order,
+// each waiting one token's refill longer than the one before (checked on the
+// reserved waits, with a frozen clock), and a cancelled wait gives its
+// reservation back.
 func TestLimiterConcurrentWaits(t *testing.T) {
-	l := newLimiter(20, time.Now)
-	start := time.Now()
-	var wg sync.WaitGroup
+	now := time.Unix(0, 0)
+	l := newLimiter(20, func() time.Time { return now })
+	var (
+		mu    sync.Mutex
+		waits []time.Duration
+		wg    sync.WaitGroup
+	)
 	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for range 30 { // 240 requests, 200 in the bucket: 40 more at 50 ms each
-				if err := l.wait(context.Background()); err != nil {
-					t.Error(err)
-				}
+				d := l.reserve()
+				mu.Lock()
+				waits = append(waits, d)
+				mu.Unlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	if elapsed := time.Since(start); elapsed < 1900*time.Millisecond {
-		t.Errorf("240 requests at 20/s with a 200 burst took %v, want ≥ ~2s", elapsed)
+	slices.Sort(waits)
+	for i, d := range waits {
+		want := time.Duration(max(0, i-199)) * 50 * time.Millisecond
+		if d.Round(time.Millisecond) != want {
+			t.Fatalf("request %d of 240 waits %v, want %v", i+1, d, want)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	l.throttle()
 	if err := l.wait(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("wait on a cancelled context = %v", err)
+	}
+	if d := l.reserve().Round(time.Millisecond); d != 41*50*time.Millisecond {
+		t.Errorf("after a cancelled wait the next one waits %v, want %v (the reservation given back)", d, 41*50*time.Millisecond)
 	}
 }
 

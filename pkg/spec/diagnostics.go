@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -52,7 +53,7 @@ func writeDiagnostic(w *bufio.Writer, files map[string]*hcl.File, d *hcl.Diagnos
 	if d.Severity == hcl.DiagWarning {
 		label, code = "Warning", ansiBold+ansiYellow
 	}
-	fmt.Fprintf(w, "%s %s\n", paint(code, label+":"), paint(ansiBold, d.Summary))
+	fmt.Fprintf(w, "%s %s\n", paint(code, label+":"), paint(ansiBold, shorten(d.Summary, maxSummary)))
 	if d.Subject != nil {
 		s := snippetOf(files, d)
 		in := ""
@@ -79,9 +80,12 @@ func writeDiagnostic(w *bufio.Writer, files map[string]*hcl.File, d *hcl.Diagnos
 				}
 				fmt.Fprintf(w, "  %*d: %s\n", width, n, line)
 			}
+			if last := s.StartLine + len(lines) - 1; last < s.endLine {
+				fmt.Fprintf(w, "  %*s  … (the range goes on to line %d)\n", width, "", s.endLine)
+			}
 			// A caret line under a subject that fits on one line.
-			if d.Subject.Start.Line == d.Subject.End.Line && s.lineEnd > s.lineStart {
-				src := lines[d.Subject.Start.Line-s.StartLine]
+			if i := d.Subject.Start.Line - s.StartLine; d.Subject.Start.Line == d.Subject.End.Line && s.lineEnd > s.lineStart && i >= 0 && i < len(lines) {
+				src := lines[i]
 				pad := strings.Repeat(" ", len(fmt.Sprintf("  %*d: ", width, 0)))
 				prefix := []rune(src[:clamp(s.lineStart, len(src))])
 				for i, r := range prefix {
@@ -95,7 +99,7 @@ func writeDiagnostic(w *bufio.Writer, files map[string]*hcl.File, d *hcl.Diagnos
 		}
 	}
 	if d.Detail != "" {
-		fmt.Fprintf(w, "\n%s\n", d.Detail)
+		fmt.Fprintf(w, "\n%s\n", shorten(d.Detail, maxDetail))
 	}
 }
 
@@ -120,10 +124,27 @@ type snippet struct {
 	HighlightEndOffset   int    `json:"highlight_end_offset"`
 
 	lineStart, lineEnd int
+	endLine            int // the line the subject ends on (not the next one after a final newline)
 }
 
+// Limits that keep a diagnostic readable, and its size bounded, whatever
+// the source holds (a 20 MB string on one line, a value spanning thousands
+// of lines).
+const (
+	// maxSnippetLine is how many bytes of a source line a snippet shows; a
+	// longer line is cut around the subject and marked with "…".
+	maxSnippetLine = 200
+	// maxSnippetLines is how many lines a snippet shows.
+	maxSnippetLines = 10
+	// maxSummary and maxDetail bound a diagnostic's texts.
+	maxSummary = 200
+	maxDetail  = 2000
+)
+
 // snippetOf extracts the lines of the diagnostic's context (or subject)
-// range from its file; nil when the source is not available.
+// range from its file; nil when the source is not available. Long lines
+// and long ranges are cut (see maxSnippetLine and maxSnippetLines); the
+// highlight offsets are into the code as cut.
 func snippetOf(files map[string]*hcl.File, d *hcl.Diagnostic) *snippet {
 	if d.Subject == nil || files == nil {
 		return nil
@@ -133,7 +154,11 @@ func snippetOf(files map[string]*hcl.File, d *hcl.Diagnostic) *snippet {
 		return nil
 	}
 	src := f.Bytes
-	rng := *d.Subject
+	subj := *d.Subject
+	if subj.Start.Byte > len(src) || subj.End.Byte > len(src) || subj.Start.Byte > subj.End.Byte {
+		return nil
+	}
+	rng := subj
 	if d.Context != nil && d.Context.Filename == rng.Filename {
 		rng = hcl.RangeOver(rng, *d.Context)
 	}
@@ -142,6 +167,10 @@ func snippetOf(files map[string]*hcl.File, d *hcl.Diagnostic) *snippet {
 	}
 	// Widen to whole lines.
 	start := bytes.LastIndexByte(src[:rng.Start.Byte], '\n') + 1
+	if bytes.Count(src[start:subj.Start.Byte], []byte{'\n'}) >= maxSnippetLines {
+		// The context starts too far above the subject to be shown.
+		start = bytes.LastIndexByte(src[:subj.Start.Byte], '\n') + 1
+	}
 	end := rng.End.Byte
 	if end > start && end > 0 && src[end-1] == '\n' {
 		end--
@@ -151,20 +180,105 @@ func snippetOf(files map[string]*hcl.File, d *hcl.Diagnostic) *snippet {
 	} else {
 		end = len(src)
 	}
-	s := &snippet{
-		Code:                 strings.TrimRight(string(src[start:end]), "\r"),
-		StartLine:            lineOf(src, start),
-		HighlightStartOffset: d.Subject.Start.Byte - start,
-		HighlightEndOffset:   d.Subject.End.Byte - start,
+	// The lines holding the subject's start and end (an end just after a
+	// newline belongs to the line it ends).
+	subjStartLine := bytes.LastIndexByte(src[:subj.Start.Byte], '\n') + 1
+	subjEnd, endLine := subj.End.Byte, subj.End.Line
+	if subjEnd > subj.Start.Byte && src[subjEnd-1] == '\n' {
+		subjEnd--
+		endLine--
+	}
+	subjEndLine := bytes.LastIndexByte(src[:subjEnd], '\n') + 1
+
+	s := &snippet{StartLine: lineOf(src, start), HighlightStartOffset: -1, HighlightEndOffset: -1, endLine: endLine}
+	var code strings.Builder
+	shown := 0
+	for pos := start; pos <= end && shown < maxSnippetLines; shown++ {
+		lineEnd := end
+		if i := bytes.IndexByte(src[pos:end], '\n'); i >= 0 {
+			lineEnd = pos + i
+		}
+		line := bytes.TrimRight(src[pos:lineEnd], "\r")
+		// The window of the line shown: all of it, or maxSnippetLine bytes
+		// starting a little before the subject.
+		ws, we := 0, len(line)
+		if len(line) > maxSnippetLine {
+			anchor := 0
+			if pos == subjStartLine {
+				anchor = subj.Start.Byte - pos
+			}
+			ws = max(0, min(anchor-maxSnippetLine/4, len(line)-maxSnippetLine))
+			we = ws + maxSnippetLine
+			for ws > 0 && !utf8.RuneStart(line[ws]) {
+				ws--
+			}
+			for we < len(line) && !utf8.RuneStart(line[we]) {
+				we--
+			}
+		}
+		if shown > 0 {
+			code.WriteByte('\n')
+		}
+		lineOut := code.Len()
+		prefix, suffix := "", ""
+		if ws > 0 {
+			prefix = "…"
+		}
+		if we < len(line) {
+			suffix = "…"
+		}
+		// at maps a byte of the source line to its offset in the line shown.
+		at := func(abs int) int {
+			rel := abs - pos
+			switch {
+			case rel < ws:
+				return 0
+			case rel > we && we < len(line):
+				return len(prefix) + (we - ws) + len(suffix)
+			}
+			return len(prefix) + rel - ws
+		}
+		code.WriteString(prefix)
+		code.Write(line[ws:we])
+		code.WriteString(suffix)
+		if pos == subjStartLine {
+			s.lineStart = at(subj.Start.Byte)
+			s.HighlightStartOffset = lineOut + s.lineStart
+		}
+		if pos == subjEndLine {
+			s.lineEnd = at(subj.End.Byte)
+			if subjEnd != subj.End.Byte {
+				s.lineEnd = at(subjEnd) + 1 // the newline
+			}
+			s.HighlightEndOffset = lineOut + s.lineEnd
+		}
+		pos = lineEnd + 1
+	}
+	s.Code = code.String()
+	if s.HighlightStartOffset < 0 {
+		s.HighlightStartOffset = 0
+	}
+	if s.HighlightEndOffset < 0 { // the subject ends below the lines shown
+		s.HighlightEndOffset = len(s.Code)
+		s.lineEnd = len(s.Code) - (strings.LastIndexByte(s.Code, '\n') + 1)
 	}
 	if nav, ok := f.Nav.(interface{ ContextString(int) string }); ok {
-		s.Context = nav.ContextString(d.Subject.Start.Byte)
+		s.Context = shorten(nav.ContextString(d.Subject.Start.Byte), maxSummary)
 	}
-	subjLineStart := bytes.LastIndexByte(src[:d.Subject.Start.Byte], '\n') + 1
-	s.lineStart = d.Subject.Start.Byte - subjLineStart
-	endLineStart := bytes.LastIndexByte(src[:d.Subject.End.Byte], '\n') + 1
-	s.lineEnd = d.Subject.End.Byte - endLineStart
 	return s
+}
+
+// shorten cuts s to at most n runes, marking the cut with "…".
+func shorten(s string, n int) string {
+	if len(s) <= n || utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	i := 0
+	for range n - 1 {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return s[:i] + "…"
 }
 
 func lineOf(src []byte, offset int) int {
@@ -212,7 +326,7 @@ func DiagnosticsJSON(w io.Writer, diags hcl.Diagnostics, files ...map[string]*hc
 	}
 	out := jsonDiagnostics{FormatVersion: "1.0", Diagnostics: []jsonDiagnostic{}}
 	for _, d := range diags {
-		jd := jsonDiagnostic{Severity: "error", Summary: d.Summary, Detail: d.Detail}
+		jd := jsonDiagnostic{Severity: "error", Summary: shorten(d.Summary, maxSummary), Detail: shorten(d.Detail, maxDetail)}
 		if d.Severity == hcl.DiagWarning {
 			jd.Severity = "warning"
 			out.WarningCount++

@@ -57,9 +57,9 @@ func (e *FormatError) Error() string {
 	return b.String()
 }
 
-// FormatDir formats every *.hcl file of dir (not recursive), in name order,
-// without writing anything. Files that do not parse make it return a
-// *FormatError with every file's diagnostics.
+// FormatDir formats every *.hcl file of dir (not recursive) and its
+// orgsync.vars file, in name order, without writing anything. Files that do
+// not parse make it return a *FormatError with every file's diagnostics.
 func FormatDir(dir string) ([]FormatResult, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -67,7 +67,7 @@ func FormatDir(dir string) ([]FormatResult, error) {
 	}
 	var paths []string
 	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".hcl") {
+		if !e.IsDir() && (strings.HasSuffix(e.Name(), ".hcl") || e.Name() == AutoVarsFile) {
 			paths = append(paths, filepath.Join(dir, e.Name()))
 		}
 	}

@@ -26,11 +26,13 @@ func TestLoadSourcesAgain(t *testing.T) {
 variable "tier" { type = string }
 variable "seats" { type = number }
 variable "desc" { type = string }
+variable "region" { type = string }
 permission "read:x" { description = var.desc }
-organization "acme" { custom_data = { tier = var.tier, seats = var.seats } }
+organization "acme" { custom_data = { tier = var.tier, seats = var.seats, region = var.region } }
 `)
 	write("more.hcl", `permission "write:x" {}`)
 	varFile := write("values.vars", `seats = 5`)
+	write(AutoVarsFile, `region = "eu"`)
 	env := map[string]string{"ORGSYNC_VAR_desc": "from the environment"}
 	res, diags := Load(Input{Dir: dir, Vars: []string{"tier=gold"}, VarFiles: []string{varFile},
 		Getenv: func(k string) string { return env[k] }})
@@ -46,6 +48,7 @@ organization "acme" { custom_data = { tier = var.tier, seats = var.seats } }
 	write("main.hcl", `permission "other" {}`)
 	os.Remove(filepath.Join(dir, "more.hcl"))
 	write("values.vars", `seats = 9`)
+	write(AutoVarsFile, `region = "us"`)
 	env["ORGSYNC_VAR_desc"] = "changed"
 
 	var saved Sources
@@ -61,6 +64,9 @@ organization "acme" { custom_data = { tier = var.tier, seats = var.seats } }
 	}
 	if got := again.Config.Organizations[0].CustomData["seats"]; got != 5.0 {
 		t.Errorf("seats = %v, want the 5 of the saved variables file", got)
+	}
+	if got := again.Config.Organizations[0].CustomData["region"]; got != "eu" {
+		t.Errorf("region = %v, want the eu of the saved %s", got, AutoVarsFile)
 	}
 	if diff := cmp.Diff(res.Sources, again.Sources); diff != "" {
 		t.Errorf("sources of the second load (-first +again):\n%s", diff)

@@ -36,6 +36,8 @@ type Input struct {
 	// Vars are raw -var "name=value" flags, in command-line order.
 	Vars []string
 	// VarFiles are -var-file paths (HCL syntax: name = value), in order.
+	// The file orgsync.vars in Dir (AutoVarsFile), when it exists, is read
+	// before them.
 	VarFiles []string
 	// Getenv looks up ORGSYNC_VAR_<name> environment variables; nil means
 	// no environment variables. An empty value counts as unset.
@@ -141,7 +143,16 @@ type parsed struct {
 	organizations []*namedBlock
 }
 
+// maxQuoted is how many runes of a value a diagnostic quotes; a longer
+// value (a name of 20 MB) is cut and marked with "…".
+const maxQuoted = 200
+
 func (l *loader) errorf(subject hcl.Range, summary, detail string, args ...any) {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = shorten(s, maxQuoted)
+		}
+	}
 	l.diags = append(l.diags, &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  summary,
@@ -201,6 +212,9 @@ func (l *loader) parseDir() (*parsed, bool) {
 			continue
 		}
 		f, diags := l.parser.ParseHCL(src, name)
+		if f != nil {
+			diags = explainLabelTemplates(diags, f.Bytes)
+		}
 		l.diags = append(l.diags, diags...)
 		if f == nil {
 			syntaxOK = false

@@ -1,0 +1,371 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Shell completion scripts are generated from the commands' own flag sets,
+// so that a new flag completes without editing this file.
+
+// positionalKinds says what the positional arguments of a command are; a
+// command not listed takes none.
+var positionalKinds = map[string]string{
+	"apply":      "file", // PLANFILE
+	"show":       "file", // PLANFILE
+	"fmt":        "file", // FILE...
+	"help":       "command",
+	"completion": "shell",
+}
+
+var completionShells = []string{"bash", "zsh", "fish"}
+
+// flagSpec is one flag as completion sees it.
+type flagSpec struct {
+	name       string
+	usage      string   // one line, placeholders unquoted
+	kind       string   // "bool", "dir", "file", "choice" or "value"
+	choices    []string // for "choice"
+	repeatable bool
+}
+
+type commandSpec struct {
+	name, summary string
+	flags         []flagSpec
+	args          string // a positionalKinds value, or ""
+}
+
+// commandSpecs describes every command by collecting its flag set: each
+// command is run with env.describe set, which makes parseArgs hand over the
+// flag set instead of parsing.
+func commandSpecs() []commandSpec {
+	var specs []commandSpec
+	for _, c := range commands() {
+		var got *flag.FlagSet
+		de := &env{
+			ctx:      context.Background(),
+			s:        streams{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard},
+			getenv:   func(string) string { return "" },
+			describe: func(fs *flag.FlagSet) { got = fs },
+		}
+		c.run(de, nil)
+		spec := commandSpec{name: c.name, summary: c.summary, args: positionalKinds[c.name]}
+		if got != nil {
+			got.VisitAll(func(f *flag.Flag) { spec.flags = append(spec.flags, describeFlag(f)) })
+		}
+		specs = append(specs, spec)
+	}
+	return specs
+}
+
+var choiceWord = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+var parenthetical = regexp.MustCompile(`\s*\([^)]*\)`)
+
+func describeFlag(f *flag.Flag) flagSpec {
+	placeholder, usage := flag.UnquoteUsage(f)
+	usage, _, _ = strings.Cut(usage, "\n")
+	s := flagSpec{name: f.Name, usage: usage, kind: "value", repeatable: strings.Contains(usage, "(repeatable")}
+	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+		s.kind = "bool"
+		return s
+	}
+	switch placeholder {
+	case "DIR":
+		s.kind = "dir"
+		return s
+	case "FILE":
+		s.kind = "file"
+		return s
+	}
+	if c := usageChoices(usage); c != nil {
+		s.kind, s.choices = "choice", c
+	}
+	return s
+}
+
+// usageChoices reads the values a flag accepts from its usage text, which
+// ends with them: "output format: text, json or markdown".
+func usageChoices(usage string) []string {
+	text := parenthetical.ReplaceAllString(usage, "")
+	i := strings.LastIndex(text, ": ")
+	if i < 0 {
+		return nil
+	}
+	words := strings.FieldsFunc(strings.ReplaceAll(text[i+2:], " or ", ","), func(r rune) bool { return r == ',' || r == ' ' })
+	if len(words) < 2 {
+		return nil
+	}
+	for _, w := range words {
+		if !choiceWord.MatchString(w) {
+			return nil
+		}
+	}
+	return words
+}
+
+func runCompletion(e *env, args []string) exitCode {
+	fs := flag.NewFlagSet("completion", flag.ContinueOnError)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintln(w, "Usage: orgsync completion bash|zsh|fish")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "Print a completion script for the shell: commands, their flags, the values of")
+		fmt.Fprintln(w, "-format and -log-level, and file names where a flag or argument takes a file.")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "  bash: source <(orgsync completion bash)         (in ~/.bashrc)")
+		fmt.Fprintln(w, "  zsh:  orgsync completion zsh > \"${fpath[1]}/_orgsync\"")
+		fmt.Fprintln(w, "  fish: orgsync completion fish > ~/.config/fish/completions/orgsync.fish")
+	}
+	if code, ok := parseArgs(e, fs, args); !ok {
+		return code
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(e.s.Err, "orgsync completion: name the shell: bash, zsh or fish")
+		return exitError
+	}
+	specs := commandSpecs()
+	var err error
+	switch fs.Arg(0) {
+	case "bash":
+		err = writeBashCompletion(e.s.Out, specs)
+	case "zsh":
+		err = writeZshCompletion(e.s.Out, specs)
+	case "fish":
+		err = writeFishCompletion(e.s.Out, specs)
+	default:
+		fmt.Fprintf(e.s.Err, "orgsync completion: unknown shell %q: use bash, zsh or fish\n", fs.Arg(0))
+		return exitError
+	}
+	if err != nil {
+		fmt.Fprintf(e.s.Err, "orgsync completion: %v\n", err)
+		return exitError
+	}
+	return exitOK
+}
+
+func commandNames(specs []commandSpec) []string {
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.name
+	}
+	return names
+}
+
+// errWriter keeps the first write error, so that a script is written with
+// plain Fprintf calls.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (w *errWriter) printf(format string, a ...any) {
+	if w.err == nil {
+		_, w.err = fmt.Fprintf(w.w, format, a...)
+	}
+}
+
+func writeBashCompletion(out io.Writer, specs []commandSpec) error {
+	w := &errWriter{w: out}
+	w.printf(`# bash completion for orgsync (generated by "orgsync completion bash").
+# Load it in ~/.bashrc with: source <(orgsync completion bash)
+
+_orgsync_files() {
+    compopt -o filenames 2>/dev/null
+    COMPREPLY=( $(compgen -f -- "$cur") )
+}
+
+_orgsync_dirs() {
+    compopt -o filenames 2>/dev/null
+    COMPREPLY=( $(compgen -d -- "$cur") )
+}
+
+_orgsync() {
+    local cur prev cmd
+    COMPREPLY=()
+    cur="${COMP_WORDS[COMP_CWORD]}"
+    prev="${COMP_WORDS[COMP_CWORD-1]}"
+    if (( COMP_CWORD == 1 )); then
+        COMPREPLY=( $(compgen -W "%s" -- "$cur") )
+        return 0
+    fi
+    cmd="${COMP_WORDS[1]}"
+    case "$cmd" in
+`, strings.Join(commandNames(specs), " "))
+	for _, s := range specs {
+		w.printf("    %s)\n", s.name)
+		var arms []string // case arms on the word before the cursor
+		byKind := map[string][]string{}
+		var all []string
+		for _, f := range s.flags {
+			all = append(all, "-"+f.name)
+			switch f.kind {
+			case "choice":
+				arms = append(arms, fmt.Sprintf("-%s) COMPREPLY=( $(compgen -W \"%s\" -- \"$cur\") ); return 0 ;;", f.name, strings.Join(f.choices, " ")))
+			case "bool":
+			default:
+				byKind[f.kind] = append(byKind[f.kind], "-"+f.name)
+			}
+		}
+		for _, k := range sortedKeys(byKind) {
+			action := map[string]string{"dir": "_orgsync_dirs; ", "file": "_orgsync_files; ", "value": ""}[k]
+			arms = append(arms, fmt.Sprintf("%s) %sreturn 0 ;;", strings.Join(byKind[k], "|"), action))
+		}
+		if len(arms) > 0 {
+			w.printf("        case \"$prev\" in\n")
+			for _, a := range arms {
+				w.printf("            %s\n", a)
+			}
+			w.printf("        esac\n")
+		}
+		if len(all) > 0 {
+			w.printf("        if [[ \"$cur\" == -* ]]; then COMPREPLY=( $(compgen -W \"%s\" -- \"$cur\") ); return 0; fi\n", strings.Join(all, " "))
+		}
+		switch s.args {
+		case "file":
+			w.printf("        _orgsync_files\n")
+		case "command":
+			w.printf("        COMPREPLY=( $(compgen -W \"%s\" -- \"$cur\") )\n", strings.Join(commandNames(specs), " "))
+		case "shell":
+			w.printf("        COMPREPLY=( $(compgen -W \"%s\" -- \"$cur\") )\n", strings.Join(completionShells, " "))
+		}
+		w.printf("        ;;\n")
+	}
+	w.printf(`    esac
+    return 0
+}
+
+complete -F _orgsync orgsync
+`)
+	return w.err
+}
+
+// zshQuote makes s safe inside a single-quoted _arguments spec or _describe
+// entry: no quotes, brackets or colons.
+func zshQuote(s string) string {
+	return strings.NewReplacer("'", "", "[", "(", "]", ")", ":", " -", "\\", "").Replace(s)
+}
+
+func writeZshCompletion(out io.Writer, specs []commandSpec) error {
+	w := &errWriter{w: out}
+	w.printf(`#compdef orgsync
+# zsh completion for orgsync (generated by "orgsync completion zsh").
+# Install it in a directory of $fpath as _orgsync, or load it with:
+#   source <(orgsync completion zsh)
+
+_orgsync() {
+  local -a commands
+  commands=(
+`)
+	for _, s := range specs {
+		w.printf("    '%s:%s'\n", s.name, zshQuote(s.summary))
+	}
+	w.printf(`  )
+  if (( CURRENT == 2 )); then
+    _describe -t commands 'orgsync command' commands
+    return
+  fi
+  local cmd=${words[2]}
+  shift words
+  (( CURRENT-- ))
+  curcontext="${curcontext%%:*:*}:orgsync-$cmd:"
+  case $cmd in
+`)
+	for _, s := range specs {
+		w.printf("    %s)\n      _arguments", s.name)
+		for _, f := range s.flags {
+			spec := "'"
+			if f.repeatable {
+				spec += "*"
+			}
+			spec += "-" + f.name + "[" + zshQuote(f.usage) + "]"
+			switch f.kind {
+			case "dir":
+				spec += ":directory:_files -/"
+			case "file":
+				spec += ":file:_files"
+			case "choice":
+				spec += ":" + f.name + ":(" + strings.Join(f.choices, " ") + ")"
+			case "value":
+				spec += ":" + f.name + ": "
+			}
+			w.printf(" \\\n        %s'", spec)
+		}
+		switch s.args {
+		case "file":
+			w.printf(" \\\n        '*:file:_files'")
+		case "command":
+			w.printf(" \\\n        '1:command:(%s)'", strings.Join(commandNames(specs), " "))
+		case "shell":
+			w.printf(" \\\n        '1:shell:(%s)'", strings.Join(completionShells, " "))
+		}
+		w.printf("\n      ;;\n")
+	}
+	w.printf(`  esac
+}
+
+if [[ "${funcstack[1]}" == _orgsync ]]; then
+  _orgsync "$@"
+else
+  compdef _orgsync orgsync
+fi
+`)
+	return w.err
+}
+
+// fishQuote makes s a single-quoted fish string.
+func fishQuote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+func writeFishCompletion(out io.Writer, specs []commandSpec) error {
+	w := &errWriter{w: out}
+	names := strings.Join(commandNames(specs), " ")
+	w.printf(`# fish completion for orgsync (generated by "orgsync completion fish").
+# Install it with: orgsync completion fish > ~/.config/fish/completions/orgsync.fish
+
+complete -c orgsync -f
+`)
+	for _, s := range specs {
+		w.printf("complete -c orgsync -n '__fish_use_subcommand' -a %s -d %s\n", s.name, fishQuote(s.summary))
+	}
+	for _, s := range specs {
+		cond := fmt.Sprintf("'__fish_seen_subcommand_from %s'", s.name)
+		for _, f := range s.flags {
+			line := fmt.Sprintf("complete -c orgsync -n %s -o %s -d %s", cond, f.name, fishQuote(f.usage))
+			switch f.kind {
+			case "dir":
+				line += " -x -a '(__fish_complete_directories)'"
+			case "file":
+				line += " -r -F"
+			case "choice":
+				line += " -x -a " + fishQuote(strings.Join(f.choices, " "))
+			case "value":
+				line += " -x"
+			}
+			w.printf("%s\n", line)
+		}
+		switch s.args {
+		case "file":
+			w.printf("complete -c orgsync -n %s -F\n", cond)
+		case "command":
+			w.printf("complete -c orgsync -n %s -a %s\n", cond, fishQuote(names))
+		case "shell":
+			w.printf("complete -c orgsync -n %s -a %s\n", cond, fishQuote(strings.Join(completionShells, " ")))
+		}
+	}
+	return w.err
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
