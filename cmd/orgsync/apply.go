@@ -58,6 +58,10 @@ func runApply(e *env, args []string) exitCode {
 		fmt.Fprintf(e.s.Err, "Error: apply takes at most one saved plan file, got %d arguments\n", fs.NArg())
 		return exitError
 	}
+	if err := f.checkAddresses(); err != nil {
+		printErr(e, err)
+		return exitError
+	}
 	if fs.NArg() == 1 {
 		if given := givenFlags(fs, planFileFlags...); len(given) > 0 {
 			fmt.Fprintf(e.s.Err, "Error: %s cannot be used with a saved plan: the plan file holds the configuration, variables, "+

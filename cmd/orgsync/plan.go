@@ -51,6 +51,22 @@ type planInputs struct {
 	allowMassDelete bool
 }
 
+// checkAddresses refuses malformed -target and -allow-destroy addresses
+// before anything is read.
+func (f *planFlags) checkAddresses() error {
+	for _, list := range []struct {
+		flag  string
+		addrs []string
+	}{{"-target", f.targets}, {"-allow-destroy", f.allowDestroy}} {
+		for _, a := range list.addrs {
+			if err := state.ParseAddress(strings.TrimSpace(a)); err != nil {
+				return fmt.Errorf("%s %w", list.flag, err)
+			}
+		}
+	}
+	return nil
+}
+
 func (f *planFlags) inputs() planInputs {
 	return planInputs{targets: f.targets, allowDestroy: f.allowDestroy, allowMassDelete: f.allowMassDelete}
 }
@@ -135,6 +151,10 @@ func runPlan(e *env, args []string) exitCode {
 		return exitError
 	}
 	if err := checkFormat(*format, "text", "json", "markdown"); err != nil {
+		printErr(e, err)
+		return exitError
+	}
+	if err := f.checkAddresses(); err != nil {
 		printErr(e, err)
 		return exitError
 	}

@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -330,5 +331,17 @@ func TestNormalizeAddress(t *testing.T) {
 		if got := NormalizeAddress(in); got != want {
 			t.Errorf("NormalizeAddress(%s) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+func TestMissingUsersGrouped(t *testing.T) {
+	cfg, live := baseConfig(), baseLive()
+	for i := range 1000 {
+		cfg.Organizations[0].Members = append(cfg.Organizations[0].Members, member(fmt.Sprintf("ghost%04d@acme.com", i), "viewer"))
+	}
+	probs := mustRefuse(t, cfg, live, Options{})
+	if len(probs) != 1 || probs[0].Summary != "1000 declared members have no Logto user" ||
+		!strings.Contains(probs[0].Detail, `organization.acme.member."ghost0000@acme.com"`) || !strings.Contains(probs[0].Detail, "… and 980 more") {
+		t.Fatalf("problems: %d, first %+v", len(probs), probs[0])
 	}
 }

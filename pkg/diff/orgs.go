@@ -460,7 +460,7 @@ func (p *planner) missingUser(lo *state.LiveOrganization, orgID, orgAddr string,
 				Params: CreateInvitation{Organization: Ref(orgID), Invitee: email, Roles: refs(ids), ExpiresAt: expires}}}},
 		})
 	default:
-		p.problem(maddr, fmt.Sprintf("no Logto user matches %q", m.Label),
+		p.problem(maddr, fmt.Sprintf(missingUserSummary+"%q", m.Label),
 			"Create the user first, remove the member block, or set missing_users = \"skip\" or \"invite\" in the orgsync block.")
 	}
 }

@@ -370,7 +370,7 @@ func (p *planner) guardDelete(it *item, id string, addrs ...string) {
 // computes the token impact.
 func (p *planner) finish() (*Plan, error) {
 	kept := p.keep()
-	var problems []Problem
+	problems := p.checkTargets()
 	for _, pr := range p.problems {
 		if p.problemInScope(pr.Address, kept) {
 			problems = append(problems, pr)
@@ -385,14 +385,18 @@ func (p *planner) finish() (*Plan, error) {
 			}
 		}
 	}
-	problems = append(problems, p.massDelete(items)...)
+	problems = append(groupMissingUsers(problems), p.massDelete(items)...)
 	if len(problems) > 0 {
 		sort.SliceStable(problems, func(i, j int) bool { return problems[i].Address < problems[j].Address })
 		return nil, &RefusedError{Problems: problems}
 	}
 
 	ops := p.operations(items)
+	if len(p.opts.Targets) > 0 {
+		p.warnings = append([]string{targetWarning(p.opts.Targets)}, p.warnings...)
+	}
 	plan := &Plan{
+		Targets:    p.opts.Targets,
 		Changes:    p.orderChanges(items, ops),
 		Unmanaged:  p.unmanaged,
 		Warnings:   p.warnings,
@@ -474,6 +478,42 @@ func (p *planner) problemInScope(addr string, kept map[*item]bool) bool {
 		}
 	}
 	return false
+}
+
+// missingUserSummary starts the problem of a member with no Logto user.
+const missingUserSummary = "no Logto user matches "
+
+// groupMissingUsers turns many missing-user problems (a directory not
+// synced yet) into one that lists them, instead of one per member.
+func groupMissingUsers(problems []Problem) []Problem {
+	const alone = 5
+	var missing []Problem
+	var out []Problem
+	for _, pr := range problems {
+		if strings.HasPrefix(pr.Summary, missingUserSummary) {
+			missing = append(missing, pr)
+			continue
+		}
+		out = append(out, pr)
+	}
+	if len(missing) <= alone {
+		return append(out, missing...)
+	}
+	const listed = 20
+	var b strings.Builder
+	for i, pr := range missing {
+		if i == listed {
+			fmt.Fprintf(&b, "\n  … and %d more", len(missing)-listed)
+			break
+		}
+		b.WriteString("\n  " + pr.Address)
+	}
+	return append(out, Problem{
+		Address: "organization.*.member",
+		Summary: fmt.Sprintf("%d declared members have no Logto user", len(missing)),
+		Detail: "Create the users first, remove the member blocks, or set missing_users = \"skip\" or \"invite\" in the orgsync block. The members:" +
+			b.String(),
+	})
 }
 
 // massDelete refuses plans that delete more than half of the objects of a

@@ -72,7 +72,7 @@ func TestJSONContract(t *testing.T) {
 	}
 	m := decodeMap(t, b.Bytes())
 	checkFields(t, "plan", m, map[string]string{
-		"format_version": "string", "summary": "object", "changes": "array", "operations": "array",
+		"format_version": "string", "targets": "array", "summary": "object", "changes": "array", "operations": "array",
 		"token_impact": "array", "unmanaged": "object", "warnings": "array",
 	})
 	if m["format_version"] != "1" {

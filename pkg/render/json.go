@@ -15,6 +15,7 @@ import (
 // stable; every array is non-nil so that it encodes as [] rather than null.
 type jsonPlan struct {
 	FormatVersion string           `json:"format_version"`
+	Targets       []string         `json:"targets"`
 	Summary       jsonSummary      `json:"summary"`
 	Changes       []jsonChange     `json:"changes"`
 	Operations    []diff.Operation `json:"operations"`
@@ -81,6 +82,7 @@ func JSON(w io.Writer, p *diff.Plan) error {
 	add, change, destroy := p.Counts()
 	out := jsonPlan{
 		FormatVersion: diff.FormatVersion,
+		Targets:       nonNil(p.Targets),
 		Summary:       jsonSummary{Add: add, Change: change, Destroy: destroy},
 		Changes:       make([]jsonChange, 0, len(p.Changes)),
 		Operations:    make([]diff.Operation, 0, len(p.Operations)),

@@ -91,7 +91,11 @@ func writeMDHead(b *strings.Builder, p *diff.Plan, title string, caps mdCaps) {
 	if p.HasChanges() {
 		fmt.Fprintf(b, "%s**Plan:** %s\n\n", prefix, summaryCounts(p))
 	} else {
-		fmt.Fprintf(b, "%s**No changes.** The tenant matches the configuration.\n\n", prefix)
+		if len(p.Targets) > 0 {
+			fmt.Fprintf(b, "%s**No changes** in the targeted objects; the rest was not planned.\n\n", prefix)
+		} else {
+			fmt.Fprintf(b, "%s**No changes.** The tenant matches the configuration.\n\n", prefix)
+		}
 	}
 	if len(p.Warnings) > 0 {
 		b.WriteString("> [!IMPORTANT]\n")

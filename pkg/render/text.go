@@ -32,7 +32,11 @@ func writeText(b *strings.Builder, p *diff.Plan, s Style) {
 		fmt.Fprintf(b, "%s %s\n\n", s.Bold(s.Yellow("Warning:")), warn)
 	}
 	if !p.HasChanges() {
-		fmt.Fprintf(b, "%s The tenant matches the configuration.\n", s.Bold(s.Green("No changes.")))
+		if len(p.Targets) > 0 {
+			fmt.Fprintf(b, "%s The targeted objects match the configuration; the rest was not planned.\n", s.Bold(s.Green("No changes.")))
+		} else {
+			fmt.Fprintf(b, "%s The tenant matches the configuration.\n", s.Bold(s.Green("No changes.")))
+		}
 	} else {
 		writeLegend(b, p, s)
 		b.WriteString("orgsync will perform the following actions:\n\n")

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -71,4 +72,138 @@ func IsIdentifier(s string) bool {
 		}
 	}
 	return !strings.HasPrefix(s, "-")
+}
+
+// ParseAddress checks that addr is a plan address as -target and
+// -allow-destroy take them:
+//
+//	permission.NAME   role.NAME   organization.KEY
+//	organization.KEY.member.LABEL   organization.KEY.application.LABEL   organization.KEY.jit
+//
+// where NAME and LABEL are a bare word or a quoted string, and KEY is a
+// bare word or a quoted string, optionally followed by a for_each index
+// ["key"] (organization.customer alone stands for all its instances). The
+// error says what is wrong and how addresses are written.
+func ParseAddress(addr string) error {
+	p := &addrParser{s: addr}
+	if err := p.parse(); err != nil {
+		return fmt.Errorf("%q is not a valid address: %v; write e.g. role.admin, permission.\"invite:member\", organization.acme, "+
+			"organization.customer[\"acme\"], organization.acme.member.\"alice@acme.com\", organization.acme.jit", addr, err)
+	}
+	return nil
+}
+
+type addrParser struct {
+	s   string
+	pos int
+}
+
+func (p *addrParser) parse() error {
+	kind, err := p.word()
+	if err != nil {
+		return err
+	}
+	if err := p.dot(); err != nil {
+		return fmt.Errorf("%s must be followed by .NAME", kind)
+	}
+	if err := p.name(); err != nil {
+		return err
+	}
+	switch kind {
+	case "permission", "role":
+		return p.end()
+	case "organization":
+	default:
+		return fmt.Errorf("%q is not a kind of object: use permission, role or organization", kind)
+	}
+	if p.pos < len(p.s) && p.s[p.pos] == '[' {
+		p.pos++
+		if err := p.quoted(); err != nil {
+			return fmt.Errorf("a for_each index is a quoted key: [\"acme\"]")
+		}
+		if p.pos >= len(p.s) || p.s[p.pos] != ']' {
+			return fmt.Errorf("the for_each index is not closed with ]")
+		}
+		p.pos++
+	}
+	if p.pos == len(p.s) {
+		return nil
+	}
+	if err := p.dot(); err != nil {
+		return err
+	}
+	sub, err := p.word()
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "jit":
+		return p.end()
+	case "member", "application":
+		if err := p.dot(); err != nil {
+			return fmt.Errorf("%s must be followed by .LABEL", sub)
+		}
+		if err := p.name(); err != nil {
+			return err
+		}
+		return p.end()
+	}
+	return fmt.Errorf("%q is not part of an organization: use member, application or jit", sub)
+}
+
+func (p *addrParser) end() error {
+	if p.pos != len(p.s) {
+		return fmt.Errorf("unexpected %q at the end", p.s[p.pos:])
+	}
+	return nil
+}
+
+func (p *addrParser) dot() error {
+	if p.pos >= len(p.s) || p.s[p.pos] != '.' {
+		return fmt.Errorf("expected a dot at position %d", p.pos+1)
+	}
+	p.pos++
+	return nil
+}
+
+// word reads letters, digits, '_' and '-'.
+func (p *addrParser) word() (string, error) {
+	start := p.pos
+	for p.pos < len(p.s) {
+		c := p.s[p.pos]
+		if c == '_' || c == '-' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') {
+			p.pos++
+			continue
+		}
+		break
+	}
+	if p.pos == start {
+		if p.pos >= len(p.s) {
+			return "", fmt.Errorf("a name is missing at the end")
+		}
+		return "", fmt.Errorf("unexpected %q at position %d", p.s[p.pos], p.pos+1)
+	}
+	return p.s[start:p.pos], nil
+}
+
+// name reads a bare word or a quoted string.
+func (p *addrParser) name() error {
+	if p.pos < len(p.s) && p.s[p.pos] == '"' {
+		return p.quoted()
+	}
+	_, err := p.word()
+	return err
+}
+
+func (p *addrParser) quoted() error {
+	if p.pos >= len(p.s) || p.s[p.pos] != '"' {
+		return fmt.Errorf("expected a quoted string at position %d", p.pos+1)
+	}
+	rest := p.s[p.pos:]
+	q, err := strconv.QuotedPrefix(rest)
+	if err != nil {
+		return fmt.Errorf("an unterminated or malformed quoted name at position %d", p.pos+1)
+	}
+	p.pos += len(q)
+	return nil
 }

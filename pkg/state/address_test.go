@@ -1,0 +1,37 @@
+package state
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseAddress(t *testing.T) {
+	for _, ok := range []string{
+		`role.admin`, `permission."invite:member"`, `organization.acme`, `organization.customer`,
+		`organization.customer["acme"]`, `organization.acme.member."alice@acme.com"`, `organization.acme.member.bob`,
+		`organization.acme.application."ci-bot"`, `organization.customer["a b"].jit`, `role."admin"`, `organization.my-org`,
+	} {
+		if err := ParseAddress(ok); err != nil {
+			t.Errorf("ParseAddress(%s): %v", ok, err)
+		}
+	}
+	for addr, want := range map[string]string{
+		`organization.[[broken`:               `unexpected '['`,
+		`organisation.acme`:                   `"organisation" is not a kind of object`,
+		`role`:                                `role must be followed by .NAME`,
+		`role.admin.x`:                        `unexpected ".x" at the end`,
+		`organization.acme.members.x`:         `"members" is not part of an organization`,
+		`organization.acme.member`:            `member must be followed by .LABEL`,
+		`organization.c[acme]`:                `a for_each index is a quoted key`,
+		`organization.c["acme"`:               `not closed with ]`,
+		`permission."open`:                    `unterminated or malformed quoted name`,
+		`organization.acme.jit.x`:             `unexpected ".x" at the end`,
+		``:                                    `a name is missing`,
+		`organization.acme.member."a@b.c".jit`: `unexpected ".jit" at the end`,
+	} {
+		err := ParseAddress(addr)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "role.admin") {
+			t.Errorf("ParseAddress(%q) = %v, want an error containing %q and examples", addr, err, want)
+		}
+	}
+}
