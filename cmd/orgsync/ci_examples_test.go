@@ -578,9 +578,9 @@ func scalar(n *yaml.Node) string {
 var (
 	ciTalksToLogtoRe = regexp.MustCompile(`(?m)^\s*orgsync (plan|apply|export) `)
 	ciVersionRe      = regexp.MustCompile(`^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`)
-	ciSecretRe  = regexp.MustCompile(`^\$\{\{\s*secrets\.[A-Za-z0-9_]+\s*\}\}$`)
-	ciVarRe     = regexp.MustCompile(`^\$\{\{\s*(secrets|vars)\.[A-Za-z0-9_]+\s*\}\}$`)
-	ciUsesRe    = regexp.MustCompile(`^(\./.+|[\w.-]+/[\w./-]+@[\w.-]+)$`)
+	ciSecretRe       = regexp.MustCompile(`^\$\{\{\s*secrets\.[A-Za-z0-9_]+\s*\}\}$`)
+	ciVarRe          = regexp.MustCompile(`^\$\{\{\s*(secrets|vars)\.[A-Za-z0-9_]+\s*\}\}$`)
+	ciUsesRe         = regexp.MustCompile(`^(\./.+|[\w.-]+/[\w./-]+@[\w.-]+)$`)
 )
 
 // checkLogtoEnv checks an env: mapping: credentials come from secrets only.

@@ -378,10 +378,10 @@ func TestE2EApplyJSON(t *testing.T) {
 		Changes       []struct {
 			Address, Kind, Action, Status, Error string
 		} `json:"changes"`
-		Complete []string `json:"complete"`
-		Partial       []string       `json:"partial"`
-		NotStarted    []string       `json:"not_started"`
-		Failed        []any          `json:"failed"`
+		Complete   []string `json:"complete"`
+		Partial    []string `json:"partial"`
+		NotStarted []string `json:"not_started"`
+		Failed     []any    `json:"failed"`
 	}
 	dec := json.NewDecoder(strings.NewReader(r.stdout))
 	dec.DisallowUnknownFields()

@@ -353,4 +353,3 @@ func (tn *e2eTenant) requests() int64 {
 	}
 	return tn.Emu.Requests()
 }
-

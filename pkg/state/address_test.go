@@ -16,17 +16,17 @@ func TestParseAddress(t *testing.T) {
 		}
 	}
 	for addr, want := range map[string]string{
-		`organization.[[broken`:               `unexpected '['`,
-		`organisation.acme`:                   `"organisation" is not a kind of object`,
-		`role`:                                `role must be followed by .NAME`,
-		`role.admin.x`:                        `unexpected ".x" at the end`,
-		`organization.acme.members.x`:         `"members" is not part of an organization`,
-		`organization.acme.member`:            `member must be followed by .LABEL`,
-		`organization.c[acme]`:                `a for_each index is a quoted key`,
-		`organization.c["acme"`:               `not closed with ]`,
-		`permission."open`:                    `unterminated or malformed quoted name`,
-		`organization.acme.jit.x`:             `unexpected ".x" at the end`,
-		``:                                    `a name is missing`,
+		`organization.[[broken`:                `unexpected '['`,
+		`organisation.acme`:                    `"organisation" is not a kind of object`,
+		`role`:                                 `role must be followed by .NAME`,
+		`role.admin.x`:                         `unexpected ".x" at the end`,
+		`organization.acme.members.x`:          `"members" is not part of an organization`,
+		`organization.acme.member`:             `member must be followed by .LABEL`,
+		`organization.c[acme]`:                 `a for_each index is a quoted key`,
+		`organization.c["acme"`:                `not closed with ]`,
+		`permission."open`:                     `unterminated or malformed quoted name`,
+		`organization.acme.jit.x`:              `unexpected ".x" at the end`,
+		``:                                     `a name is missing`,
 		`organization.acme.member."a@b.c".jit`: `unexpected ".jit" at the end`,
 	} {
 		err := ParseAddress(addr)
