@@ -100,9 +100,14 @@ func compareAttrs(addr string, reviewed, now []AttrChange) []Difference {
 		if nok {
 			ns = attrWord(na)
 		}
-		if rs != ns {
-			out = append(out, Difference{Address: addr, Attribute: name, Reviewed: rs, Now: ns})
+		if rs == ns {
+			continue
 		}
+		if ra.Sensitive || na.Sensitive {
+			// Compared in full, shown redacted.
+			rs, ns = redactedWord(rok), redactedWord(nok)+", changed"
+		}
+		out = append(out, Difference{Address: addr, Attribute: name, Reviewed: rs, Now: ns})
 	}
 	return out
 }
@@ -149,4 +154,11 @@ func quoteOrNone(s string) string {
 		return "none"
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+func redactedWord(changed bool) string {
+	if changed {
+		return "(sensitive value)"
+	}
+	return "unchanged"
 }

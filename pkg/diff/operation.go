@@ -294,6 +294,9 @@ type Operation struct {
 	// (one call adds many members); empty when it serves Address alone.
 	Covers []string
 	Params Params
+	// Sensitive lists parameters whose values derive from a sensitive
+	// variable (e.g. "description", "custom_data"): renderers redact them.
+	Sensitive []string
 }
 
 // Kind is the operation's kind.
@@ -414,6 +417,7 @@ type jsonOperation struct {
 	Address    string          `json:"address"`
 	Covers     []string        `json:"covers"`
 	Parameters json.RawMessage `json:"parameters"`
+	Sensitive  []string        `json:"sensitive,omitempty"`
 }
 
 // MarshalJSON writes the operation as {stage, kind, address, covers,
@@ -430,7 +434,7 @@ func (o Operation) MarshalJSON() ([]byte, error) {
 	if covers == nil {
 		covers = []string{}
 	}
-	return marshal(jsonOperation{Stage: o.Stage, Kind: o.Kind(), Address: o.Address, Covers: covers, Parameters: params})
+	return marshal(jsonOperation{Stage: o.Stage, Kind: o.Kind(), Address: o.Address, Covers: covers, Parameters: params, Sensitive: o.Sensitive})
 }
 
 // UnmarshalJSON reads what MarshalJSON wrote; an unknown kind is an error.
@@ -447,7 +451,7 @@ func (o *Operation) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("diff: operation %s: %w", j.Kind, err)
 	}
-	*o = Operation{Stage: j.Stage, Address: j.Address, Params: params}
+	*o = Operation{Stage: j.Stage, Address: j.Address, Params: params, Sensitive: j.Sensitive}
 	if len(j.Covers) > 0 {
 		o.Covers = j.Covers
 	}

@@ -165,13 +165,13 @@ func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganiza
 			create.SameName = append(create.SameName, same.ID)
 		}
 		sort.Strings(create.SameName)
-		p.add(&item{
+		p.add(sensitive(&item{
 			ch: Change{Address: addr, Kind: KindOrganization, Action: Create, After: after, Attrs: scalarAttrs(nil, after, orgAttrNames...)},
 			ops: []opx{{
 				op:  Operation{Stage: StageOrgs, Address: addr, Params: create},
 				eff: []effect{{k: effOrgCreate, id: orgID, name: o.Name}},
 			}},
-		})
+		}, o.Sensitive))
 	} else {
 		orgID = lo.ID
 		p.adopt(KindOrganization, lo.ID, addr, p.rec.orgs[lo.ID], o.PreventDestroy)
@@ -205,12 +205,12 @@ func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganiza
 			}
 		}
 		if changed {
-			p.add(&item{
+			p.add(sensitive(&item{
 				ch: Change{Address: addr, Kind: KindOrganization, Action: Update, ID: lo.ID, Before: before, After: after,
 					Attrs: scalarAttrs(before, after, orgAttrNames...)},
 				ops: []opx{{op: Operation{Stage: StageOrgs, Address: addr, Params: update},
 					eff: []effect{{k: effOrgName, id: lo.ID, name: o.Name}}}},
-			})
+			}, o.Sensitive))
 		}
 		needed := len(p.opts.Targets) == 0 || p.targeted(addr)
 		if !lo.Loaded || (o.JIT != nil && !lo.JITLoaded) {

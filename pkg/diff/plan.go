@@ -65,6 +65,9 @@ type Change struct {
 	Reason string `json:"reason,omitempty"`
 	// PreviousName is the live name a Rename renames from.
 	PreviousName string `json:"previous_name,omitempty"`
+	// Sensitive lists the attributes (of Before, After and Attrs) whose
+	// values derive from a sensitive variable: renderers redact them.
+	Sensitive []string `json:"sensitive,omitempty"`
 }
 
 // AttrChange is the difference in one attribute.
@@ -79,6 +82,8 @@ type AttrChange struct {
 	// Kept counts unchanged set members (shown as "N unchanged hidden").
 	Kept int  `json:"kept,omitempty"`
 	Set  bool `json:"set,omitempty"`
+	// Sensitive: the values derive from a sensitive variable.
+	Sensitive bool `json:"sensitive,omitempty"`
 }
 
 // RecordEdit adds or removes one id in the ownership record.

@@ -143,7 +143,7 @@ func (p *planner) planPermissionUpdate(d *state.Permission, lp *state.LivePermis
 		op:  Operation{Stage: StagePermissions, Address: addr, Params: update},
 		eff: []effect{{k: effPermSet, id: lp.ID, name: d.Name}},
 	}}
-	p.add(it)
+	p.add(sensitive(it, d.Sensitive))
 }
 
 func (p *planner) planPermissionCreate(d *state.Permission) {
@@ -151,7 +151,7 @@ func (p *planner) planPermissionCreate(d *state.Permission) {
 	id := ref("permission:" + d.Name)
 	p.permID[d.Name] = id
 	after := permAttrs(d.Name, d.Description)
-	p.add(&item{
+	p.add(sensitive(&item{
 		ch: Change{Address: addr, Kind: KindPermission, Action: Create, After: after,
 			Attrs: scalarAttrs(nil, after, "description", "name")},
 		ops: []opx{{
@@ -159,7 +159,7 @@ func (p *planner) planPermissionCreate(d *state.Permission) {
 				Params: CreatePermission{Name: d.Name, Description: d.Description, PreventDestroy: d.PreventDestroy}},
 			eff: []effect{{k: effPermSet, id: id, name: d.Name}},
 		}},
-	})
+	}, d.Sensitive))
 }
 
 // permDisplay is the name a live permission id has after the plan.
@@ -407,7 +407,7 @@ func (p *planner) planRoleUpdate(d *state.Role, lr *state.LiveRole, from string)
 	if from != "" {
 		it.ch.Action, it.ch.PreviousName, it.ch.Reason = Rename, from, "renamed_from"
 	}
-	p.add(it)
+	p.add(sensitive(it, d.Sensitive))
 }
 
 // permDisplayOrDeclared names a permission id or reference.
@@ -438,7 +438,7 @@ func (p *planner) planRoleCreate(d *state.Role) {
 		attrs = append(attrs, a)
 	}
 	sort.Slice(attrs, func(i, j int) bool { return attrs[i].Name < attrs[j].Name })
-	p.add(&item{
+	p.add(sensitive(&item{
 		ch:   Change{Address: addr, Kind: KindRole, Action: Create, After: after, Attrs: attrs},
 		deps: p.roleDeps(d),
 		ops: []opx{{
@@ -446,5 +446,5 @@ func (p *planner) planRoleCreate(d *state.Role) {
 				Permissions: refs(w.permIDs), APIPermissions: refs(w.scopeIDs), PreventDestroy: d.PreventDestroy}},
 			eff: []effect{{k: effRoleCreate, id: id, name: d.Name}, {k: effRolePerms, id: id, ids: w.permIDs}, {k: effRoleScopes, id: id, ids: w.scopeIDs}},
 		}},
-	})
+	}, d.Sensitive))
 }

@@ -14,14 +14,14 @@ import (
 // The JSON plan (PRODUCT.md §4). Structs, not maps, keep the key order
 // stable; every array is non-nil so that it encodes as [] rather than null.
 type jsonPlan struct {
-	FormatVersion string           `json:"format_version"`
-	Targets       []string         `json:"targets"`
-	Summary       jsonSummary      `json:"summary"`
-	Changes       []jsonChange     `json:"changes"`
-	Operations    []diff.Operation `json:"operations"`
-	TokenImpact   []jsonImpact     `json:"token_impact"`
-	Unmanaged     jsonUnmanaged    `json:"unmanaged"`
-	Warnings      []string         `json:"warnings"`
+	FormatVersion string            `json:"format_version"`
+	Targets       []string          `json:"targets"`
+	Summary       jsonSummary       `json:"summary"`
+	Changes       []jsonChange      `json:"changes"`
+	Operations    []json.RawMessage `json:"operations"`
+	TokenImpact   []jsonImpact      `json:"token_impact"`
+	Unmanaged     jsonUnmanaged     `json:"unmanaged"`
+	Warnings      []string          `json:"warnings"`
 }
 
 type jsonSummary struct {
@@ -40,6 +40,8 @@ type jsonChange struct {
 	Before       map[string]any `json:"before"`
 	After        map[string]any `json:"after"`
 	Attributes   []jsonAttr     `json:"attributes"`
+	// Sensitive lists the attributes printed as "(sensitive value)".
+	Sensitive []string `json:"sensitive,omitempty"`
 }
 
 // jsonAttr is one changed attribute. Scalars and objects use before/after
@@ -52,6 +54,9 @@ type jsonAttr struct {
 	Added   []string        `json:"added"`
 	Removed []string        `json:"removed"`
 	Kept    int             `json:"kept"`
+	// Sensitive: before and after are redacted (the values derive from a
+	// sensitive variable).
+	Sensitive bool `json:"sensitive,omitempty"`
 }
 
 type jsonImpact struct {
@@ -79,13 +84,14 @@ type jsonUnmanaged struct {
 // operations, token impact (without per-organization subjects; see
 // ImpactJSON), unmanaged objects and warnings. The output is deterministic.
 func JSON(w io.Writer, p *diff.Plan) error {
+	p = redact(p)
 	add, change, destroy := p.Counts()
 	out := jsonPlan{
 		FormatVersion: diff.FormatVersion,
 		Targets:       nonNil(p.Targets),
 		Summary:       jsonSummary{Add: add, Change: change, Destroy: destroy},
 		Changes:       make([]jsonChange, 0, len(p.Changes)),
-		Operations:    make([]diff.Operation, 0, len(p.Operations)),
+		Operations:    make([]json.RawMessage, 0, len(p.Operations)),
 		TokenImpact:   make([]jsonImpact, 0, len(p.TokenImpact)),
 		Unmanaged: jsonUnmanaged{
 			Permissions:   nonNil(p.Unmanaged.Permissions),
@@ -107,6 +113,7 @@ func JSON(w io.Writer, p *diff.Plan) error {
 			Before:       c.Before,
 			After:        c.After,
 			Attributes:   make([]jsonAttr, 0, len(c.Attrs)),
+			Sensitive:    c.Sensitive,
 		}
 		switch c.Action {
 		case diff.Create:
@@ -116,18 +123,25 @@ func JSON(w io.Writer, p *diff.Plan) error {
 		}
 		for _, a := range c.Attrs {
 			jc.Attributes = append(jc.Attributes, jsonAttr{
-				Name:    a.Name,
-				Set:     a.Set || a.Added != nil || a.Removed != nil,
-				Before:  rawValue(a.Before),
-				After:   rawValue(a.After),
-				Added:   nonNil(a.Added),
-				Removed: nonNil(a.Removed),
-				Kept:    a.Kept,
+				Name:      a.Name,
+				Set:       a.Set || a.Added != nil || a.Removed != nil,
+				Before:    rawValue(a.Before),
+				After:     rawValue(a.After),
+				Added:     nonNil(a.Added),
+				Removed:   nonNil(a.Removed),
+				Kept:      a.Kept,
+				Sensitive: a.Sensitive,
 			})
 		}
 		out.Changes = append(out.Changes, jc)
 	}
-	out.Operations = append(out.Operations, p.Operations...)
+	for _, o := range p.Operations {
+		raw, err := redactOperation(o)
+		if err != nil {
+			return fmt.Errorf("encoding the JSON plan: %w", err)
+		}
+		out.Operations = append(out.Operations, raw)
+	}
 	for _, im := range p.TokenImpact {
 		out.TokenImpact = append(out.TokenImpact, jsonImpact{
 			Kind:             im.Kind,

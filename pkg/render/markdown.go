@@ -30,6 +30,7 @@ type MarkdownOptions struct {
 // Lists are only ever cut between whole lines, and fences and <details> tags
 // always stay balanced.
 func Markdown(w io.Writer, p *diff.Plan, opts MarkdownOptions) error {
+	p = redact(p)
 	limit := opts.MaxBytes
 	if limit <= 0 {
 		limit = DefaultMarkdownMaxBytes

@@ -20,7 +20,7 @@ import (
 // the token impact.
 func Text(w io.Writer, p *diff.Plan, s Style) error {
 	var b strings.Builder
-	writeText(&b, p, s)
+	writeText(&b, redact(p), s)
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("writing the text plan: %w", err)
 	}
@@ -225,6 +225,17 @@ func (p *printer) attrChanges(indent int, c diff.Change) {
 	pad := keyWidth(names)
 	for _, a := range c.Attrs {
 		key := keyLabel(a.Name, pad)
+		if a.Sensitive {
+			sym := "~"
+			switch {
+			case a.Before == nil:
+				sym = "+"
+			case a.After == nil:
+				sym = "-"
+			}
+			p.line(indent, sym, key+" = "+SensitiveText)
+			continue
+		}
 		if a.Set || a.Added != nil || a.Removed != nil {
 			p.setChange(indent, key, a)
 			continue
@@ -453,7 +464,7 @@ func impactSentence(im diff.Impact, groupLag int) string {
 // render like the values they encode to.
 func normalize(v any) any {
 	switch v.(type) {
-	case nil, string, bool, json.Number:
+	case nil, string, bool, json.Number, sensitiveValue:
 		return v
 	}
 	raw, err := json.Marshal(v)
@@ -493,6 +504,8 @@ func decodeJSON(raw []byte) (any, bool) {
 // inline formats a scalar (or, compactly, any value) on one line.
 func inline(v any) string {
 	switch v := v.(type) {
+	case sensitiveValue:
+		return SensitiveText
 	case nil:
 		return "null"
 	case string:

@@ -133,9 +133,12 @@ func (l *loader) loadPermissions(blocks []*namedBlock) []state.Permission {
 		decls = append(decls, p)
 		var c permissionContent
 		l.decodeBody(b.Body, l.ctx, &c)
-		if d, set := l.evalString(c.Description, l.ctx, "description"); set {
+		if d, set, sensitive := l.evalSensitiveString(c.Description, l.ctx, "description"); set {
 			p.Description = d
 			l.checkDescription("permission", d, c.Description.Range())
+			if sensitive {
+				p.Sensitive = []string{"description"}
+			}
 		}
 		p.prevNames = l.evalStrings(c.PreviousNames, l.ctx, "previous_names")
 		p.PreviousNames = sortedUnique(p.prevNames)
@@ -221,9 +224,12 @@ func (l *loader) loadRoles(blocks []*namedBlock) []state.Role {
 		decls = append(decls, r)
 		var c roleContent
 		l.decodeBody(b.Body, l.ctx, &c)
-		if d, set := l.evalString(c.Description, l.ctx, "description"); set {
+		if d, set, sensitive := l.evalSensitiveString(c.Description, l.ctx, "description"); set {
 			r.Description = d
 			l.checkDescription("role", d, c.Description.Range())
+			if sensitive {
+				r.Sensitive = []string{"description"}
+			}
 		}
 		if t, set := l.evalString(c.Type, l.ctx, "type"); set {
 			valid := []string{state.RoleTypeM2M, state.RoleTypeUser}
@@ -475,12 +481,18 @@ func (l *loader) loadOrganization(b *namedBlock, body hcl.Body, key, defaultName
 		o.nameRange = c.Name.Range()
 	}
 	l.checkName("organization", org.Name, o.nameRange)
-	if d, set := l.evalString(c.Description, ctx, "description"); set {
+	if d, set, sensitive := l.evalSensitiveString(c.Description, ctx, "description"); set {
 		org.Description = &d
 		l.checkDescription("organization", d, c.Description.Range())
+		if sensitive {
+			org.Sensitive = append(org.Sensitive, "description")
+		}
 	}
-	if cd, set := l.evalCustomData(c.CustomData, ctx); set {
+	if cd, set, sensitive := l.evalCustomData(c.CustomData, ctx); set {
 		org.CustomData = cd
+		if sensitive {
+			org.Sensitive = append(org.Sensitive, "custom_data")
+		}
 	}
 	if m, set := l.evalBool(c.MFARequired, ctx, "mfa_required"); set {
 		org.MFARequired = &m

@@ -55,7 +55,25 @@ func (l *loader) checkRefs(expr hcl.Expression) bool {
 
 // value evaluates expr. It reports false when the value cannot be used: an
 // error was reported, or the value depends on something that failed earlier.
+// A value derived from a sensitive variable is not allowed there: names,
+// labels, lists and settings appear in addresses and plans as they are.
 func (l *loader) value(expr hcl.Expression, ctx *hcl.EvalContext) (cty.Value, bool) {
+	v, sensitive, ok := l.valueMarked(expr, ctx)
+	if ok && sensitive {
+		l.errorf(expr.Range(), "Sensitive value not allowed here",
+			"This value is derived from a sensitive variable. Sensitive values may only be used in description and custom_data, "+
+				"which plans print as (sensitive value); a name, label or list here would appear in addresses and plans in clear.")
+		return cty.NilVal, false
+	}
+	return v, ok
+}
+
+// sensitiveMark marks the values of sensitive variables (and, through
+// cty, every value derived from them).
+const sensitiveMark = "sensitive"
+
+// markedValue evaluates expr and keeps its marks.
+func (l *loader) markedValue(expr hcl.Expression, ctx *hcl.EvalContext) (cty.Value, bool) {
 	if !l.checkRefs(expr) {
 		return cty.NilVal, false
 	}
@@ -64,8 +82,19 @@ func (l *loader) value(expr hcl.Expression, ctx *hcl.EvalContext) (cty.Value, bo
 	if diags.HasErrors() || !v.IsWhollyKnown() {
 		return cty.NilVal, false
 	}
-	v, _ = v.Unmark()
 	return v, true
+}
+
+// valueMarked evaluates expr and says whether its value is derived from a
+// sensitive variable; the value returned carries no marks.
+func (l *loader) valueMarked(expr hcl.Expression, ctx *hcl.EvalContext) (cty.Value, bool, bool) {
+	v, ok := l.markedValue(expr, ctx)
+	if !ok {
+		return cty.NilVal, false, false
+	}
+	sensitive := v.ContainsMarked()
+	v, _ = v.UnmarkDeep()
+	return v, sensitive, true
 }
 
 func typeError(l *loader, expr hcl.Expression, what, want string, v cty.Value) {
@@ -76,6 +105,18 @@ func typeError(l *loader, expr hcl.Expression, what, want string, v cty.Value) {
 // evalString evaluates a string attribute; set is false when it is absent or null.
 func (l *loader) evalString(expr hcl.Expression, ctx *hcl.EvalContext, what string) (s string, set bool) {
 	v, ok := l.value(expr, ctx)
+	return l.asString(expr, v, ok, what)
+}
+
+// evalSensitiveString is evalString for an attribute that may hold a
+// sensitive value (descriptions); sensitive says whether it does.
+func (l *loader) evalSensitiveString(expr hcl.Expression, ctx *hcl.EvalContext, what string) (s string, set, sensitive bool) {
+	v, sensitive, ok := l.valueMarked(expr, ctx)
+	s, set = l.asString(expr, v, ok, what)
+	return s, set, sensitive && set
+}
+
+func (l *loader) asString(expr hcl.Expression, v cty.Value, ok bool, what string) (string, bool) {
 	if !ok || v.IsNull() {
 		return "", false
 	}
@@ -196,9 +237,15 @@ func (l *loader) evalAPIPermissions(expr hcl.Expression, ctx *hcl.EvalContext) [
 	return out
 }
 
-// evalCustomData evaluates custom_data into JSON-shaped Go values.
-func (l *loader) evalCustomData(expr hcl.Expression, ctx *hcl.EvalContext) (map[string]any, bool) {
-	v, ok := l.value(expr, ctx)
+// evalCustomData evaluates custom_data into JSON-shaped Go values;
+// sensitive says whether any part of it comes from a sensitive variable.
+func (l *loader) evalCustomData(expr hcl.Expression, ctx *hcl.EvalContext) (map[string]any, bool, bool) {
+	v, sensitive, ok := l.valueMarked(expr, ctx)
+	cd, set := l.customData(expr, v, ok)
+	return cd, set, sensitive && set
+}
+
+func (l *loader) customData(expr hcl.Expression, v cty.Value, ok bool) (map[string]any, bool) {
 	if !ok || v.IsNull() {
 		return nil, false
 	}

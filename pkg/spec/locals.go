@@ -74,7 +74,9 @@ func (l *loader) loadLocals(blocks []*labelOnly) {
 			},
 			Functions: l.funcs,
 		}
-		v, ok := l.value(a.Expr, ctx)
+		// A local keeps the marks of what it derives from: a local built
+		// from a sensitive variable is sensitive too.
+		v, ok := l.markedValue(a.Expr, ctx)
 		if !ok {
 			v = cty.DynamicVal
 		}

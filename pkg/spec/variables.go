@@ -36,8 +36,9 @@ type variableDecl struct {
 	Defaults    *typeexpr.Defaults
 	Default     cty.Value // cty.NilVal when there is no default
 	Description string
-	// Sensitive variables are accepted like any other; orgsync never prints
-	// variable values, so the flag is informational.
+	// Sensitive variables' values, and every value derived from them, are
+	// printed as (sensitive value) by plans; they may only be used in
+	// description and custom_data.
 	Sensitive bool
 	// literal: command-line and environment values are taken as strings
 	// (type string or unconstrained) rather than parsed as HCL.
@@ -147,6 +148,9 @@ func (l *loader) loadVariables(blocks []*namedBlock) {
 				"The variable %q has no default and no value was given. Set it with -var \"%s=...\", a -var-file, or the environment variable %s%s, or give it a default.",
 				name, name, EnvPrefix, name)
 			l.vars[name] = cty.DynamicVal
+		}
+		if d.Sensitive && l.vars[name] != cty.DynamicVal {
+			l.vars[name] = l.vars[name].Mark(sensitiveMark)
 		}
 	}
 }

@@ -40,6 +40,9 @@ type Permission struct {
 	PreviousNames  []string // sorted
 	PreventDestroy bool
 	Pos            string // "file:line:col" of the block, for plan-time messages
+	// Sensitive lists the attributes whose value derives from a sensitive
+	// variable: plans print them as (sensitive value).
+	Sensitive []string
 }
 
 // Address is the plan address of the permission, e.g. permission."invite:member".
@@ -55,6 +58,7 @@ type Role struct {
 	PreviousNames  []string            // sorted
 	PreventDestroy bool
 	Pos            string
+	Sensitive      []string // attributes derived from a sensitive variable
 }
 
 // Address is the plan address of the role, e.g. role.admin.
@@ -80,6 +84,7 @@ type Organization struct {
 	JIT              *JIT          // nil: not managed
 	PreventDestroy   bool
 	Pos              string
+	Sensitive        []string // attributes derived from a sensitive variable ("description", "custom_data")
 }
 
 // MemberRefKind says how a member label refers to a Logto user.
