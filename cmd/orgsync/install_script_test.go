@@ -30,8 +30,8 @@ import (
 // The install path of the CI examples, tested end to end: orgsync is built
 // the way .goreleaser.yaml builds it, packed into archives named the way
 // .goreleaser.yaml names them, served from a local file server laid out like
-// a GitHub release, and installed by install-orgsync.sh and by the action's
-// install step.
+// a GitHub release, and installed by install-orgsync.sh, by the action's
+// install step and by the GitLab example's before_script.
 
 const (
 	installActionDir = "../../examples/ci/github/install-orgsync"
@@ -396,6 +396,7 @@ func TestInstallOrgsync(t *testing.T) {
 		}
 	})
 	t.Run("github-action", func(t *testing.T) { testInstallAction(t, rel, good, goodSum(runtime.GOOS)) })
+	t.Run("gitlab", func(t *testing.T) { testInstallGitLab(t, rel, good) })
 }
 
 func testInstallScript(t *testing.T, shell string, rel *fakeRelease, good stamp, goodSum func(goos string) string) {
@@ -658,5 +659,82 @@ func testInstallAction(t *testing.T, rel *fakeRelease, good stamp, goodSum strin
 			}
 			checkStamped(t, bin, good)
 		})
+	}
+}
+
+// gitLabVarRe finds $NAME and ${NAME} in GitLab variables.
+var gitLabVarRe = regexp.MustCompile(`\$\{?(\w+)\}?`)
+
+// testInstallGitLab runs the before_script of the GitLab example's .orgsync
+// template with sh, then orgsync from PATH in the same shell, as a job does.
+func testInstallGitLab(t *testing.T, rel *fakeRelease, good stamp) {
+	f := loadCIFiles(t)["gitlab-ci.yml"]
+	tmpl := yamlGet(f.root, ".orgsync")
+	before := yamlGet(tmpl, "before_script")
+	if before == nil || before.Kind != yaml.SequenceNode {
+		t.Fatal("gitlab-ci.yml: .orgsync has no before_script list")
+	}
+	project := t.TempDir()
+	script, err := os.ReadFile(installScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	copied := false
+	for _, n := range before.Content {
+		// The example runs its copy of install-orgsync.sh from the repository.
+		if m := regexp.MustCompile(`^sh (\S*install-orgsync\.sh)$`).FindStringSubmatch(n.Value); m != nil {
+			if err := os.MkdirAll(filepath.Join(project, filepath.Dir(m[1])), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			writeExecutable(t, filepath.Join(project, m[1]), string(script))
+			copied = true
+		}
+		lines = append(lines, n.Value)
+	}
+	if !copied {
+		t.Fatal("gitlab-ci.yml: .orgsync's before_script does not run `sh <path>/install-orgsync.sh`")
+	}
+	lines = append(lines, "orgsync version -json > version.json")
+
+	vars := map[string]string{"CI_PROJECT_DIR": project, "ORGSYNC_VERSION": good.tag}
+	env := map[string]string{"ORGSYNC_BASE_URL": rel.srv.URL}
+	maps.Copy(env, vars)
+	tmplVars := yamlGet(tmpl, "variables")
+	for _, k := range yamlKeys(tmplVars) {
+		env[k] = gitLabVarRe.ReplaceAllStringFunc(scalar(yamlGet(tmplVars, k)), func(m string) string {
+			name := gitLabVarRe.FindStringSubmatch(m)[1]
+			v, ok := vars[name]
+			if !ok {
+				t.Fatalf("gitlab-ci.yml: $%s is not known to this test: add it", name)
+			}
+			return v
+		})
+	}
+	cacheKey := scalar(yamlGet(yamlGet(tmpl, "cache"), "key"))
+	if !strings.Contains(cacheKey, "ORGSYNC_VERSION") {
+		t.Errorf(".orgsync cache key %q does not depend on ORGSYNC_VERSION", cacheKey)
+	}
+	var cached []string
+	for _, p := range yamlGet(yamlGet(tmpl, "cache"), "paths").Content {
+		cached = append(cached, filepath.Join(project, p.Value))
+	}
+	if dir := env["ORGSYNC_INSTALL_DIR"]; !slices.Contains(cached, dir) {
+		t.Errorf(".orgsync caches %v, but installs into %s", cached, dir)
+	}
+
+	// GitLab runs a job's before_script and script in one shell, stopping at
+	// the first failing line.
+	res := runShellIn(t, project, env, "sh", "-e", "-c", strings.Join(lines, "\n"))
+	if res.code != 0 {
+		t.Fatalf("before_script: exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(project, "version.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v versionJSON
+	if err := json.Unmarshal(b, &v); err != nil || v.Version != good.tag {
+		t.Errorf("orgsync on the job's PATH reports %s (%v), want %s", b, err, good.tag)
 	}
 }
