@@ -486,7 +486,6 @@ func TestCIExamplesStructure(t *testing.T) {
 			t.Errorf("examples/ci/%s is missing", rel)
 		}
 	}
-	pinRe := regexp.MustCompile(`github\.com/orgsync/orgsync/cmd/orgsync@([^"'\s]+)`)
 	total := 0
 	for _, rel := range names {
 		f := files[rel]
@@ -515,16 +514,7 @@ func TestCIExamplesStructure(t *testing.T) {
 			}
 			total += len(f.cmds)
 
-			// Every install is pinned to the version variable set once.
-			installs := pinRe.FindAllStringSubmatch(f.raw, -1)
-			for _, m := range installs {
-				if m[1] != "${ORGSYNC_VERSION}" {
-					t.Errorf("go install of orgsync at %q: pin it with @${ORGSYNC_VERSION}", m[1])
-				}
-			}
-			if len(installs) == 0 && len(f.cmds) > 0 {
-				t.Errorf("runs orgsync but never installs it")
-			}
+			checkInstalls(t, f)
 
 			switch {
 			case strings.HasPrefix(rel, "github/") && filepath.Base(rel) == "action.yml":
@@ -542,6 +532,80 @@ func TestCIExamplesStructure(t *testing.T) {
 	if total < ciMinCommands {
 		t.Errorf("found %d orgsync command lines in examples/ci, want at least %d", total, ciMinCommands)
 	}
+}
+
+var (
+	ciGoInstallRe  = regexp.MustCompile(`go install\b.*github\.com/orgsync/orgsync/cmd/orgsync@`)
+	ciActionRe     = regexp.MustCompile(`(^|/)install-orgsync(@[\w.-]+)?$`)
+	ciRunsOrgsync  = regexp.MustCompile(`(?m)^\s*orgsync\s`)
+	ciScriptRe     = regexp.MustCompile(`(^|\s)(sh|bash)\s+\S*install-orgsync\.sh\b`)
+	ciActionPinned = "${{ env.ORGSYNC_VERSION }}"
+)
+
+// checkInstalls checks that every job running orgsync first installs the
+// release binary at the version pinned once at the top of the file: the
+// install-orgsync action with version ${{ env.ORGSYNC_VERSION }} (GitHub), or
+// install-orgsync.sh, which reads ORGSYNC_VERSION, in before_script (GitLab).
+// Compiling orgsync in every job (go install) is what the release binaries
+// replace.
+func checkInstalls(t *testing.T, f *ciFile) {
+	t.Helper()
+	if ciGoInstallRe.MatchString(f.raw) {
+		t.Errorf("compiles orgsync with go install: install the release binary with the install-orgsync action or install-orgsync.sh instead")
+	}
+	switch {
+	case strings.HasPrefix(f.rel, "github/") && filepath.Base(f.rel) == "action.yml":
+		return
+	case strings.HasPrefix(f.rel, "github/"):
+		jobs := yamlGet(f.root, "jobs")
+		for _, name := range yamlKeys(jobs) {
+			installed := false
+			steps := yamlGet(yamlGet(jobs, name), "steps")
+			if steps == nil {
+				continue
+			}
+			for i, st := range steps.Content {
+				if ciActionRe.MatchString(scalar(yamlGet(st, "uses"))) {
+					if v := scalar(yamlGet(yamlGet(st, "with"), "version")); v != ciActionPinned {
+						t.Errorf("jobs.%s.steps[%d]: install-orgsync with version %q: pin it with %s", name, i, v, ciActionPinned)
+					}
+					installed = true
+				}
+				if !installed && ciRunsOrgsync.MatchString(scalar(yamlGet(st, "run"))) {
+					t.Errorf("jobs.%s.steps[%d] runs orgsync before the install-orgsync action installed it", name, i)
+				}
+			}
+		}
+	default:
+		for _, name := range yamlKeys(f.root) {
+			job := yamlGet(f.root, name)
+			if gitlabReserved[name] || strings.HasPrefix(name, ".") || !ciRunsOrgsync.MatchString(shellText(yamlGet(job, "script"))) {
+				continue
+			}
+			before := yamlGet(job, "before_script")
+			if ext := scalar(yamlGet(job, "extends")); before == nil && ext != "" {
+				before = yamlGet(yamlGet(f.root, ext), "before_script")
+			}
+			if !ciScriptRe.MatchString(shellText(before)) {
+				t.Errorf("job %s runs orgsync without installing it: run install-orgsync.sh in its before_script (or the template it extends)", name)
+			}
+		}
+	}
+}
+
+// shellText joins a script: value (a string or a list of them).
+func shellText(n *yaml.Node) string {
+	if n == nil {
+		return ""
+	}
+	if n.Kind == yaml.SequenceNode {
+		var lines []string
+		for _, c := range n.Content {
+			lines = append(lines, c.Value)
+		}
+		return strings.Join(lines, "\n")
+	}
+	return n.Value
 }
 
 // yamlGet returns the value of key in mapping n, or nil.
