@@ -606,7 +606,22 @@ func (e *executor) writeFinal(ctx context.Context) error {
 	edits = append(edits, e.plan.RecordEdits...)
 	diff.ApplyRecordEdits(&rec, edits, e.resolveLocked)
 	e.mu.Unlock()
+	stampPermissions(&rec, e.began)
 	return e.write(ctx, rec)
+}
+
+// stampPermissions records when orgsync first knew each managed permission
+// it has no time for (created or adopted now, or recorded by a version
+// that kept no times): the token impact's grant rule starts from it.
+func stampPermissions(rec *state.Record, now time.Time) {
+	for _, id := range rec.Permissions {
+		if rec.PermissionSince[id] == 0 {
+			if rec.PermissionSince == nil {
+				rec.PermissionSince = map[string]int64{}
+			}
+			rec.PermissionSince[id] = now.Truncate(time.Second).UnixMilli()
+		}
+	}
 }
 
 // resolveLocked resolves a whole "${ref}" to the id a successful create

@@ -160,8 +160,13 @@ func TestExecuteRefsStagesAndRecord(t *testing.T) {
 		},
 	})
 	// Two writes: the announcement of the creates before the first change,
-	// and the record at the end.
+	// and the record at the end. The created permission is stamped with
+	// the apply's time (token impact's grant rule).
 	want.Serial = live.Record.Serial + 2
+	if since := res.Record.PermissionSince[res.IDs[permKey]]; since < time.Now().Add(-time.Hour).UnixMilli() || since > time.Now().UnixMilli() {
+		t.Fatalf("the created permission is stamped %d", since)
+	}
+	want.PermissionSince = map[string]int64{res.IDs[permKey]: res.Record.PermissionSince[res.IDs[permKey]]}
 	if d := cmp.Diff(want, res.Record); d != "" {
 		t.Fatalf("result record (-want +got):\n%s", d)
 	}

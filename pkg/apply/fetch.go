@@ -196,6 +196,7 @@ func (f *fetcher) orgReads(scope targetScope) map[string]orgRead {
 			announced[in.Address] = append(announced[in.Address], byName[in.Name]...)
 		}
 	}
+	declared := map[string]bool{}
 	for _, o := range f.cfg.Organizations {
 		if !scope.org(o.Address) {
 			continue
@@ -205,17 +206,33 @@ func (f *fetcher) orgReads(scope targetScope) map[string]orgRead {
 			ids = []string{o.ID}
 		}
 		for _, id := range ids {
+			declared[id] = true
 			add(id, orgRead{
 				apps: len(o.Applications) > 0 || o.ExclusiveMembers || len(rec.Applications[id]) > 0,
 				jit:  o.JIT != nil,
 			})
 		}
 	}
+	// Organizations the plan may delete (managed ones, and every one when
+	// organizations are exclusive) are read too: deleting one takes every
+	// member's permissions there, which the token impact reports. Their
+	// applications are read when some live role is a machine-to-machine one.
+	m2m := false
+	for _, r := range f.live.Roles {
+		m2m = m2m || r.Type == state.RoleTypeM2M
+	}
 	for _, id := range rec.Organizations {
-		if addr, ok := rec.Addresses[id]; ok && !scope.org(addr) {
+		if addr, ok := rec.Addresses[id]; (ok && !scope.org(addr)) || declared[id] {
 			continue
 		}
-		add(id, orgRead{apps: len(rec.Applications[id]) > 0})
+		add(id, orgRead{apps: m2m || len(rec.Applications[id]) > 0})
+	}
+	if f.cfg.Settings.ExclusiveOrganizations && scope.all {
+		for _, o := range f.live.Organizations {
+			if !declared[o.ID] {
+				add(o.ID, orgRead{apps: m2m})
+			}
+		}
 	}
 	return out
 }
@@ -530,7 +547,7 @@ func convertResources(in []logto.Resource) ([]state.Resource, error) {
 		slices.SortFunc(scopes, func(a, b state.ResourceScope) int {
 			return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
 		})
-		out = append(out, state.Resource{ID: r.ID, Name: r.Name, Indicator: r.Indicator, Scopes: scopes})
+		out = append(out, state.Resource{ID: r.ID, Name: r.Name, Indicator: r.Indicator, Scopes: scopes, AccessTokenTTL: r.AccessTokenTTL})
 	}
 	slices.SortFunc(out, func(a, b state.Resource) int {
 		return cmp.Or(strings.Compare(a.Indicator, b.Indicator), strings.Compare(a.ID, b.ID))

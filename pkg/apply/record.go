@@ -92,6 +92,9 @@ type recordBody struct {
 	Members        [][]int           `json:"members,omitempty"`      // per Orgs index: indexes into Users
 	Applications   [][]int           `json:"applications,omitempty"` // per Orgs index: indexes into Apps
 	Intents        []state.Intent    `json:"intents,omitempty"`
+	// PermissionSince: per Permissions index, when orgsync first knew it
+	// (Unix seconds; 0 unknown).
+	PermissionSince []int64 `json:"permission_since,omitempty"`
 }
 
 // recordBodyV1 is the JSON of version 1.
@@ -134,6 +137,14 @@ func NormalizeRecord(rec state.Record) state.Record {
 	for k, v := range rec.Addresses {
 		if k != "" && v != "" {
 			out.Addresses[k] = v
+		}
+	}
+	for _, id := range out.Permissions {
+		if t := rec.PermissionSince[id]; t > 0 {
+			if out.PermissionSince == nil {
+				out.PermissionSince = map[string]int64{}
+			}
+			out.PermissionSince[id] = t
 		}
 	}
 	if len(rec.Intents) > 0 {
@@ -340,6 +351,12 @@ func newRecordBody(rec state.Record) recordBody {
 		PreventDestroy: rec.PreventDestroy,
 		Intents:        rec.Intents,
 	}
+	if len(rec.PermissionSince) > 0 {
+		body.PermissionSince = make([]int64, len(rec.Permissions))
+		for i, id := range rec.Permissions {
+			body.PermissionSince[i] = rec.PermissionSince[id] / 1000
+		}
+	}
 	orgs := newIndexer(rec.Organizations, keys(rec.Members), keys(rec.Applications))
 	users, apps := newIndexer(values(rec.Members)), newIndexer(values(rec.Applications))
 	body.Orgs, body.Users, body.Apps = orgs.table, users.table, apps.table
@@ -385,6 +402,14 @@ func (b *recordBody) record() (state.Record, error) {
 	}
 	for id, addr := range b.Addresses {
 		rec.Addresses[id] = addr
+	}
+	for i, t := range b.PermissionSince {
+		if i < len(b.Permissions) && t > 0 {
+			if rec.PermissionSince == nil {
+				rec.PermissionSince = map[string]int64{}
+			}
+			rec.PermissionSince[b.Permissions[i]] = t * 1000
+		}
 	}
 	var err error
 	if rec.Organizations, err = undelta(b.Managed, b.Orgs, "managed organizations"); err != nil {

@@ -55,8 +55,10 @@ func baseLive() *state.Live {
 			Permissions:   []string{"ps-read", "ps-write"},
 			Roles:         []string{"r-bot", "r-editor", "r-viewer"},
 			Organizations: []string{"o-acme"},
-			Members:       map[string][]string{"o-acme": {"u-alice", "u-bob"}},
-			Applications:  map[string][]string{"o-acme": {"app-ci"}},
+			// Known for a year: every live grant holds them.
+			PermissionSince: map[string]int64{"ps-read": testNow.AddDate(-1, 0, 0).UnixMilli(), "ps-write": testNow.AddDate(-1, 0, 0).UnixMilli()},
+			Members:         map[string][]string{"o-acme": {"u-alice", "u-bob"}},
+			Applications:    map[string][]string{"o-acme": {"app-ci"}},
 			Addresses: map[string]string{
 				"ps-read": `permission."read:x"`, "ps-write": `permission."write:x"`,
 				"r-bot": "role.bot", "r-editor": "role.editor", "r-viewer": "role.viewer", "o-acme": "organization.acme",

@@ -3,6 +3,7 @@ package diff
 import (
 	"sort"
 	"strings"
+	"time"
 )
 
 // effKind is what an operation does to the scope model.
@@ -363,7 +364,7 @@ func (p *planner) impact(ops []opx, done func(int) bool) []Impact {
 		switch {
 		case app:
 			return ImpactRefresh
-		case k.api || fresh[k.name]:
+		case k.api || fresh[k.name] || !p.grantsHave(k.name):
 			return ImpactReconsent
 		}
 		return ImpactRefresh
@@ -517,4 +518,23 @@ func buildImpacts(acc map[impKey]*impAcc) []Impact {
 		out = append(out, im)
 	}
 	return out
+}
+
+// GrantLifetime is how long a user's grant lasts in Logto (its default, 180
+// days): a grant records the organization scopes that existed when the user
+// authorized, so a permission is in every live grant only once it has
+// existed for longer than that.
+const GrantLifetime = 180 * 24 * time.Hour
+
+// grantsHave reports whether every live grant can hold the organization
+// permission name: orgsync has known it (created or adopted it, as the
+// record says) for longer than GrantLifetime. When that is not known, the
+// answer is no, so that the impact errs towards re-consent.
+func (p *planner) grantsHave(name string) bool {
+	lp := p.livePermByName[name]
+	if lp == nil || p.opts.Now.IsZero() {
+		return false
+	}
+	since := p.live.Record.PermissionSince[lp.ID]
+	return since > 0 && p.opts.Now.Sub(time.UnixMilli(since)) >= GrantLifetime
 }

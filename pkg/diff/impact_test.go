@@ -55,6 +55,18 @@ func TestTokenImpact(t *testing.T) {
 			want: []string{"refresh write:x via viewer: orgs=Acme,Other users=u-alice"},
 		},
 		{
+			name: "existing permission orgsync created a month ago: grants before it lack it, reconsent",
+			cfg:  func(c *state.Config) { c.Roles[2].Permissions = []string{"read:x", "write:x"} },
+			live: func(l *state.Live) { l.Record.PermissionSince["ps-write"] = testNow.AddDate(0, -1, 0).UnixMilli() },
+			want: []string{"reconsent write:x via viewer: orgs=Acme,Other users=u-alice"},
+		},
+		{
+			name: "existing permission orgsync never recorded a time for: reconsent",
+			cfg:  func(c *state.Config) { c.Roles[2].Permissions = []string{"read:x", "write:x"} },
+			live: func(l *state.Live) { delete(l.Record.PermissionSince, "ps-write") },
+			want: []string{"reconsent write:x via viewer: orgs=Acme,Other users=u-alice"},
+		},
+		{
 			name: "new permission: reconsent for users, refresh for applications",
 			cfg: func(c *state.Config) {
 				c.Permissions = append(c.Permissions, state.Permission{Name: "z:new"})

@@ -142,6 +142,12 @@ func CopyRecord(r state.Record) state.Record {
 		PreventDestroy: append([]string(nil), r.PreventDestroy...),
 		Intents:        append([]state.Intent(nil), r.Intents...),
 	}
+	if r.PermissionSince != nil {
+		c.PermissionSince = make(map[string]int64, len(r.PermissionSince))
+		for k, v := range r.PermissionSince {
+			c.PermissionSince[k] = v
+		}
+	}
 	copyNested := func(m map[string][]string) map[string][]string {
 		if m == nil {
 			return nil

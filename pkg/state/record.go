@@ -17,6 +17,10 @@ type Record struct {
 	PreventDestroy []string
 	// Addresses maps ids to the address they were last managed under, for messages.
 	Addresses map[string]string
+	// PermissionSince holds, per managed permission id, when orgsync first
+	// created or adopted it (Unix milliseconds): a user's grant made before
+	// it lacks it (token impact).
+	PermissionSince map[string]int64
 	// Intents are creates an apply announced before sending them. When the
 	// apply stopped before it recorded the id a create produced, the next
 	// plan finds the object by its name and records it as managed, so that
