@@ -371,14 +371,15 @@ type jsonPlan struct {
 		Parameters map[string]any `json:"parameters"`
 	} `json:"operations"`
 	TokenImpact []struct {
-		Kind          string   `json:"kind"`
-		Permission    string   `json:"permission"`
-		Resource      *string  `json:"resource"`
-		Role          string   `json:"role"`
-		Organizations []string `json:"organizations"`
-		Users         []string `json:"users"`
-		UserCount     int      `json:"user_count"`
-		MaxLagSeconds int      `json:"max_lag_seconds"`
+		Kind          string       `json:"kind"`
+		Permission    string       `json:"permission"`
+		Resource      *string      `json:"resource"`
+		Role          string       `json:"role"`
+		Organizations []string     `json:"organizations"`
+		Users         []string     `json:"users"`
+		UserCount     int          `json:"user_count"`
+		MaxLagSeconds int          `json:"max_lag_seconds"`
+		Subjects      []e2eSubject `json:"subjects"`
 	} `json:"token_impact"`
 	Unmanaged struct {
 		Permissions   []string `json:"permissions"`

@@ -333,7 +333,23 @@ func (p *planner) impact(ops []opx, done func(int) bool) []Impact {
 	deltas := map[[2]string][]delta{}
 	acc := map[impKey]*impAcc{}
 
-	record := func(d delta, app bool, orgID, orgName, subject string) {
+	afterRoles := make(map[string]bool, len(after.roles))
+	for _, r := range after.roles {
+		afterRoles[r.name] = true
+	}
+	afterPerms := make(map[string]bool, len(after.perms))
+	for _, n := range after.perms {
+		afterPerms[n] = true
+	}
+	record := func(d delta, app bool, orgID, orgName, subject, cause string) {
+		if d.kind == ImpactRevocationLag && cause == CauseRolePermissions {
+			switch {
+			case !d.key.api && !afterPerms[d.key.name]:
+				cause = CausePermissionDeleted
+			case !afterRoles[d.role]:
+				cause = CauseRoleDeleted
+			}
+		}
 		k := impKey{kind: d.kind, perm: d.key.name, role: d.role, api: d.key.api, res: d.key.res}
 		a := acc[k]
 		if a == nil {
@@ -354,9 +370,17 @@ func (p *planner) impact(ops []opx, done func(int) bool) []Impact {
 		if app {
 			a.apps[subject] = true
 			os.Applications = append(os.Applications, subject)
+			if os.AppCauses == nil {
+				os.AppCauses = map[string]string{}
+			}
+			os.AppCauses[subject] = cause
 		} else {
 			a.users[subject] = true
 			os.Users = append(os.Users, subject)
+			if os.UserCauses == nil {
+				os.UserCauses = map[string]string{}
+			}
+			os.UserCauses[subject] = cause
 		}
 	}
 
@@ -430,8 +454,21 @@ func (p *planner) impact(ops []opx, done func(int) bool) []Impact {
 					}
 					deltas[dk] = ds
 				}
+				var cause string
+				switch {
+				case inB && !inA && ao == nil:
+					cause = CauseOrgDeleted
+				case inB && !inA:
+					cause = CauseMemberRemoved
+				case !inB:
+					cause = CauseMemberAdded
+				case !sameSlice(br, ar):
+					cause = CauseMemberRoles
+				default:
+					cause = CauseRolePermissions
+				}
 				for _, d := range ds {
-					record(d, app, orgID, name, subject)
+					record(d, app, orgID, name, subject, cause)
 				}
 			}
 			for s, br := range bs {
@@ -445,7 +482,33 @@ func (p *planner) impact(ops []opx, done func(int) bool) []Impact {
 			}
 		}
 	}
-	return buildImpacts(acc)
+	impacts := buildImpacts(acc)
+	for i := range impacts {
+		impacts[i].Subjects = p.subjectsOf(impacts[i].Users, impacts[i].Applications)
+	}
+	return impacts
+}
+
+// subjectsOf names users and applications by what the tenant says of them.
+func (p *planner) subjectsOf(users, apps []string) []Subject {
+	out := make([]Subject, 0, len(users)+len(apps))
+	for _, id := range users {
+		u := p.live.Users[id]
+		out = append(out, Subject{Type: "user", ID: id, Email: u.Email, Username: u.Username})
+	}
+	for _, id := range apps {
+		out = append(out, Subject{Type: "application", ID: id, Name: p.live.Applications[id].Name})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Type != out[j].Type {
+			return out[i].Type == "user"
+		}
+		if li, lj := out[i].Label(), out[j].Label(); li != lj {
+			return li < lj
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
 }
 
 func sameSlice(a, b []string) bool {

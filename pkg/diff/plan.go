@@ -179,6 +179,29 @@ type Impact struct {
 	MaxLagSeconds int `json:"max_lag_seconds,omitempty"`
 	// PerOrganization holds the subject ids per organization id (for -impact-out).
 	PerOrganization []OrgSubjects `json:"per_organization,omitempty"`
+	// Subjects names the users and applications of the entry (users, then
+	// applications, each sorted by label), so that people can be told.
+	Subjects []Subject `json:"subjects,omitempty"`
+}
+
+// Subject is a user or an application an impact concerns, as people know
+// it: an email or username for users, a name for applications.
+type Subject struct {
+	Type     string `json:"type"` // "user" or "application"
+	ID       string `json:"id"`
+	Email    string `json:"email,omitempty"`
+	Username string `json:"username,omitempty"`
+	Name     string `json:"name,omitempty"`
+}
+
+// Label is how a subject is named in messages: email, username, name or id.
+func (s Subject) Label() string {
+	for _, v := range []string{s.Email, s.Username, s.Name} {
+		if v != "" {
+			return v
+		}
+	}
+	return s.ID
 }
 
 // OrgSubjects is the subjects of an Impact in one organization.
@@ -187,7 +210,22 @@ type OrgSubjects struct {
 	OrganizationName string   `json:"organization_name"`
 	Users            []string `json:"users,omitempty"`
 	Applications     []string `json:"applications,omitempty"`
+	// UserCauses and AppCauses say, per subject id, which change brings
+	// the gain or loss: one of the Cause constants.
+	UserCauses map[string]string `json:"user_causes,omitempty"`
+	AppCauses  map[string]string `json:"application_causes,omitempty"`
 }
+
+// Why a subject gains or loses a permission in an organization.
+const (
+	CauseRolePermissions   = "role_permissions"     // a role it holds gains or loses the permission
+	CauseMemberRoles       = "member_roles"         // its roles in the organization change
+	CauseMemberAdded       = "member_added"         // it joins the organization
+	CauseMemberRemoved     = "member_removed"       // it leaves the organization
+	CauseOrgDeleted        = "organization_deleted" // the organization is deleted
+	CauseRoleDeleted       = "role_deleted"         // a role it holds is deleted
+	CausePermissionDeleted = "permission_deleted"   // the permission is deleted
+)
 
 // Unmanaged counts live objects orgsync does not manage and leaves alone.
 type Unmanaged struct {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/orgsync/orgsync/pkg/diff"
 )
 
@@ -136,8 +138,16 @@ func TestJSONContract(t *testing.T) {
 		checkFields(t, fmt.Sprintf("token_impact[%d]", i), im, map[string]string{
 			"kind": "string", "permission": "string", "resource": "string|null", "role": "string",
 			"organizations": "array", "users": "array", "applications": "array", "user_count": "number",
-			"application_count": "number", "max_lag_seconds": "number",
+			"application_count": "number", "max_lag_seconds": "number", "subjects": "array",
 		})
+		for j, sub := range im.(map[string]any)["subjects"].([]any) {
+			checkFields(t, fmt.Sprintf("token_impact[%d].subjects[%d]", i, j), sub, map[string]string{
+				"type": "string", "id": "string", "email": "string|null", "username": "string|null", "name": "string|null",
+			})
+		}
+	}
+	if got := fmt.Sprint(impacts[0].(map[string]any)["subjects"]); !strings.Contains(got, "eve@initech.com") || !strings.Contains(got, "u_d") {
+		t.Errorf("token_impact[0].subjects = %s, want every subject, named", got)
 	}
 	if r := impacts[2].(map[string]any)["resource"]; r != "https://api.acme.com" {
 		t.Errorf("API permission resource = %v", r)
@@ -208,7 +218,7 @@ func TestImpactJSON(t *testing.T) {
 	var order []string
 	for i, o := range m["organizations"].([]any) {
 		where := fmt.Sprintf("organizations[%d]", i)
-		checkFields(t, where, o, map[string]string{"id": "string", "name": "string", "reconsent": "object", "refresh": "object", "revocation_lag": "object"})
+		checkFields(t, where, o, map[string]string{"id": "string", "name": "string", "reconsent": "object", "refresh": "object", "revocation_lag": "object", "subjects": "array"})
 		om := o.(map[string]any)
 		order = append(order, om["name"].(string)+"/"+om["id"].(string))
 		subj := map[string]string{"users": "array", "applications": "array", "permissions": "array"}
@@ -227,6 +237,47 @@ func TestImpactJSON(t *testing.T) {
 	}
 	if got := acme["revocation_lag"].(map[string]any)["max_lag_seconds"]; got != 3600.0 {
 		t.Errorf("Acme max_lag_seconds = %v", got)
+	}
+	// Per subject: who it is, and each permission gained or lost, with why.
+	type change struct {
+		Permission, Role, Kind, Cause string
+		Resource                      *string
+		MaxLagSeconds                 int `json:"max_lag_seconds"`
+	}
+	type subject struct {
+		Type, ID, Email, Username, Name string
+		Gains, Loses                    []change
+	}
+	var file struct {
+		Organizations []struct {
+			Name     string
+			Subjects []subject
+		}
+	}
+	if err := json.Unmarshal(b.Bytes(), &file); err != nil {
+		t.Fatal(err)
+	}
+	api := "https://api.acme.com"
+	wantAcme := []subject{
+		{Type: "user", ID: "u_a", Email: "ann@acme.com", Gains: []change{},
+			Loses: []change{{Permission: "x:legacy", Role: "admin", Kind: "revocation_lag", MaxLagSeconds: 3600}}},
+		{Type: "user", ID: "u_alice", Email: "alice@acme.com", Username: "alice", Loses: []change{}, Gains: []change{
+			{Permission: "manage:billing", Role: "admin", Kind: "reconsent", Cause: "role_permissions"},
+			{Permission: "read:reports", Resource: &api, Role: "admin", Kind: "reconsent"},
+		}},
+		{Type: "user", ID: "u_bob", Email: "bob@acme.com", Loses: []change{}, Gains: []change{
+			{Permission: "manage:billing", Role: "admin", Kind: "reconsent", Cause: "member_added"},
+			{Permission: "read:reports", Resource: &api, Role: "admin", Kind: "reconsent"},
+		}},
+		{Type: "application", ID: "app_ci", Name: "CI deployer", Loses: []change{}, Gains: []change{
+			{Permission: "read:members", Role: "automation", Kind: "refresh", Cause: "role_permissions"},
+		}},
+	}
+	if diff := cmp.Diff(wantAcme, file.Organizations[0].Subjects); diff != "" {
+		t.Errorf("Acme subjects (-want +got):\n%s", diff)
+	}
+	if got := file.Organizations[3].Subjects; len(got) != 1 || got[0].Email != "eve@initech.com" || got[0].Loses[0].Cause != "organization_deleted" {
+		t.Errorf("Initech/org_in1 subjects = %+v, want eve losing x:legacy as the organization is deleted", got)
 	}
 
 	var empty bytes.Buffer

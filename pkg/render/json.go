@@ -70,6 +70,23 @@ type jsonImpact struct {
 	UserCount        int      `json:"user_count"`
 	ApplicationCount int      `json:"application_count"`
 	MaxLagSeconds    int      `json:"max_lag_seconds"`
+	// Subjects names every user (email, username) and application (name).
+	Subjects []jsonSubject `json:"subjects"`
+}
+
+// jsonSubject is a user or an application as people know it.
+// Email and username are null for applications or when Logto has none;
+// name is null for users.
+type jsonSubject struct {
+	Type     string  `json:"type"`
+	ID       string  `json:"id"`
+	Email    *string `json:"email"`
+	Username *string `json:"username"`
+	Name     *string `json:"name"`
+}
+
+func subjectJSON(s diff.Subject) jsonSubject {
+	return jsonSubject{Type: s.Type, ID: s.ID, Email: optional(s.Email), Username: optional(s.Username), Name: optional(s.Name)}
 }
 
 type jsonUnmanaged struct {
@@ -154,9 +171,18 @@ func JSON(w io.Writer, p *diff.Plan) error {
 			UserCount:        userCount(im),
 			ApplicationCount: appCount(im),
 			MaxLagSeconds:    im.MaxLagSeconds,
+			Subjects:         subjectsJSON(im.Subjects),
 		})
 	}
 	return writeJSON(w, out, "the JSON plan")
+}
+
+func subjectsJSON(subjects []diff.Subject) []jsonSubject {
+	out := make([]jsonSubject, 0, len(subjects))
+	for _, s := range subjects {
+		out = append(out, subjectJSON(s))
+	}
+	return out
 }
 
 // The -impact-out file: per organization, who must re-consent, who gets the
@@ -188,6 +214,28 @@ type impactOrg struct {
 	Reconsent     impactSubjects `json:"reconsent"`
 	Refresh       impactSubjects `json:"refresh"`
 	RevocationLag lagSubjects    `json:"revocation_lag"`
+	// Subjects lists, per user and application, what it gains and loses
+	// here and why, so that exactly those people can be told.
+	Subjects []impactSubject `json:"subjects"`
+}
+
+// impactSubject is one user or application of an organization in the
+// impact file, with each permission it gains or loses.
+type impactSubject struct {
+	jsonSubject
+	Gains []impactChange `json:"gains"`
+	Loses []impactChange `json:"loses"`
+}
+
+// impactChange is one permission gained or lost: through which role, of
+// which impact kind, and which change brings it (a diff.Cause constant).
+type impactChange struct {
+	Permission    string  `json:"permission"`
+	Resource      *string `json:"resource"`
+	Role          string  `json:"role"`
+	Kind          string  `json:"kind"`
+	Cause         string  `json:"cause"`
+	MaxLagSeconds int     `json:"max_lag_seconds,omitempty"`
 }
 
 type impactSubjects struct {
@@ -242,13 +290,39 @@ func impactOrgs(impacts []diff.Impact) []impactOrg {
 	type orgAcc struct {
 		id, name string
 		kinds    map[string]*acc
+		subjects map[[2]string]*impactSubject
+	}
+	known := map[[2]string]diff.Subject{}
+	for _, im := range impacts {
+		for _, s := range im.Subjects {
+			known[[2]string{s.Type, s.ID}] = s
+		}
 	}
 	orgs := map[string]*orgAcc{}
+	note := func(o *orgAcc, typ, id string, im diff.Impact, cause string) {
+		k := [2]string{typ, id}
+		s := o.subjects[k]
+		if s == nil {
+			sub, ok := known[k]
+			if !ok {
+				sub = diff.Subject{Type: typ, ID: id}
+			}
+			s = &impactSubject{jsonSubject: subjectJSON(sub), Gains: []impactChange{}, Loses: []impactChange{}}
+			o.subjects[k] = s
+		}
+		c := impactChange{Permission: im.Permission, Resource: im.Resource, Role: im.Role, Kind: im.Kind, Cause: cause}
+		if im.Kind == diff.ImpactRevocationLag {
+			c.MaxLagSeconds = im.MaxLagSeconds
+			s.Loses = append(s.Loses, c)
+		} else {
+			s.Gains = append(s.Gains, c)
+		}
+	}
 	for _, im := range impacts {
 		for _, sub := range im.PerOrganization {
 			o := orgs[sub.OrganizationID]
 			if o == nil {
-				o = &orgAcc{id: sub.OrganizationID, name: sub.OrganizationName, kinds: map[string]*acc{}}
+				o = &orgAcc{id: sub.OrganizationID, name: sub.OrganizationName, kinds: map[string]*acc{}, subjects: map[[2]string]*impactSubject{}}
 				orgs[sub.OrganizationID] = o
 			}
 			if o.name == "" {
@@ -261,9 +335,11 @@ func impactOrgs(impacts []diff.Impact) []impactOrg {
 			}
 			for _, u := range sub.Users {
 				a.users[u] = true
+				note(o, "user", u, im, sub.UserCauses[u])
 			}
 			for _, app := range sub.Applications {
 				a.apps[app] = true
+				note(o, "application", app, im, sub.AppCauses[app])
 			}
 			key := im.Permission
 			if im.Resource != nil {
@@ -308,6 +384,7 @@ func impactOrgs(impacts []diff.Impact) []impactOrg {
 			Reconsent:     subjects(o.kinds[diff.ImpactReconsent]),
 			Refresh:       subjects(o.kinds[diff.ImpactRefresh]),
 			RevocationLag: lag,
+			Subjects:      sortedSubjects(o.subjects),
 		})
 	}
 	sort.Slice(list, func(i, j int) bool {
@@ -318,6 +395,22 @@ func impactOrgs(impacts []diff.Impact) []impactOrg {
 		return a.ID < b.ID
 	})
 	return list
+}
+
+// sortedSubjects orders users before applications, each by id, and every
+// subject's changes in the order of the plan's token impact.
+func sortedSubjects(m map[[2]string]*impactSubject) []impactSubject {
+	out := make([]impactSubject, 0, len(m))
+	for _, s := range m {
+		out = append(out, *s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Type != out[j].Type {
+			return out[i].Type == "user"
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
 }
 
 // writeJSON encodes v indented, without HTML escaping, ending in a newline.

@@ -150,8 +150,8 @@ func writeImpactTable(b *strings.Builder, impacts []diff.Impact, limit int) {
 		return
 	}
 	b.WriteString("**Token impact**\n\n")
-	b.WriteString("| kind | permission | resource | role | organizations | users | apps |\n")
-	b.WriteString("| --- | --- | --- | --- | --- | ---: | ---: |\n")
+	b.WriteString("| kind | permission | resource | role | organizations | users | apps | who |\n")
+	b.WriteString("| --- | --- | --- | --- | --- | ---: | ---: | --- |\n")
 	rows := 0
 	for _, kind := range kinds {
 		for _, im := range groups[kind] {
@@ -167,9 +167,10 @@ func writeImpactTable(b *strings.Builder, impacts []diff.Impact, limit int) {
 			if im.Role != "" {
 				role = mdEscape(im.Role)
 			}
-			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %d | %d |\n",
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %d | %d | %s |\n",
 				cell(mdEscape(im.Kind)), cell(mdCode(im.Permission)), cell(resource), cell(role),
-				cell(mdEscape(listNames(im.Organizations, 3))), userCount(im), appCount(im))
+				cell(mdEscape(listNames(im.Organizations, 3))), userCount(im), appCount(im),
+				cell(mdEscape(subjectNames(im, 3))))
 		}
 	}
 	if more := len(impacts) - rows; more > 0 {

@@ -159,7 +159,7 @@ func TestTextHeadlines(t *testing.T) {
 		"Warning: organization.acme.member",
 		"1 permission, 1 role, 3 organizations, 2 members not managed by orgsync were left alone.",
 		"Token impact:",
-		"x:legacy via role \"admin\" in Acme, Globex and 3 more: 5 users\n",
+		"x:legacy via role \"admin\" in Acme, Globex and 3 more: 5 users (ann@acme.com, bert and 3 more)\n",
 		"read:reports (https://api.acme.com) via role \"admin\" in Acme: 2 users",
 		"tokens already issued keep it for up to 1h",
 		"a refresh cannot add it",

@@ -204,14 +204,28 @@ func appCount(im diff.Impact) int  { return max(im.AppCount, len(im.Applications
 // subjects describes who is affected: "3 users and 1 application".
 func subjects(im diff.Impact) string {
 	u, a := userCount(im), appCount(im)
+	var s string
 	switch {
 	case u > 0 && a > 0:
-		return plural(u, "user") + " and " + plural(a, "application")
+		s = plural(u, "user") + " and " + plural(a, "application")
 	case a > 0:
-		return plural(a, "application")
+		s = plural(a, "application")
 	default:
-		return plural(u, "user")
+		s = plural(u, "user")
 	}
+	if names := subjectNames(im, 3); names != "" {
+		s += " (" + names + ")"
+	}
+	return s
+}
+
+// subjectNames lists the first max subjects by name, then how many more.
+func subjectNames(im diff.Impact, max int) string {
+	labels := make([]string, 0, len(im.Subjects))
+	for _, sub := range im.Subjects {
+		labels = append(labels, sub.Label())
+	}
+	return listNames(labels, max)
 }
 
 // unmanagedLine summarises what orgsync left alone, or "" when nothing.
