@@ -21,7 +21,7 @@ import (
 
 // planFileFlags are the flags that would change what a plan is computed
 // from: with a saved plan they are an error, as in Terraform.
-var planFileFlags = []string{"c", "var", "var-file", "target", "allow-destroy", "allow-mass-delete"}
+var planFileFlags = []string{"c", "var", "var-file", "target", "allow-destroy", "allow-mass-delete", "impact-budget"}
 
 func runApply(e *env, args []string) exitCode {
 	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
@@ -203,7 +203,7 @@ func recomputeSavedPlan(e *env, conn *connFlags, c *logto.Client, file *planfile
 		return nil, fmt.Errorf("the configuration saved in %s no longer loads (was it made by another orgsync version, %s?): nothing was changed",
 			file.Path, saved.OrgsyncVersion)
 	}
-	in := planInputs{targets: saved.Targets, allowDestroy: saved.AllowDestroy, allowMassDelete: saved.AllowMassDelete}
+	in := planInputs{targets: saved.Targets, allowDestroy: saved.AllowDestroy, allowMassDelete: saved.AllowMassDelete, impactBudget: saved.ImpactBudget}
 	pl, err := computePlan(e, conn, c, res, in)
 	if err != nil {
 		var refused *diff.RefusedError
@@ -288,7 +288,7 @@ func writeImpact(path string, p *diff.Plan, res *apply.Result, acct *account) er
 		status = "partial"
 	}
 	return writeFileWith(path, func(w io.Writer) error {
-		return render.ImpactJSON(w, impacts, render.ImpactMeta{AppliedAt: time.Now().UTC(), Status: status, Planned: p.TokenImpact})
+		return render.ImpactJSON(w, impacts, render.ImpactMeta{AppliedAt: time.Now().UTC(), Status: status, Planned: p.TokenImpact, Gap: p.ImpactGap})
 	})
 }
 

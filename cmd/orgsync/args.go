@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
+
+	"github.com/orgsync/orgsync/pkg/apply"
 )
 
 // parseArgs parses a command's arguments into fs. Unlike flag.Parse, flags
@@ -75,5 +77,32 @@ func (r intRange) Set(s string) error {
 		return fmt.Errorf("use a whole number from %d to %d", r.min, r.max)
 	}
 	*r.p = n
+	return nil
+}
+
+// impactBudget is -impact-budget: a positive number of requests, or
+// "unlimited" (stored as -1).
+type impactBudget struct{ p *int }
+
+func (b impactBudget) String() string {
+	switch {
+	case b.p == nil || *b.p == 0:
+		return strconv.Itoa(apply.DefaultImpactBudget)
+	case *b.p < 0:
+		return "unlimited"
+	}
+	return strconv.Itoa(*b.p)
+}
+
+func (b impactBudget) Set(s string) error {
+	if s == "unlimited" {
+		*b.p = -1
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return errors.New(`use a positive number of requests, or "unlimited"`)
+	}
+	*b.p = n
 	return nil
 }

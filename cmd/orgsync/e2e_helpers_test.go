@@ -381,6 +381,12 @@ type jsonPlan struct {
 		MaxLagSeconds int          `json:"max_lag_seconds"`
 		Subjects      []e2eSubject `json:"subjects"`
 	} `json:"token_impact"`
+	TokenImpactComplete bool `json:"token_impact_complete"`
+	TokenImpactGap      *struct {
+		UnreadOrganizations int `json:"unread_organizations"`
+		Requests            int `json:"requests"`
+		Budget              int `json:"budget"`
+	} `json:"token_impact_gap"`
 	Unmanaged struct {
 		Permissions   []string `json:"permissions"`
 		Roles         []string `json:"roles"`

@@ -325,3 +325,100 @@ func (tn *e2eTenant) impactCauses(path string) []string {
 	}
 	return out
 }
+
+// TestE2EImpactBudget: past -impact-budget the plan reads no more
+// organizations for token impact and says its impact is incomplete, with
+// how many were left out, in every format; -impact-budget unlimited reads
+// them all. A saved plan keeps its budget, and apply PLANFILE refuses the
+// flag.
+func TestE2EImpactBudget(t *testing.T) {
+	tn := impactTenant(t) // bob holds viewer in Side
+	ctx := context.Background()
+	bob := ""
+	for _, m := range tn.memberIDs(tn.liveOrg("Side").ID) {
+		bob = m
+	}
+	for _, name := range []string{"Side 2", "Side 3", "Side 4"} {
+		o := tn.org(name)
+		if err := tn.C.AddOrganizationUsers(ctx, o.ID, []string{bob}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tn.C.AssignOrganizationUsersRoles(ctx, o.ID, []string{bob}, []string{tn.role("viewer").ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tn.config(strings.Replace(impactConfig, `role "{{.P}}viewer" {
+  permissions = ["{{.P}}read:docs"]`, `role "{{.P}}viewer" {
+  permissions = ["{{.P}}read:docs", "{{.P}}write:docs"]`, 1))
+	undeclared := 4 + tn.baseOrgs
+
+	full := tn.planJSON("-impact-budget", "unlimited")
+	if len(full.TokenImpact) != 1 || !full.TokenImpactComplete || full.TokenImpactGap != nil {
+		t.Fatalf("unlimited budget: impact %+v, complete %v, gap %+v", full.TokenImpact, full.TokenImpactComplete, full.TokenImpactGap)
+	}
+	if got := tn.strip(strings.Join(full.TokenImpact[0].Organizations, ",")); got != "Acme,Side,Side 2,Side 3,Side 4" {
+		t.Errorf("unlimited budget: impact in %s, want Acme and every Side", got)
+	}
+
+	part := tn.planJSON("-impact-budget", "2")
+	if part.TokenImpactComplete || part.TokenImpactGap == nil {
+		t.Fatalf("budget 2: complete %v, gap %+v; want incomplete", part.TokenImpactComplete, part.TokenImpactGap)
+	}
+	if g := part.TokenImpactGap; g.UnreadOrganizations != undeclared-2 || g.Requests != undeclared-2 || g.Budget != 2 {
+		t.Errorf("budget 2: gap %+v, want %d organizations (%d requests) unread of budget 2", g, undeclared-2, undeclared-2)
+	}
+	if !containsWarning(part.Warnings, "the token impact is incomplete") {
+		t.Errorf("budget 2: warnings %q lack the incomplete impact", part.Warnings)
+	}
+	text := tn.must(exitOK, "plan", "-impact-budget", "2").stdout
+	md := tn.must(exitOK, "plan", "-impact-budget", "2", "-format", "markdown").stdout
+	for name, out := range map[string]string{"text": text, "markdown": md} {
+		if !strings.Contains(out, "-impact-budget unlimited") || !strings.Contains(out, fmt.Sprintf("%d organizations not read", undeclared-2)) {
+			t.Errorf("%s plan does not say the impact is incomplete:\n%s", name, out)
+		}
+	}
+
+	file := filepath.Join(t.TempDir(), "plan.bin")
+	tn.must(exitOK, "plan", "-impact-budget", "2", "-out", file)
+	r := tn.runWith(e2eOpts{planFile: true}, "apply", "-impact-budget", "unlimited", file)
+	if r.code != exitError || !strings.Contains(r.stderr, "-impact-budget") {
+		t.Errorf("apply PLANFILE -impact-budget: exit %d, stderr %s; want a refusal naming the flag", r.code, r.stderr)
+	}
+	impact := filepath.Join(t.TempDir(), "impact.json")
+	tn.runWith(e2eOpts{planFile: true}, "apply", "-impact-out", impact, file).expect(t, exitOK)
+	b, err := os.ReadFile(impact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Complete bool `json:"token_impact_complete"`
+		Gap      *struct {
+			Unread int `json:"unread_organizations"`
+		} `json:"token_impact_gap"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Complete || got.Gap == nil || got.Gap.Unread != undeclared-2 {
+		t.Errorf("impact file of the saved plan: complete %v, gap %+v; want the saved budget's gap", got.Complete, got.Gap)
+	}
+}
+
+func containsWarning(warnings []string, s string) bool {
+	for _, w := range warnings {
+		if strings.Contains(w, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// memberIDs returns the user ids of an organization's members.
+func (tn *e2eTenant) memberIDs(orgID string) []string {
+	tn.t.Helper()
+	var out []string
+	for id := range tn.memberRoles(orgID) {
+		out = append(out, id)
+	}
+	return out
+}

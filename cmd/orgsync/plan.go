@@ -24,6 +24,7 @@ type planFlags struct {
 	targets         stringsFlag
 	allowDestroy    stringsFlag
 	allowMassDelete bool
+	impactBudget    int
 }
 
 func (f *planFlags) register(fs *flag.FlagSet) {
@@ -32,6 +33,8 @@ func (f *planFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.targets, "target", "plan only this address and what it contains (repeatable)")
 	fs.Var(&f.allowDestroy, "allow-destroy", "lift prevent_destroy for this address (repeatable)")
 	fs.BoolVar(&f.allowMassDelete, "allow-mass-delete", false, "allow deleting more than half of the managed objects of a kind")
+	fs.Var(impactBudget{&f.impactBudget}, "impact-budget",
+		"most list `requests` for the token impact of organizations the configuration does not declare, or \"unlimited\"; past it the impact is reported incomplete")
 }
 
 // planned is everything one planning run produced.
@@ -49,6 +52,7 @@ type planInputs struct {
 	targets         []string
 	allowDestroy    []string
 	allowMassDelete bool
+	impactBudget    int
 }
 
 // checkAddresses refuses malformed -target and -allow-destroy addresses
@@ -68,7 +72,7 @@ func (f *planFlags) checkAddresses() error {
 }
 
 func (f *planFlags) inputs() planInputs {
-	return planInputs{targets: f.targets, allowDestroy: f.allowDestroy, allowMassDelete: f.allowMassDelete}
+	return planInputs{targets: f.targets, allowDestroy: f.allowDestroy, allowMassDelete: f.allowMassDelete, impactBudget: f.impactBudget}
 }
 
 // makePlan loads the configuration, reads the tenant through c (connecting
@@ -96,6 +100,7 @@ func computePlan(e *env, conn *connFlags, c *logto.Client, res *spec.Result, in 
 		Targets:         in.targets,
 		AllowDestroy:    in.allowDestroy,
 		AllowMassDelete: in.allowMassDelete,
+		ImpactBudget:    in.impactBudget,
 	})
 	if err != nil {
 		return nil, err
@@ -220,6 +225,7 @@ func savePlan(e *env, path string, pl *planned) error {
 		Targets:         nonNil(pl.inputs.targets),
 		AllowDestroy:    nonNil(pl.inputs.allowDestroy),
 		AllowMassDelete: pl.inputs.allowMassDelete,
+		ImpactBudget:    pl.inputs.impactBudget,
 		Plan:            pl.plan,
 	}, e.getenv("LOGTO_APP_SECRET"))
 }

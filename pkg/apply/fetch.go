@@ -160,6 +160,8 @@ type fetcher struct {
 // orgRead says which relations of one organization to read.
 type orgRead struct {
 	members, apps, jit bool
+	// memberRole, when set, reads only the members holding this role.
+	memberRole string
 }
 
 // orgReads decides, per live organization id, what to read: declared
@@ -243,7 +245,13 @@ func (f *fetcher) readOrg(g *group, o *state.LiveOrganization, r orgRead) {
 	id := o.ID
 	if r.members {
 		g.Go(func(ctx context.Context) error {
-			users, err := f.c.ListOrganizationUsers(ctx, id)
+			var users []logto.OrganizationUser
+			var err error
+			if r.memberRole != "" {
+				users, err = f.c.ListOrganizationUsersWithRole(ctx, id, r.memberRole)
+			} else {
+				users, err = f.c.ListOrganizationUsers(ctx, id)
+			}
 			if err != nil {
 				return fmt.Errorf("read the members of organization %q (%s): %w", o.Name, id, err)
 			}
@@ -259,6 +267,7 @@ func (f *fetcher) readOrg(g *group, o *state.LiveOrganization, r orgRead) {
 			}
 			o.Members = sortedMembers(members)
 			o.Loaded = true
+			o.MembersOfRole = r.memberRole
 			return nil
 		})
 	}

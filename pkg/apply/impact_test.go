@@ -44,7 +44,7 @@ func TestLoadImpact(t *testing.T) {
 			}
 			c := s.tt.client(nil)
 			roles := tt.roles()
-			if err := LoadImpact(ctx, c, live, roles, 2); err != nil {
+			if err := LoadImpact(ctx, c, live, roles, ImpactOptions{Parallelism: 2}); err != nil {
 				t.Fatal(err)
 			}
 			for id, want := range tt.wantLoaded {
@@ -71,4 +71,72 @@ func TestLoadImpact(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLoadImpactBudget: past the budget, organizations are left unread and
+// counted, with what reading them would cost; a negative budget reads all.
+// When one User role changes on a tenant that filters by role, only its
+// holders are read.
+func TestLoadImpactBudget(t *testing.T) {
+	s := seed(t)
+	if s.tt.real() {
+		t.Skip("counts the organizations of a tenant holding only the seeded ones")
+	}
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name                  string
+		roles                 func() []string
+		budget                int
+		read, unread, unreadN int // organizations read; left out; their requests
+	}{
+		// Fetch read "one" and "four" in full and the members of "two": a
+		// User role leaves "three" to read, a MachineToMachine role the
+		// members and applications of "three" (2 requests) and the
+		// applications of "two" (1).
+		{name: "user role", roles: func() []string { return []string{s.roleU.ID} }, budget: 1, read: 1},
+		{name: "M2M role, budget 1", roles: func() []string { return []string{s.roleM.ID} }, budget: 1, read: 1, unread: 1, unreadN: 2},
+		{name: "M2M role, budget 2", roles: func() []string { return []string{s.roleM.ID} }, budget: 2, read: 1, unread: 1, unreadN: 1},
+		{name: "M2M role, unlimited", roles: func() []string { return []string{s.roleM.ID} }, budget: -1, read: 2},
+		{name: "M2M role, default budget", roles: func() []string { return []string{s.roleM.ID} }, read: 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			live, err := Fetch(ctx, s.tt.C, s.cfg, FetchOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := map[string][2]bool{}
+			for _, o := range live.Organizations {
+				before[o.ID] = [2]bool{o.Loaded, o.Applications != nil}
+			}
+			if err := LoadImpact(ctx, s.tt.client(nil), live, tt.roles(), ImpactOptions{Budget: tt.budget}); err != nil {
+				t.Fatal(err)
+			}
+			read := 0
+			for _, o := range live.Organizations {
+				if before[o.ID] != [2]bool{o.Loaded, o.Applications != nil} {
+					read++
+				}
+			}
+			if read != tt.read || live.ImpactUnread != tt.unread || live.ImpactUnreadRequests != tt.unreadN {
+				t.Errorf("read %d organizations, left %d out (%d requests); want %d, %d (%d)",
+					read, live.ImpactUnread, live.ImpactUnreadRequests, tt.read, tt.unread, tt.unreadN)
+			}
+		})
+	}
+	t.Run("role filter", func(t *testing.T) {
+		live, err := Fetch(ctx, s.tt.C, s.cfg, FetchOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := LoadImpact(ctx, s.tt.client(nil), live, []string{s.roleU.ID}, ImpactOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		o4 := findOrg(live, s.o4.ID)
+		if o4.MembersOfRole != "" || len(o4.Members) != 1 {
+			t.Errorf("organization four (in the record, read by Fetch): members %v of role %q, want its one member, unfiltered", o4.Members, o4.MembersOfRole)
+		}
+		if o3 := findOrg(live, s.o3.ID); !o3.Loaded || o3.MembersOfRole != s.roleU.ID {
+			t.Errorf("organization three: read %v, of role %q; want read for impact with the role filter", o3.Loaded, o3.MembersOfRole)
+		}
+	})
 }

@@ -20,6 +20,8 @@ type PlanOptions struct {
 	Targets         []string
 	AllowDestroy    []string
 	AllowMassDelete bool
+	// ImpactBudget bounds the reads for token impact (ImpactOptions.Budget).
+	ImpactBudget int
 	// Now is the planning time (time.Now when zero).
 	Now time.Time
 }
@@ -39,7 +41,7 @@ func Plan(ctx context.Context, c *logto.Client, cfg *state.Config, opts PlanOpti
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the tenant: %w (nothing was planned)", err)
 	}
-	if err := LoadImpact(ctx, c, live, diff.AffectedRoles(cfg, live), par); err != nil {
+	if err := LoadImpact(ctx, c, live, diff.AffectedRoles(cfg, live), ImpactOptions{Parallelism: par, Budget: opts.ImpactBudget}); err != nil {
 		return nil, nil, fmt.Errorf("reading organization members for token impact: %w (nothing was planned)", err)
 	}
 	now := opts.Now

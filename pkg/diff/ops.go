@@ -196,7 +196,7 @@ func (p *planner) cleanupRecord() {
 		}
 		for _, org := range sortedKeys(m) {
 			lo := p.liveOrgByID[org]
-			if lo == nil || !lo.Loaded {
+			if lo == nil || !lo.Loaded || lo.MembersOfRole != "" {
 				continue
 			}
 			live := map[string]bool{}

@@ -3,7 +3,10 @@
 // Logto calls that carry them out, and their token impact. It does no I/O.
 package diff
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // FormatVersion is the version of the JSON plan format.
 const FormatVersion = "1"
@@ -118,6 +121,10 @@ type Plan struct {
 	// the edits of Operations, so their order relative to those does not matter.
 	RecordEdits []RecordEdit `json:"record_edits,omitempty"`
 
+	// ImpactGap, when set, says the token impact is incomplete: some
+	// organizations that may hold a changed role were not read.
+	ImpactGap *ImpactGap `json:"impact_gap,omitempty"`
+
 	// impact recomputes the token impact of a subset of the operations
 	// (those for which done reports true); nil for a plan read from a file.
 	impact func(done func(i int) bool) []Impact
@@ -202,6 +209,28 @@ func (s Subject) Label() string {
 		}
 	}
 	return s.ID
+}
+
+// ImpactGap is what the token impact left out: organizations the
+// configuration does not declare whose members were not read, as reading
+// them would have passed the impact budget (in list requests).
+type ImpactGap struct {
+	UnreadOrganizations int `json:"unread_organizations"`
+	// Requests is what reading them would cost.
+	Requests int `json:"requests"`
+	Budget   int `json:"budget"`
+}
+
+// String is the plan's warning about the gap.
+func (g *ImpactGap) String() string {
+	orgs := "organizations"
+	if g.UnreadOrganizations == 1 {
+		orgs = "organization"
+	}
+	return fmt.Sprintf("the token impact is incomplete: the members of %d %s that may hold a changed role were not read, "+
+		"as that would pass the impact budget of %d requests; the impact shown covers only the organizations read. "+
+		"Plan with -impact-budget unlimited to read them all (%d more requests).",
+		g.UnreadOrganizations, orgs, g.Budget, g.Requests)
 }
 
 // OrgSubjects is the subjects of an Impact in one organization.

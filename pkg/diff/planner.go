@@ -412,6 +412,10 @@ func (p *planner) finish() (*Plan, error) {
 	}
 	plan.RecordEdits = append(plan.RecordEdits, p.intentEdits...)
 	plan.TokenImpact = p.impact(ops, nil)
+	if n := p.live.ImpactUnread; n > 0 {
+		plan.ImpactGap = &ImpactGap{UnreadOrganizations: n, Requests: p.live.ImpactUnreadRequests, Budget: p.live.ImpactBudget}
+		plan.Warnings = append(plan.Warnings, plan.ImpactGap.String())
+	}
 	plan.impact = func(done func(int) bool) []Impact { return p.impact(ops, done) }
 	return plan, nil
 }
@@ -575,7 +579,7 @@ func (p *planner) managedCounts() map[string]int {
 		}
 	}
 	for orgID, lo := range p.liveOrgByID {
-		if !lo.Loaded {
+		if !lo.Loaded || lo.MembersOfRole != "" {
 			continue
 		}
 		for _, m := range lo.Members {

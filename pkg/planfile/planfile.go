@@ -53,6 +53,8 @@ type Plan struct {
 	Targets         []string `json:"targets"`
 	AllowDestroy    []string `json:"allow_destroy"`
 	AllowMassDelete bool     `json:"allow_mass_delete"`
+	// ImpactBudget is -impact-budget (0: the default; -1: unlimited).
+	ImpactBudget int `json:"impact_budget,omitempty"`
 	// Plan is the plan as computed and shown: `orgsync show` renders it, and
 	// `apply` compares its Changes with the recomputed ones.
 	Plan *diff.Plan `json:"plan"`

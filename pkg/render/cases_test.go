@@ -21,6 +21,24 @@ var goldenCases = map[string]*diff.Plan{
 		After:  map[string]any{"name": "invite:member", "description": "Invite"},
 		Attrs:  []diff.AttrChange{{Name: "name", Before: str(`"member:invite"`), After: str(`"invite:member"`)}},
 	}}},
+	"impact_incomplete": incompletePlan(),
+}
+
+// incompletePlan changes a role's permissions on a tenant whose other
+// organizations were too many to read: no impact was found in what was
+// read, and the plan must say the rest is unknown.
+func incompletePlan() *diff.Plan {
+	gap := &diff.ImpactGap{UnreadOrganizations: 19000, Requests: 19000, Budget: 1000}
+	return &diff.Plan{
+		Changes: []diff.Change{{
+			Address: "role.viewer", Kind: diff.KindRole, Action: diff.Update, ID: "role_1",
+			Before: map[string]any{"name": "viewer", "permissions": []string{"read:docs"}},
+			After:  map[string]any{"name": "viewer", "permissions": []string{"read:docs", "export:docs"}},
+			Attrs:  []diff.AttrChange{{Name: "permissions", Added: []string{"export:docs"}, Kept: 1}},
+		}},
+		Warnings:  []string{gap.String()},
+		ImpactGap: gap,
+	}
 }
 
 // mixedPlan has every action, set and object diffs, deletes with reasons,

@@ -75,7 +75,7 @@ func TestJSONContract(t *testing.T) {
 	m := decodeMap(t, b.Bytes())
 	checkFields(t, "plan", m, map[string]string{
 		"format_version": "string", "targets": "array", "summary": "object", "changes": "array", "operations": "array",
-		"token_impact": "array", "unmanaged": "object", "warnings": "array",
+		"token_impact": "array", "token_impact_complete": "bool", "token_impact_gap": "object|null", "unmanaged": "object", "warnings": "array",
 	})
 	if m["format_version"] != "1" {
 		t.Errorf("format_version = %v, want \"1\"", m["format_version"])
@@ -208,7 +208,8 @@ func TestImpactJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := decodeMap(t, b.Bytes())
-	checkFields(t, "impact", m, map[string]string{"format_version": "string", "applied_at": "string", "status": "string", "organizations": "array"})
+	checkFields(t, "impact", m, map[string]string{"format_version": "string", "applied_at": "string", "status": "string",
+		"token_impact_complete": "bool", "token_impact_gap": "object|null", "organizations": "array"})
 	if m["status"] != "complete" {
 		t.Errorf("status = %v, want complete", m["status"])
 	}

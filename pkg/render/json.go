@@ -20,8 +20,12 @@ type jsonPlan struct {
 	Changes       []jsonChange      `json:"changes"`
 	Operations    []json.RawMessage `json:"operations"`
 	TokenImpact   []jsonImpact      `json:"token_impact"`
-	Unmanaged     jsonUnmanaged     `json:"unmanaged"`
-	Warnings      []string          `json:"warnings"`
+	// TokenImpactComplete is false when TokenImpactGap says what was not
+	// read: then token_impact covers only part of the tenant.
+	TokenImpactComplete bool            `json:"token_impact_complete"`
+	TokenImpactGap      *diff.ImpactGap `json:"token_impact_gap"`
+	Unmanaged           jsonUnmanaged   `json:"unmanaged"`
+	Warnings            []string        `json:"warnings"`
 }
 
 type jsonSummary struct {
@@ -104,12 +108,14 @@ func JSON(w io.Writer, p *diff.Plan) error {
 	p = redact(p)
 	add, change, destroy := p.Counts()
 	out := jsonPlan{
-		FormatVersion: diff.FormatVersion,
-		Targets:       nonNil(p.Targets),
-		Summary:       jsonSummary{Add: add, Change: change, Destroy: destroy},
-		Changes:       make([]jsonChange, 0, len(p.Changes)),
-		Operations:    make([]json.RawMessage, 0, len(p.Operations)),
-		TokenImpact:   make([]jsonImpact, 0, len(p.TokenImpact)),
+		FormatVersion:       diff.FormatVersion,
+		Targets:             nonNil(p.Targets),
+		Summary:             jsonSummary{Add: add, Change: change, Destroy: destroy},
+		Changes:             make([]jsonChange, 0, len(p.Changes)),
+		Operations:          make([]json.RawMessage, 0, len(p.Operations)),
+		TokenImpact:         make([]jsonImpact, 0, len(p.TokenImpact)),
+		TokenImpactComplete: p.ImpactGap == nil,
+		TokenImpactGap:      p.ImpactGap,
 		Unmanaged: jsonUnmanaged{
 			Permissions:   nonNil(p.Unmanaged.Permissions),
 			Roles:         nonNil(p.Unmanaged.Roles),
@@ -193,9 +199,13 @@ type impactFile struct {
 	// Status is "complete", or "partial" when the apply stopped part-way:
 	// Organizations then hold the impact of what was done, and Planned that
 	// of the whole plan.
-	Status        string      `json:"status"`
-	Organizations []impactOrg `json:"organizations"`
-	Planned       []impactOrg `json:"planned,omitempty"`
+	Status string `json:"status"`
+	// TokenImpactComplete is false when organizations were left unread
+	// (TokenImpactGap): then only those read are listed.
+	TokenImpactComplete bool            `json:"token_impact_complete"`
+	TokenImpactGap      *diff.ImpactGap `json:"token_impact_gap"`
+	Organizations       []impactOrg     `json:"organizations"`
+	Planned             []impactOrg     `json:"planned,omitempty"`
 }
 
 // ImpactMeta describes the apply an impact file reports on.
@@ -206,6 +216,8 @@ type ImpactMeta struct {
 	// Planned is the impact of the whole plan; written when Status is
 	// "partial".
 	Planned []diff.Impact
+	// Gap is what the plan's token impact did not read (nil: complete).
+	Gap *diff.ImpactGap
 }
 
 type impactOrg struct {
@@ -266,10 +278,12 @@ func ImpactJSON(w io.Writer, impacts []diff.Impact, meta ImpactMeta) error {
 		status = "complete"
 	}
 	out := impactFile{
-		FormatVersion: diff.FormatVersion,
-		AppliedAt:     meta.AppliedAt.UTC().Format(time.RFC3339),
-		Status:        status,
-		Organizations: impactOrgs(impacts),
+		FormatVersion:       diff.FormatVersion,
+		AppliedAt:           meta.AppliedAt.UTC().Format(time.RFC3339),
+		Status:              status,
+		TokenImpactComplete: meta.Gap == nil,
+		TokenImpactGap:      meta.Gap,
+		Organizations:       impactOrgs(impacts),
 	}
 	if status != "complete" {
 		out.Planned = impactOrgs(meta.Planned)

@@ -129,6 +129,9 @@ func writeMDHead(b *strings.Builder, p *diff.Plan, title string, caps mdCaps) {
 	if line := unmanagedLine(p.Unmanaged); line != "" {
 		b.WriteString("_" + mdEscape(line) + "_\n\n")
 	}
+	if g := p.ImpactGap; g != nil {
+		b.WriteString("> [!WARNING]\n> **Token impact incomplete:** " + mdEscape(gapLine(g)) + "\n\n")
+	}
 	writeImpactTable(b, p.TokenImpact, caps.impacts)
 }
 

@@ -33,10 +33,12 @@ func TestGolden(t *testing.T) {
 		p := goldenCases[name]
 		t.Run(name, func(t *testing.T) {
 			outputs := map[string]func(*bytes.Buffer) error{
-				"plan.txt":    func(b *bytes.Buffer) error { return Text(b, p, Style{}) },
-				"plan.md":     func(b *bytes.Buffer) error { return Markdown(b, p, MarkdownOptions{}) },
-				"plan.json":   func(b *bytes.Buffer) error { return JSON(b, p) },
-				"impact.json": func(b *bytes.Buffer) error { return ImpactJSON(b, p.TokenImpact, ImpactMeta{AppliedAt: appliedAt}) },
+				"plan.txt":  func(b *bytes.Buffer) error { return Text(b, p, Style{}) },
+				"plan.md":   func(b *bytes.Buffer) error { return Markdown(b, p, MarkdownOptions{}) },
+				"plan.json": func(b *bytes.Buffer) error { return JSON(b, p) },
+				"impact.json": func(b *bytes.Buffer) error {
+					return ImpactJSON(b, p.TokenImpact, ImpactMeta{AppliedAt: appliedAt, Gap: p.ImpactGap})
+				},
 			}
 			for file, render := range outputs {
 				var b bytes.Buffer

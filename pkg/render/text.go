@@ -46,7 +46,7 @@ func writeText(b *strings.Builder, p *diff.Plan, s Style) {
 	if line := unmanagedLine(p.Unmanaged); line != "" {
 		fmt.Fprintf(b, "\n%s\n", s.Dim(line))
 	}
-	writeImpactText(b, p.TokenImpact, s)
+	writeImpactText(b, p.TokenImpact, p.ImpactGap, s)
 }
 
 // writeLegend explains the symbols the plan uses, in a fixed order.
@@ -414,11 +414,14 @@ func splitAddress(address string) []string {
 }
 
 // writeImpactText writes the "Token impact:" section, grouped by kind.
-func writeImpactText(b *strings.Builder, impacts []diff.Impact, s Style) {
-	if len(impacts) == 0 {
+func writeImpactText(b *strings.Builder, impacts []diff.Impact, gap *diff.ImpactGap, s Style) {
+	if len(impacts) == 0 && gap == nil {
 		return
 	}
 	b.WriteString("\n" + s.Bold("Token impact:") + "\n")
+	if gap != nil {
+		fmt.Fprintf(b, "\n  %s %s\n", s.Bold(s.Yellow("Incomplete:")), gapLine(gap))
+	}
 	kinds, groups := impactGroups(impacts)
 	for _, kind := range kinds {
 		g := groups[kind]

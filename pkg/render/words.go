@@ -228,6 +228,12 @@ func subjectNames(im diff.Impact, max int) string {
 	return listNames(labels, max)
 }
 
+// gapLine says what an incomplete token impact left out.
+func gapLine(g *diff.ImpactGap) string {
+	return fmt.Sprintf("%s not read (impact budget %d requests); -impact-budget unlimited reads them (%d more requests).",
+		plural(g.UnreadOrganizations, "organization"), g.Budget, g.Requests)
+}
+
 // unmanagedLine summarises what orgsync left alone, or "" when nothing.
 func unmanagedLine(u diff.Unmanaged) string {
 	var parts []string

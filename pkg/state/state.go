@@ -146,6 +146,13 @@ type Live struct {
 	RecordStorage RecordStorage
 	// RecordApp is the id of the application whose custom data holds Record.
 	RecordApp string
+	// ImpactUnread counts the organizations whose members the token impact
+	// needed but the read left out, as over ImpactBudget requests; 0 when
+	// the impact is complete. ImpactUnreadRequests is what reading them
+	// would cost.
+	ImpactUnread         int
+	ImpactUnreadRequests int
+	ImpactBudget         int
 }
 
 // LivePermission is a live organization scope.
@@ -168,17 +175,20 @@ type LiveRole struct {
 // LiveOrganization is a live organization. Members, Applications and JIT are
 // only filled in when Loaded is true (the plan read them).
 type LiveOrganization struct {
-	ID           string
-	Name         string
-	Description  string
-	CustomData   map[string]any // never nil once read
-	MFARequired  bool
-	CreatedAt    int64             // Unix milliseconds
-	Loaded       bool              // members were read
-	Members      []LiveMember      // sorted by UserID
-	Applications []LiveApplication // sorted by AppID; read when Loaded
-	JITLoaded    bool
-	JIT          JIT // role ids in Roles, domains as stored
+	ID          string
+	Name        string
+	Description string
+	CustomData  map[string]any // never nil once read
+	MFARequired bool
+	CreatedAt   int64 // Unix milliseconds
+	Loaded      bool  // members were read
+	// MembersOfRole, when set, says Members holds only the members holding
+	// this role: a read for token impact, where nothing else matters.
+	MembersOfRole string
+	Members       []LiveMember      // sorted by UserID
+	Applications  []LiveApplication // sorted by AppID; read when Loaded
+	JITLoaded     bool
+	JIT           JIT // role ids in Roles, domains as stored
 }
 
 // LiveMember is a user's membership with its organization role ids.
