@@ -93,8 +93,8 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 		return err
 	})
 	g.Go(func(ctx context.Context) error {
-		rec, storage, err := ReadRecord(ctx, c)
-		f.live.Record, f.live.RecordStorage = rec, storage
+		rec, storage, others, err := ReadRecords(ctx, c, cfg.Settings.Workspace)
+		f.live.Record, f.live.RecordStorage, f.live.OtherRecords = rec, storage, others
 		return err
 	})
 	if cfg.Settings.MissingUsers == state.MissingUsersInvite {

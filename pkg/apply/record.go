@@ -2,6 +2,7 @@ package apply
 
 import (
 	"bytes"
+	"cmp"
 	"compress/flate"
 	"compress/gzip"
 	"context"
@@ -49,9 +50,23 @@ const (
 	MaxChunkSize = 256 << 10
 )
 
-// chunkKey is the custom-data key of chunk i of slot.
-func chunkKey(slot, i int) string {
-	return RecordKey + "_" + strconv.Itoa(slot) + "_" + strconv.Itoa(i)
+// DefaultWorkspace is the workspace of a configuration that names none.
+const DefaultWorkspace = state.DefaultWorkspace
+
+// WorkspaceKey is the custom-data key of the record header of workspace
+// ws: RecordKey for the default workspace, RecordKey + "." + ws otherwise
+// (a workspace name has no "_" or ".", so the keys never overlap).
+func WorkspaceKey(ws string) string {
+	if ws == "" || ws == DefaultWorkspace {
+		return RecordKey
+	}
+	return RecordKey + "." + ws
+}
+
+// chunkKey is the custom-data key of chunk i of slot, under the header key
+// base.
+func chunkKey(base string, slot, i int) string {
+	return base + "_" + strconv.Itoa(slot) + "_" + strconv.Itoa(i)
 }
 
 // slotHeader describes the copy of the record in one slot.
@@ -112,13 +127,14 @@ type recordBodyV1 struct {
 // matches its checksum.
 type TornRecordError struct {
 	AppID string
+	Key   string // the record's header key
 	Why   string
 }
 
 func (e *TornRecordError) Error() string {
 	return fmt.Sprintf("the ownership record in the custom data of application %s is damaged (%s) and its previous copy too: "+
-		"nothing was planned. Remove the %s* keys from that custom data to start a new record (orgsync then manages nothing it created before)",
-		e.AppID, e.Why, RecordKey)
+		"nothing was planned. Remove the %s and %s_* keys from that custom data to start a new record (orgsync then manages nothing it created before)",
+		e.AppID, e.Why, cmp.Or(e.Key, RecordKey), cmp.Or(e.Key, RecordKey))
 }
 
 // NormalizeRecord returns rec with every list sorted and de-duplicated, empty
@@ -177,27 +193,71 @@ func sortedSet(in []string) []string {
 	return slices.Compact(out)
 }
 
-// ReadRecord reads the ownership record from the custom data of the
-// application the client signs in as, and where it is stored. A tenant
-// without a record yields an empty record with serial 0.
+// ReadRecord reads the default workspace's ownership record from the custom
+// data of the application the client signs in as, and where it is stored.
+// A tenant without a record yields an empty record with serial 0.
 func ReadRecord(ctx context.Context, c *logto.Client) (state.Record, state.RecordStorage, error) {
-	app, err := c.GetApplication(ctx, c.AppID())
-	if err != nil {
-		return state.Record{}, state.RecordStorage{}, fmt.Errorf("read the ownership record (custom data of application %s): %w", c.AppID(), err)
-	}
-	return decodeRecord(c.AppID(), app.CustomData)
+	rec, st, _, err := ReadRecords(ctx, c, DefaultWorkspace)
+	return rec, st, err
 }
 
-// decodeRecord rebuilds the record from an application's custom data.
-func decodeRecord(appID string, data map[string]any) (state.Record, state.RecordStorage, error) {
-	st := state.RecordStorage{}
+// ReadRecords reads, in one request, the ownership record of workspace ws
+// and those of every other workspace (by name) kept in the same custom
+// data. A damaged record of another workspace is an error too: what it
+// manages must not be adopted or deleted.
+func ReadRecords(ctx context.Context, c *logto.Client, ws string) (state.Record, state.RecordStorage, map[string]state.Record, error) {
+	app, err := c.GetApplication(ctx, c.AppID())
+	if err != nil {
+		return state.Record{}, state.RecordStorage{}, nil, fmt.Errorf("read the ownership record (custom data of application %s): %w", c.AppID(), err)
+	}
+	rec, st, err := decodeRecord(c.AppID(), app.CustomData, ws)
+	if err != nil {
+		return rec, st, nil, err
+	}
+	others := map[string]state.Record{}
+	for _, other := range Workspaces(app.CustomData) {
+		if WorkspaceKey(other) == WorkspaceKey(ws) {
+			continue
+		}
+		r, _, err := decodeRecord(c.AppID(), app.CustomData, other)
+		if err != nil {
+			return rec, st, nil, fmt.Errorf("workspace %q: %w", other, err)
+		}
+		others[other] = r
+	}
+	return rec, st, others, nil
+}
+
+// Workspaces lists, sorted, the workspaces whose record the custom data
+// holds (the default one as DefaultWorkspace).
+func Workspaces(data map[string]any) []string {
+	var out []string
 	for k, v := range data {
-		if strings.HasPrefix(k, RecordKey+"_") && v != nil {
+		if v == nil {
+			continue
+		}
+		if k == RecordKey {
+			out = append(out, DefaultWorkspace)
+		} else if ws, ok := strings.CutPrefix(k, RecordKey+"."); ok && state.ValidWorkspace(ws) {
+			out = append(out, ws)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// decodeRecord rebuilds workspace ws's record from an application's custom
+// data.
+func decodeRecord(appID string, data map[string]any, ws string) (state.Record, state.RecordStorage, error) {
+	base := WorkspaceKey(ws)
+	st := state.RecordStorage{Workspace: ws}
+	for k, v := range data {
+		if strings.HasPrefix(k, base+"_") && v != nil {
 			st.Keys = append(st.Keys, k)
 		}
 	}
 	slices.Sort(st.Keys)
-	h, ok, err := decodeHeader(appID, data)
+	h, ok, err := decodeHeader(appID, data, base)
 	if err != nil || !ok {
 		return NormalizeRecord(state.Record{}), st, err
 	}
@@ -205,10 +265,10 @@ func decodeRecord(appID string, data map[string]any) (state.Record, state.Record
 	for s := range 2 {
 		st.Chunks[s], st.Serials[s], st.SHA256s[s] = h.Slots[s].Chunks, h.Slots[s].Serial, h.Slots[s].SHA256
 	}
-	body, serial, err := readSlot(appID, data, h, h.Slot)
+	body, serial, err := readSlot(appID, data, base, h, h.Slot)
 	if err != nil {
 		other := 1 - h.Slot
-		prev, prevSerial, perr := readSlot(appID, data, h, other)
+		prev, prevSerial, perr := readSlot(appID, data, base, h, other)
 		if perr != nil || h.Slots[other].Chunks == 0 {
 			return state.Record{}, st, err
 		}
@@ -226,31 +286,31 @@ func decodeRecord(appID string, data map[string]any) (state.Record, state.Record
 }
 
 // readSlot reads and checks the copy in slot.
-func readSlot(appID string, data map[string]any, h recordHeader, slot int) (*recordBody, int64, error) {
+func readSlot(appID string, data map[string]any, base string, h recordHeader, slot int) (*recordBody, int64, error) {
 	sh := h.Slots[slot]
 	var text strings.Builder
 	for i := range sh.Chunks {
-		s, ok := data[chunkKey(slot, i)].(string)
+		s, ok := data[chunkKey(base, slot, i)].(string)
 		if !ok {
-			return nil, sh.Serial, &TornRecordError{AppID: appID, Why: fmt.Sprintf("chunk %s is missing", chunkKey(slot, i))}
+			return nil, sh.Serial, &TornRecordError{AppID: appID, Key: base, Why: fmt.Sprintf("chunk %s is missing", chunkKey(base, slot, i))}
 		}
 		text.WriteString(s)
 	}
 	sum := sha256.Sum256([]byte(text.String()))
 	if hex.EncodeToString(sum[:]) != sh.SHA256 {
-		return nil, sh.Serial, &TornRecordError{AppID: appID, Why: "checksum mismatch"}
+		return nil, sh.Serial, &TornRecordError{AppID: appID, Key: base, Why: "checksum mismatch"}
 	}
 	body, err := decodeBody(text.String(), h.Version)
 	if err != nil {
-		return nil, sh.Serial, &TornRecordError{AppID: appID, Why: err.Error()}
+		return nil, sh.Serial, &TornRecordError{AppID: appID, Key: base, Why: err.Error()}
 	}
 	return body, sh.Serial, nil
 }
 
 // decodeHeader reads the header; ok is false when there is no record yet.
 // A version 1 header is read as a version 2 one with one copy.
-func decodeHeader(appID string, data map[string]any) (h recordHeader, ok bool, err error) {
-	raw, present := data[RecordKey]
+func decodeHeader(appID string, data map[string]any, base string) (h recordHeader, ok bool, err error) {
+	raw, present := data[base]
 	if !present || raw == nil {
 		return h, false, nil
 	}
@@ -259,7 +319,7 @@ func decodeHeader(appID string, data map[string]any) (h recordHeader, ok bool, e
 		err = json.Unmarshal(b, &h)
 	}
 	if err != nil {
-		return h, false, fmt.Errorf("the ownership record header %q in the custom data of application %s is malformed: %v", RecordKey, appID, err)
+		return h, false, fmt.Errorf("the ownership record header %q in the custom data of application %s is malformed: %v", base, appID, err)
 	}
 	switch {
 	case h.Version > RecordVersion:
@@ -269,7 +329,7 @@ func decodeHeader(appID string, data map[string]any) (h recordHeader, ok bool, e
 		h.Slots[h.Slot] = slotHeader{Serial: h.Serial, Chunks: h.Chunks, SHA256: h.SHA256}
 		return h, true, nil
 	case h.Version != RecordVersion || h.Slot < 0 || h.Slot > 1 || h.Slots[0].Chunks < 0 || h.Slots[1].Chunks < 0:
-		return h, false, fmt.Errorf("the ownership record header %q in the custom data of application %s is malformed: %s", RecordKey, appID, b)
+		return h, false, fmt.Errorf("the ownership record header %q in the custom data of application %s is malformed: %s", base, appID, b)
 	}
 	return h, true, nil
 }
@@ -526,6 +586,7 @@ func writeRecord(ctx context.Context, c *logto.Client, rec state.Record, st stat
 		}
 	}
 	appID := c.AppID()
+	base := WorkspaceKey(st.Workspace)
 	text, err := encodeBody(rec)
 	if err != nil {
 		return st, 0, fmt.Errorf("write the ownership record: encode: %w", err)
@@ -546,25 +607,25 @@ func writeRecord(ctx context.Context, c *logto.Client, rec state.Record, st stat
 	}
 	h.Slots[slot].SHA256 = hex.EncodeToString(sum[:])
 	next.SHA256s[slot] = h.Slots[slot].SHA256
-	final := map[string]any{RecordKey: h}
+	final := map[string]any{base: h}
 	// The chunks before the last go first; the last goes with the header.
 	for i, chunk := range chunks[:len(chunks)-1] {
-		if err := c.PatchApplicationCustomData(ctx, appID, map[string]any{chunkKey(slot, i): chunk}); err != nil {
+		if err := c.PatchApplicationCustomData(ctx, appID, map[string]any{chunkKey(base, slot, i): chunk}); err != nil {
 			return st, 0, fmt.Errorf("write the ownership record: chunk %d of %d: %w (the previous record is intact; re-run apply)", i+1, len(chunks), err)
 		}
 	}
-	final[chunkKey(slot, len(chunks)-1)] = chunks[len(chunks)-1]
+	final[chunkKey(base, slot, len(chunks)-1)] = chunks[len(chunks)-1]
 	// Clear chunks of this slot left over from a longer copy written before.
 	var keys []string
 	for _, k := range st.Keys {
-		if i, ok := parseChunkKey(k, slot); ok && i >= len(chunks) {
+		if i, ok := parseChunkKey(base, k, slot); ok && i >= len(chunks) {
 			final[k] = nil
 			continue
 		}
 		keys = append(keys, k)
 	}
 	for i := range chunks {
-		keys = append(keys, chunkKey(slot, i))
+		keys = append(keys, chunkKey(base, slot, i))
 	}
 	if err := c.PatchApplicationCustomData(ctx, appID, final); err != nil {
 		return st, 0, fmt.Errorf("write the ownership record header: %w (the previous record may still be current; re-run apply)", err)
@@ -574,8 +635,8 @@ func writeRecord(ctx context.Context, c *logto.Client, rec state.Record, st stat
 }
 
 // parseChunkKey returns the chunk index of key when it names a chunk of slot.
-func parseChunkKey(key string, slot int) (int, bool) {
-	rest, ok := strings.CutPrefix(key, RecordKey+"_"+strconv.Itoa(slot)+"_")
+func parseChunkKey(base, key string, slot int) (int, bool) {
+	rest, ok := strings.CutPrefix(key, base+"_"+strconv.Itoa(slot)+"_")
 	if !ok {
 		return 0, false
 	}

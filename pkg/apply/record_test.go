@@ -199,10 +199,10 @@ func TestRecordChunkingAtScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, _, _ := decodeHeader(c.AppID(), app.CustomData)
+	h, _, _ := decodeHeader(c.AppID(), app.CustomData, RecordKey)
 	for k, v := range app.CustomData {
 		for s := range 2 {
-			if i, ok := parseChunkKey(k, s); ok && i >= h.Slots[s].Chunks && v != nil {
+			if i, ok := parseChunkKey(RecordKey, k, s); ok && i >= h.Slots[s].Chunks && v != nil {
 				t.Errorf("stale chunk %s still holds %d bytes", k, len(fmt.Sprint(v)))
 			}
 		}
@@ -287,7 +287,7 @@ func TestRecordInterruptedWriteKeepsPreviousRecord(t *testing.T) {
 // corrupt replaces the first chunk of a slot's copy.
 func corrupt(t *testing.T, c *logto.Client, slot int) {
 	t.Helper()
-	if err := c.PatchApplicationCustomData(context.Background(), c.AppID(), map[string]any{chunkKey(slot, 0): "AAAA"}); err != nil {
+	if err := c.PatchApplicationCustomData(context.Background(), c.AppID(), map[string]any{chunkKey(RecordKey, slot, 0): "AAAA"}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -328,8 +328,8 @@ func TestReadRecordVersion1(t *testing.T) {
 	text := encodeV1(t, rec)
 	sum := sha256.Sum256([]byte(text))
 	if err := tt.C.PatchApplicationCustomData(context.Background(), tt.C.AppID(), map[string]any{
-		chunkKey(1, 0): text,
-		RecordKey:      map[string]any{"version": 1, "serial": 7, "chunks": 1, "slot": 1, "sha256": hex.EncodeToString(sum[:])},
+		chunkKey(RecordKey, 1, 0): text,
+		RecordKey:                 map[string]any{"version": 1, "serial": 7, "chunks": 1, "slot": 1, "sha256": hex.EncodeToString(sum[:])},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -364,8 +364,8 @@ func TestReadRecordErrors(t *testing.T) {
 		patch map[string]any
 		want  string
 	}{
-		{"both copies damaged", map[string]any{chunkKey(0, 0): "AAAA", chunkKey(1, 0): "AAAA"}, "and its previous copy too"},
-		{"missing chunks", map[string]any{chunkKey(0, 0): nil, chunkKey(1, 0): nil}, "is missing"},
+		{"both copies damaged", map[string]any{chunkKey(RecordKey, 0, 0): "AAAA", chunkKey(RecordKey, 1, 0): "AAAA"}, "and its previous copy too"},
+		{"missing chunks", map[string]any{chunkKey(RecordKey, 0, 0): nil, chunkKey(RecordKey, 1, 0): nil}, "is missing"},
 		{"newer version", map[string]any{RecordKey: map[string]any{"version": 3, "serial": 3}}, "upgrade orgsync"},
 		{"malformed header", map[string]any{RecordKey: "nonsense"}, "is malformed"},
 	}

@@ -113,6 +113,11 @@ type planner struct {
 	// address their create announced; intentEdits record them.
 	intentAddr  map[string]string
 	intentEdits []RecordEdit
+
+	// owner maps ids another workspace manages to its name; leftToOthers
+	// counts, per workspace, what an exclusive kind left alone for it.
+	owner        map[string]string
+	leftToOthers map[string]int
 }
 
 // Compute plans how to bring the live state to the desired one. It returns a
@@ -210,6 +215,17 @@ func newPlanner(desired *state.Config, live *state.Live, opts Options) *planner 
 		p.appsByName[a.Name] = append(p.appsByName[a.Name], id)
 	}
 	p.rec = newRecordSets(&live.Record)
+	p.owner, p.leftToOthers = map[string]string{}, map[string]int{}
+	for _, ws := range sortedKeys(live.OtherRecords) {
+		r := live.OtherRecords[ws]
+		for _, ids := range [][]string{r.Permissions, r.Roles, r.Organizations} {
+			for _, id := range ids {
+				if _, dup := p.owner[id]; !dup {
+					p.owner[id] = ws
+				}
+			}
+		}
+	}
 	if note := live.RecordStorage.Note; note != "" {
 		p.warnings = append(p.warnings, note)
 	}
@@ -251,6 +267,14 @@ func newRecordSets(r *state.Record) recordSets {
 		}
 	}
 	return rs
+}
+
+// workspace is the name of the configuration's workspace.
+func (p *planner) workspace() string {
+	if ws := p.cfg.Settings.Workspace; ws != "" {
+		return ws
+	}
+	return state.DefaultWorkspace
 }
 
 // recordedAddress is the address the record (or a resolved intent) holds
@@ -333,6 +357,12 @@ func (p *planner) add(it *item) *item {
 // -allow-destroy for the address drops it (PRODUCT.md §2), so turning the
 // flag off in a block keeps the protection until then.
 func (p *planner) adopt(kind, id, addr string, managed bool, prevent bool) {
+	if ws := p.owner[id]; ws != "" && !managed {
+		p.problem(addr, fmt.Sprintf("workspace %q manages this %s (id %s)", ws, kind, id),
+			fmt.Sprintf("Two configurations must not manage one object. This configuration is workspace %q. Remove the block here, "+
+				"or stop managing it there (orgsync state rm -workspace %s %s) and plan again.", p.workspace(), ws, p.live.OtherRecords[ws].Addresses[id]))
+		return
+	}
 	if !managed || p.recordedAddress(id) != addr {
 		p.edits = append(p.edits, RecordEdit{Kind: kind, ID: id, Address: addr})
 	}
@@ -392,6 +422,10 @@ func (p *planner) finish() (*Plan, error) {
 	}
 
 	ops := p.operations(items)
+	for _, ws := range sortedKeys(p.leftToOthers) {
+		p.warnings = append(p.warnings, fmt.Sprintf("%d %s that workspace %q manages left alone: an exclusive kind never deletes another workspace's objects",
+			p.leftToOthers[ws], pluralKind(p.leftToOthers[ws], "object"), ws))
+	}
 	if len(p.opts.Targets) > 0 {
 		p.warnings = append([]string{targetWarning(p.opts.Targets)}, p.warnings...)
 	}
@@ -545,7 +579,7 @@ func (p *planner) massDelete(items []*item) []Problem {
 		out = append(out, Problem{
 			Address: kind + ".*",
 			Summary: fmt.Sprintf("the plan deletes %d of %d %s, more than half", n, of, what),
-			Detail: "A configuration that is empty or only partly checked out would wipe the tenant. " +
+			Detail: "A configuration that is empty or only partly checked out would wipe the tenant. " + p.foreignHint() +
 				"If these deletes are intended, plan again with -allow-mass-delete.",
 		})
 	}
@@ -630,4 +664,39 @@ func (p *planner) orderChanges(items []*item, ops []opx) []Change {
 		return changes[i].Address < changes[j].Address
 	})
 	return changes
+}
+
+// foreignHint explains a mass delete by a configuration that declares none
+// of what the record manages: most likely another configuration that
+// shares the tenant and the workspace.
+func (p *planner) foreignHint() string {
+	recorded := 0
+	for _, id := range p.live.Record.Permissions {
+		if p.permAfter[id] != "" {
+			return ""
+		}
+		recorded++
+	}
+	for _, id := range p.live.Record.Roles {
+		if p.roleAfter[id] != "" {
+			return ""
+		}
+		recorded++
+	}
+	declared := map[string]bool{}
+	for _, o := range p.cfg.Organizations {
+		declared[o.Address] = true
+	}
+	for _, id := range p.live.Record.Organizations {
+		if declared[p.live.Record.Addresses[id]] {
+			return ""
+		}
+		recorded++
+	}
+	if recorded == 0 {
+		return ""
+	}
+	return fmt.Sprintf("This configuration declares none of the %d objects the ownership record of workspace %q manages: "+
+		"it looks like a different configuration sharing the tenant. Give each configuration its own workspace "+
+		"(orgsync { workspace = \"...\" }), or plan from the directory that manages them. ", recorded, p.workspace())
 }

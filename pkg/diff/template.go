@@ -107,6 +107,9 @@ func (p *planner) deleteItem(kind, id, addr string, managed, exclusive bool) *it
 	reason := "not_in_config"
 	switch {
 	case managed:
+	case exclusive && p.owner[id] != "":
+		p.leftToOthers[p.owner[id]]++
+		return nil
 	case exclusive:
 		reason = "exclusive"
 	default:

@@ -61,6 +61,14 @@ func (l *loader) loadSettings(blocks []*labelOnly) state.Settings {
 		}
 		var c orgsyncContent
 		l.decodeBody(b.Body, l.ctx, &c)
+		if ws, set := l.evalString(c.Workspace, l.ctx, "workspace"); set {
+			if !state.ValidWorkspace(ws) {
+				l.errorf(c.Workspace.Range(), "Invalid workspace",
+					"workspace must be 1 to 40 lowercase letters, digits and hyphens, starting with a letter or digit, not %q.", ws)
+			} else {
+				s.Workspace = ws
+			}
+		}
 		if c.Exclusive != nil {
 			s.ExclusivePermissions, _ = l.evalBool(c.Exclusive.Permissions, l.ctx, "exclusive.permissions")
 			s.ExclusiveRoles, _ = l.evalBool(c.Exclusive.Roles, l.ctx, "exclusive.roles")

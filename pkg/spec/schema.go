@@ -31,6 +31,7 @@ type namedBlock struct {
 }
 
 type orgsyncContent struct {
+	Workspace         hcl.Expression    `hcl:"workspace,optional"`
 	Exclusive         *exclusiveContent `hcl:"exclusive,block"`
 	MissingUsers      hcl.Expression    `hcl:"missing_users,optional"`
 	MissingUsersRange hcl.Range         `hcl:"missing_users,attr_range"`

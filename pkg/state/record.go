@@ -44,12 +44,15 @@ type Intent struct {
 // RecordStorage says where the record that was read is stored, so that the
 // apply holding the lock writes the next copy without reading it again.
 type RecordStorage struct {
-	Exists  bool      // a record was found
-	Slot    int       // the slot of the copy read (the next copy goes to the other)
-	Chunks  [2]int    // chunks of each slot's copy
-	Serials [2]int64  // serial of each slot's copy
-	SHA256s [2]string // checksum of each slot's copy
-	Keys    []string  // the record's chunk keys that hold data
+	// Workspace is the workspace whose record this is ("" or "default":
+	// the default one).
+	Workspace string
+	Exists    bool      // a record was found
+	Slot      int       // the slot of the copy read (the next copy goes to the other)
+	Chunks    [2]int    // chunks of each slot's copy
+	Serials   [2]int64  // serial of each slot's copy
+	SHA256s   [2]string // checksum of each slot's copy
+	Keys      []string  // the record's chunk keys that hold data
 	// Note, when set, is something the plan should say about the record
 	// (a damaged copy was skipped).
 	Note string

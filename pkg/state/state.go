@@ -27,6 +27,10 @@ type Config struct {
 
 // Settings is the orgsync {} block.
 type Settings struct {
+	// Workspace names the configuration's ownership record ("" means
+	// DefaultWorkspace): objects another workspace manages are never
+	// adopted or deleted.
+	Workspace              string
 	ExclusivePermissions   bool
 	ExclusiveRoles         bool
 	ExclusiveOrganizations bool
@@ -146,6 +150,9 @@ type Live struct {
 	RecordStorage RecordStorage
 	// RecordApp is the id of the application whose custom data holds Record.
 	RecordApp string
+	// OtherRecords are the records of the other workspaces, by name: what
+	// they manage is never adopted or deleted.
+	OtherRecords map[string]Record
 	// ImpactUnread counts the organizations whose members the token impact
 	// needed but the read left out, as over ImpactBudget requests; 0 when
 	// the impact is complete. ImpactUnreadRequests is what reading them
@@ -240,4 +247,21 @@ type Invitation struct {
 	OrganizationID string
 	Invitee        string
 	RoleIDs        []string
+}
+
+// DefaultWorkspace is the workspace of a configuration that names none.
+const DefaultWorkspace = "default"
+
+// ValidWorkspace reports whether ws is a workspace name: 1 to 40 lowercase
+// letters, digits and hyphens, starting with a letter or digit.
+func ValidWorkspace(ws string) bool {
+	if ws == "" || len(ws) > 40 || ws[0] == '-' {
+		return false
+	}
+	for _, r := range ws {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
 }

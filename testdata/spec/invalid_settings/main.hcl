@@ -1,5 +1,6 @@
 orgsync {
   missing_users = "invit"
+  workspace     = "Team_A"
   exclusive {
     permissions = "yes please"
   }
