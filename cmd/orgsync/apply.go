@@ -133,6 +133,8 @@ func runApply(e *env, args []string) exitCode {
 		Parallelism: f.conn.parallelism,
 		Notify:      prog.event,
 		Lock:        lock,
+		Version:     currentVersion(),
+		Commit:      configCommit(e.getenv),
 	})
 	prog.finish()
 	acct := accountFor(pl.plan, result, execErr)
@@ -303,4 +305,16 @@ func writeFileWith(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return f.Close()
+}
+
+// configCommit is the commit of the configuration being applied, for the
+// ownership record: ORGSYNC_COMMIT, else what the CI system says
+// (GITHUB_SHA, CI_COMMIT_SHA), else none.
+func configCommit(getenv func(string) string) string {
+	for _, k := range []string{"ORGSYNC_COMMIT", "GITHUB_SHA", "CI_COMMIT_SHA"} {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+	}
+	return ""
 }

@@ -361,8 +361,28 @@ type jsonPlan struct {
 			After   json.RawMessage `json:"after"`
 			Added   []string        `json:"added"`
 			Removed []string        `json:"removed"`
+			Class   *string         `json:"classification"`
 		} `json:"attributes"`
+		Class *string `json:"classification"`
 	} `json:"changes"`
+	Drift []struct {
+		Address    string  `json:"address"`
+		Kind       string  `json:"kind"`
+		Action     string  `json:"action"`
+		ID         *string `json:"id"`
+		Planned    bool    `json:"planned"`
+		Attributes []struct {
+			Name    string          `json:"name"`
+			Applied json.RawMessage `json:"applied"`
+			Live    json.RawMessage `json:"live"`
+			Pending bool            `json:"pending"`
+		} `json:"attributes"`
+	} `json:"drift"`
+	LastApply *struct {
+		OrgsyncVersion *string `json:"orgsync_version"`
+		Commit         *string `json:"commit"`
+		AppliedAt      string  `json:"applied_at"`
+	} `json:"last_apply"`
 	Operations []struct {
 		Stage      int            `json:"stage"`
 		Kind       string         `json:"kind"`

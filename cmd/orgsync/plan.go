@@ -136,9 +136,10 @@ func runPlan(e *env, args []string) exitCode {
 	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
 	fs.SetOutput(e.s.Err)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: orgsync plan [-c DIR] [-out FILE] [-format text|json|markdown] [-detailed-exitcode] [-var K=V]... [-var-file F]... [-target ADDR]...\n\n"+
+		fmt.Fprint(fs.Output(), "Usage: orgsync plan [-c DIR] [-out FILE] [-format text|json|markdown] [-detailed-exitcode [-drift-only]] [-var K=V]... [-var-file F]... [-target ADDR]...\n\n"+
 			"Read the tenant (LOGTO_ENDPOINT, LOGTO_APP_ID, LOGTO_APP_SECRET) and print what apply would change.\n"+
-			"Exit status: 0 success, 1 error, 2 with -detailed-exitcode when the plan has changes.\n\n")
+			"Exit status: 0 success, 1 error, 2 with -detailed-exitcode when the plan has changes\n"+
+			"(with -drift-only as well: when the tenant changed outside orgsync since its last apply).\n\n")
 		fs.PrintDefaults()
 	}
 	var f planFlags
@@ -146,6 +147,7 @@ func runPlan(e *env, args []string) exitCode {
 	out := fs.String("out", "", "save the plan to `FILE`, for a later 'orgsync apply FILE'")
 	format := fs.String("format", "text", "output format: text, json or markdown")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when the plan has changes (0: no changes, 1: error)")
+	driftOnly := fs.Bool("drift-only", false, "with -detailed-exitcode, exit 2 only for changes made outside orgsync (drift), not for configuration changes not yet applied")
 	if code, ok := parseArgs(e, fs, args); !ok {
 		return code
 	}
@@ -157,6 +159,10 @@ func runPlan(e *env, args []string) exitCode {
 	}
 	if err := checkFormat(*format, "text", "json", "markdown"); err != nil {
 		printErr(e, err)
+		return exitError
+	}
+	if *driftOnly && !*detailed {
+		fmt.Fprintln(e.s.Err, "Error: -drift-only changes what -detailed-exitcode reports; give both (plan -detailed-exitcode -drift-only)")
 		return exitError
 	}
 	if err := f.checkAddresses(); err != nil {
@@ -184,7 +190,10 @@ func runPlan(e *env, args []string) exitCode {
 		}
 		fmt.Fprintf(e.s.Err, "\nSaved the plan to %s. To perform exactly these actions, run:\n    orgsync apply %s\n", *out, *out)
 	}
-	if *detailed && pl.plan.HasChanges() {
+	switch {
+	case *driftOnly && len(pl.plan.Drift) > 0:
+		return exitChanges
+	case *detailed && !*driftOnly && pl.plan.HasChanges():
 		return exitChanges
 	}
 	return exitOK

@@ -48,6 +48,9 @@ type ExecOptions struct {
 	// plan. Execute checks it before every stage and every record write
 	// and stops when it is lost. Required unless the plan writes nothing.
 	Lock *Lock
+	// Version and Commit describe the apply in the record's LastApply: the
+	// orgsync version, and the configuration's commit when known.
+	Version, Commit string
 }
 
 // Result says exactly what an Execute did. Every operation of the plan is in
@@ -113,10 +116,12 @@ func Execute(ctx context.Context, c *logto.Client, p *diff.Plan, live *state.Liv
 		written: NormalizeRecord(live.Record),
 		storage: live.RecordStorage,
 		began:   time.Now(),
+		version: opts.Version,
+		commit:  opts.Commit,
 	}
 	// Writes that must happen even after cancellation use this context.
 	bg := context.WithoutCancel(ctx)
-	if e.lock == nil && (len(p.Operations) > 0 || len(p.RecordEdits) > 0) {
+	if e.lock == nil && (len(p.Operations) > 0 || len(p.RecordEdits) > 0 || len(p.Applied) > 0) {
 		return e.result(ctx, errors.New("apply: the plan changes the tenant, but the apply lock is not held (take it with AcquireLock before reading the tenant)"))
 	}
 	// Stable order by stage; the plan should already be ordered.
@@ -175,6 +180,8 @@ type executor struct {
 	status  []opStatus
 	errs    []error
 	base    state.Record        // the record as read
+	version string              // of orgsync, for the record's LastApply
+	commit  string              // of the configuration, when given
 	written state.Record        // the record as last written (or read)
 	storage state.RecordStorage // where written is stored
 }
@@ -605,9 +612,45 @@ func (e *executor) writeFinal(ctx context.Context) error {
 	}
 	edits = append(edits, e.plan.RecordEdits...)
 	diff.ApplyRecordEdits(&rec, edits, e.resolveLocked)
+	diff.ApplyAppliedEdits(&rec, e.appliedLocked(), e.resolveLocked)
 	e.mu.Unlock()
 	stampPermissions(&rec, e.began)
+	if !sameRecord(rec, e.base) {
+		rec.LastApply = state.LastApply{Version: e.version, Commit: e.commit, At: e.began.UnixMilli()}
+	}
 	return e.write(ctx, rec)
+}
+
+// appliedLocked are the plan's Applied edits whose address every operation
+// carried out: an object some operation of which failed or did not run
+// keeps what the record said, so that the next plan sees it as it is.
+func (e *executor) appliedLocked() []diff.AppliedEdit {
+	unfinished := map[string]bool{}
+	for i, op := range e.plan.Operations {
+		if e.status[i] == opDone {
+			continue
+		}
+		unfinished[op.Address] = true
+		for _, a := range op.Covers {
+			unfinished[a] = true
+		}
+	}
+	out := make([]diff.AppliedEdit, 0, len(e.plan.Applied))
+	for _, a := range e.plan.Applied {
+		if !unfinished[a.Address] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// sameRecord reports whether two records hold the same (their serials and
+// last-apply descriptions aside).
+func sameRecord(a, b state.Record) bool {
+	a, b = NormalizeRecord(a), NormalizeRecord(b)
+	a.Serial, b.Serial = 0, 0
+	a.LastApply, b.LastApply = state.LastApply{}, state.LastApply{}
+	return reflect.DeepEqual(a, b)
 }
 
 // stampPermissions records when orgsync first knew each managed permission

@@ -167,6 +167,11 @@ func TestExecuteRefsStagesAndRecord(t *testing.T) {
 		t.Fatalf("the created permission is stamped %d", since)
 	}
 	want.PermissionSince = map[string]int64{res.IDs[permKey]: res.Record.PermissionSince[res.IDs[permKey]]}
+	// The record says when this apply ran.
+	if at := res.Record.LastApply.At; at < time.Now().Add(-time.Hour).UnixMilli() || at > time.Now().UnixMilli() {
+		t.Fatalf("the record's last apply is at %d", at)
+	}
+	want.LastApply = res.Record.LastApply
 	if d := cmp.Diff(want, res.Record); d != "" {
 		t.Fatalf("result record (-want +got):\n%s", d)
 	}

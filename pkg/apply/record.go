@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -110,6 +111,16 @@ type recordBody struct {
 	// PermissionSince: per Permissions index, when orgsync first knew it
 	// (Unix seconds; 0 unknown).
 	PermissionSince []int64 `json:"permission_since,omitempty"`
+	// Applied fingerprints (state.Record.Applied): of permissions, roles,
+	// organizations and JIT settings as "attr=fp;attr=fp" by key; of
+	// members and applications, per Orgs index, pairs of a delta-encoded
+	// Users (Apps) index and an index into AppliedRoles, the distinct
+	// fingerprints of their roles (a tenant has few role sets).
+	AppliedObjects map[string]string `json:"applied,omitempty"`
+	AppliedRoles   []string          `json:"applied_roles,omitempty"`
+	AppliedMembers [][]int           `json:"applied_members,omitempty"`
+	AppliedApps    [][]int           `json:"applied_apps,omitempty"`
+	LastApply      *state.LastApply  `json:"last_apply,omitempty"`
 }
 
 // recordBodyV1 is the JSON of version 1.
@@ -162,6 +173,16 @@ func NormalizeRecord(rec state.Record) state.Record {
 			}
 			out.PermissionSince[id] = t
 		}
+	}
+	out.LastApply = rec.LastApply
+	for k, attrs := range rec.Applied {
+		if k == "" || len(attrs) == 0 {
+			continue
+		}
+		if out.Applied == nil {
+			out.Applied = map[string]map[string]string{}
+		}
+		out.Applied[k] = maps.Clone(attrs)
 	}
 	if len(rec.Intents) > 0 {
 		out.Intents = slices.Clone(rec.Intents)
@@ -417,8 +438,65 @@ func newRecordBody(rec state.Record) recordBody {
 			body.PermissionSince[i] = rec.PermissionSince[id] / 1000
 		}
 	}
-	orgs := newIndexer(rec.Organizations, keys(rec.Members), keys(rec.Applications))
-	users, apps := newIndexer(values(rec.Members)), newIndexer(values(rec.Applications))
+	if rec.LastApply != (state.LastApply{}) {
+		la := rec.LastApply
+		body.LastApply = &la
+	}
+	// Applied fingerprints of memberships, by organization.
+	memberFP, appFP := map[string]map[string]string{}, map[string]map[string]string{}
+	var fpOrgs, fpUsers, fpApps, fps []string
+	for key, attrs := range rec.Applied {
+		org, rest, nested := strings.Cut(key, "/")
+		var target map[string]map[string]string
+		var id string
+		switch {
+		case nested && strings.HasPrefix(rest, "user:"):
+			target, id = memberFP, strings.TrimPrefix(rest, "user:")
+			fpUsers = append(fpUsers, id)
+		case nested && strings.HasPrefix(rest, "app:"):
+			target, id = appFP, strings.TrimPrefix(rest, "app:")
+			fpApps = append(fpApps, id)
+		default:
+			if body.AppliedObjects == nil {
+				body.AppliedObjects = map[string]string{}
+			}
+			body.AppliedObjects[key] = joinFingerprints(attrs)
+			continue
+		}
+		if target[org] == nil {
+			target[org] = map[string]string{}
+			fpOrgs = append(fpOrgs, org)
+		}
+		target[org][id] = attrs["roles"]
+		fps = append(fps, attrs["roles"])
+	}
+	orgs := newIndexer(rec.Organizations, keys(rec.Members), keys(rec.Applications), fpOrgs)
+	users, apps := newIndexer(values(rec.Members), fpUsers), newIndexer(values(rec.Applications), fpApps)
+	if len(fps) > 0 {
+		table := newIndexer(fps)
+		body.AppliedRoles = table.table
+		pairs := func(m map[string]map[string]string, ix *indexer) [][]int {
+			out := make([][]int, len(orgs.table))
+			for org, subjects := range m {
+				ids := keys(subjects)
+				sort.Slice(ids, func(i, j int) bool { return ix.index[ids[i]] < ix.index[ids[j]] })
+				prev, enc := 0, make([]int, 0, 2*len(ids))
+				for _, id := range ids {
+					at := ix.index[id]
+					enc = append(enc, at-prev, table.index[subjects[id]])
+					prev = at
+				}
+				out[orgs.index[org]] = enc
+			}
+			return out
+		}
+		if len(memberFP) > 0 {
+			body.AppliedMembers = pairs(memberFP, users)
+		}
+		if len(appFP) > 0 {
+			body.AppliedApps = pairs(appFP, apps)
+		}
+	}
 	body.Orgs, body.Users, body.Apps = orgs.table, users.table, apps.table
 	body.Managed = orgs.deltas(rec.Organizations)
 	for id, addr := range rec.Addresses {
@@ -493,7 +571,69 @@ func (b *recordBody) record() (state.Record, error) {
 			return rec, err
 		}
 	}
+	if b.LastApply != nil {
+		rec.LastApply = *b.LastApply
+	}
+	for key, enc := range b.AppliedObjects {
+		if rec.Applied == nil {
+			rec.Applied = map[string]map[string]string{}
+		}
+		rec.Applied[key] = splitFingerprints(enc)
+	}
+	unpair := func(all [][]int, table []string, kind string) error {
+		if len(all) > len(b.Orgs) {
+			return fmt.Errorf("its applied %s lists do not line up", kind)
+		}
+		for i, enc := range all {
+			if len(enc)%2 != 0 {
+				return fmt.Errorf("its applied %s of organization %s are malformed", kind, b.Orgs[i])
+			}
+			at := 0
+			for j := 0; j < len(enc); j += 2 {
+				at += enc[j]
+				if enc[j] < 0 || at >= len(table) || enc[j+1] < 0 || enc[j+1] >= len(b.AppliedRoles) {
+					return fmt.Errorf("its applied %s refer to an id the record does not hold", kind)
+				}
+				if rec.Applied == nil {
+					rec.Applied = map[string]map[string]string{}
+				}
+				rec.Applied[state.AppliedKey(kind, b.Orgs[i], table[at])] = map[string]string{"roles": b.AppliedRoles[enc[j+1]]}
+			}
+		}
+		return nil
+	}
+	if err := unpair(b.AppliedMembers, b.Users, "member"); err != nil {
+		return rec, err
+	}
+	if err := unpair(b.AppliedApps, b.Apps, "application"); err != nil {
+		return rec, err
+	}
 	return rec, nil
+}
+
+// joinFingerprints encodes attribute fingerprints as "attr=fp;attr=fp",
+// sorted by attribute.
+func joinFingerprints(attrs map[string]string) string {
+	names := keys(attrs)
+	sort.Strings(names)
+	var b strings.Builder
+	for i, n := range names {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		b.WriteString(n + "=" + attrs[n])
+	}
+	return b.String()
+}
+
+func splitFingerprints(s string) map[string]string {
+	out := map[string]string{}
+	for _, part := range strings.Split(s, ";") {
+		if n, fp, ok := strings.Cut(part, "="); ok {
+			out[n] = fp
+		}
+	}
+	return out
 }
 
 // encodeBody is the chunk text of rec: its JSON layout, deflated, in base85.

@@ -157,17 +157,20 @@ func (p *planner) cleanupRecord() {
 	for _, id := range rec.Permissions {
 		if p.livePermByID[id] == nil {
 			p.edits = append(p.edits, RecordEdit{Kind: KindPermission, ID: id, Remove: true, Address: addr(id)})
+			p.goneDrift(KindPermission, addr(id), id)
 		}
 	}
 	for _, id := range rec.Roles {
 		if p.liveRoleByID[id] == nil {
 			p.edits = append(p.edits, RecordEdit{Kind: KindRole, ID: id, Remove: true, Address: addr(id)})
+			p.goneDrift(KindRole, addr(id), id)
 		}
 	}
 	goneOrgs := map[string]bool{}
 	for _, id := range rec.Organizations {
 		if p.liveOrgByID[id] == nil {
 			goneOrgs[id] = true
+			p.goneDrift(KindOrganization, addr(id), id)
 		}
 	}
 	for _, m := range []map[string][]string{rec.Members, rec.Applications} {

@@ -133,6 +133,45 @@ func (p *planner) orgAttrs(lo *state.LiveOrganization) map[string]any {
 
 var orgAttrNames = []string{"custom_data", "description", "mfa_required", "name"}
 
+// trackedOrgAttrs are the attributes of an organization block orgsync
+// manages: its name, and those it sets.
+func trackedOrgAttrs(o *state.Organization) []string {
+	out := []string{"name"}
+	if o.Description != nil {
+		out = append(out, "description")
+	}
+	if o.CustomData != nil {
+		out = append(out, "custom_data")
+	}
+	if o.MFARequired != nil {
+		out = append(out, "mfa_required")
+	}
+	return out
+}
+
+// withoutIgnored is an organization block as planned against its live
+// organization: lifecycle.ignore_changes attributes are not managed (the
+// name keeps the live one).
+func withoutIgnored(o *state.Organization, lo *state.LiveOrganization, customData any) (*state.Organization, any) {
+	if len(o.Ignored) == 0 {
+		return o, customData
+	}
+	c := *o
+	if c.Ignores("name") {
+		c.Name = lo.Name
+	}
+	if c.Ignores("description") {
+		c.Description = nil
+	}
+	if c.Ignores("custom_data") {
+		c.CustomData, customData = nil, nil
+	}
+	if c.Ignores("mfa_required") {
+		c.MFARequired = nil
+	}
+	return &c, customData
+}
+
 func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganization) error {
 	addr := o.Address
 	var customData any
@@ -165,6 +204,7 @@ func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganiza
 			create.SameName = append(create.SameName, same.ID)
 		}
 		sort.Strings(create.SameName)
+		p.track(KindOrganization, addr, "", orgID, "", nil, after, o.Tracked(trackedOrgAttrs(o)...), o.Sensitive)
 		p.add(sensitive(&item{
 			ch: Change{Address: addr, Kind: KindOrganization, Action: Create, After: after, Attrs: scalarAttrs(nil, after, orgAttrNames...)},
 			ops: []opx{{
@@ -175,6 +215,7 @@ func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganiza
 	} else {
 		orgID = lo.ID
 		p.adopt(KindOrganization, lo.ID, addr, p.rec.orgs[lo.ID], o.PreventDestroy)
+		o, customData := withoutIgnored(o, lo, customData)
 		before := p.orgAttrs(lo)
 		after := make(map[string]any, len(before))
 		for k, v := range before {
@@ -204,13 +245,16 @@ func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganiza
 				update.MFARequired, changed = o.MFARequired, true
 			}
 		}
+		tr := p.track(KindOrganization, addr, lo.ID, lo.ID, "", before, after, o.Tracked(trackedOrgAttrs(o)...), o.Sensitive)
 		if changed {
-			p.add(sensitive(&item{
+			it := &item{
 				ch: Change{Address: addr, Kind: KindOrganization, Action: Update, ID: lo.ID, Before: before, After: after,
 					Attrs: scalarAttrs(before, after, orgAttrNames...)},
 				ops: []opx{{op: Operation{Stage: StageOrgs, Address: addr, Params: update},
 					eff: []effect{{k: effOrgName, id: lo.ID, name: o.Name}}}},
-			}, o.Sensitive))
+			}
+			tr.classify(&it.ch)
+			p.add(sensitive(it, o.Sensitive))
 		}
 		needed := len(p.opts.Targets) == 0 || p.targeted(addr)
 		if !lo.Loaded || (o.JIT != nil && !lo.JITLoaded) {
@@ -341,18 +385,31 @@ func (p *planner) planMembers(o *state.Organization, lo *state.LiveOrganization,
 			continue
 		}
 		names := sortedUnique(m.Roles)
-		after := memberAttrs("user_id", uid, names)
 		lr, isMember := liveRoles[uid]
+		if isMember && m.Ignores("roles") {
+			ids, names = lr, displays(lr, p.roleDisplay)
+		}
+		if lo != nil {
+			p.markPrevent(state.AppliedKey(KindMember, lo.ID, uid), maddr, m.PreventDestroy)
+		}
+		after := memberAttrs("user_id", uid, names)
 		if !isMember {
+			p.track(KindMember, maddr, "", uid, orgID, nil, after, m.Tracked("roles"), nil)
 			it := &item{ch: Change{Address: maddr, Kind: KindMember, Action: Create, ID: uid, After: after},
 				deps: roleDeps(addr, m.Roles),
 				ints: []intent{{org: orgID, orgAddr: addr, subject: uid, join: true, add: ids, addr: maddr}}}
 			if a, ok := setAttr("roles", nil, names); ok {
 				it.ch.Attrs = []AttrChange{a}
 			}
+			if lo != nil && p.rec.members[lo.ID][uid] {
+				p.drift = append(p.drift, Drift{Address: maddr, Kind: KindMember, Action: DriftDelete, ID: uid})
+				p.gone[maddr] = true
+			}
 			p.add(it)
 			continue
 		}
+		before := memberAttrs("user_id", uid, displays(lr, p.roleDisplay))
+		tr := p.track(KindMember, maddr, state.AppliedKey(KindMember, lo.ID, uid), uid, lo.ID, before, after, m.Tracked("roles"), nil)
 		if !p.rec.members[lo.ID][uid] {
 			p.edits = append(p.edits, RecordEdit{Kind: KindMember, ID: uid, Org: lo.ID, Address: maddr})
 		}
@@ -361,9 +418,10 @@ func (p *planner) planMembers(o *state.Organization, lo *state.LiveOrganization,
 		}
 		added, removed, kept := setDiff(lr, ids)
 		it := &item{ch: Change{Address: maddr, Kind: KindMember, Action: Update, ID: uid,
-			Before: memberAttrs("user_id", uid, displays(lr, p.roleDisplay)), After: after,
+			Before: before, After: after,
 			Attrs: []AttrChange{{Name: "roles", Added: displays(added, p.roleName), Removed: displays(removed, p.roleDisplay), Kept: kept, Set: true}}},
 			deps: roleDeps(addr, m.Roles)}
+		tr.classify(&it.ch)
 		if len(removed) == 0 {
 			it.ints = []intent{{org: orgID, orgAddr: addr, subject: uid, add: added, addr: maddr}}
 		} else {
@@ -404,6 +462,7 @@ func (p *planner) removeSubject(lo *state.LiveOrganization, o *state.Organizatio
 		*counter++
 		return
 	}
+	p.guardDelete(it, state.AppliedKey(kind, lo.ID, id), saddr)
 	it.ch.Before = memberAttrs(attr, id, displays(roleIDs, p.roleDisplay))
 	it.ops = []opx{{
 		op:  Operation{Stage: StageRemoveMember, Address: saddr, Params: remove},
@@ -541,18 +600,31 @@ func (p *planner) planApplications(o *state.Organization, lo *state.LiveOrganiza
 			continue
 		}
 		names := sortedUnique(a.Roles)
-		after := memberAttrs("application_id", id, names)
 		lr, isMember := liveRoles[id]
+		if isMember && a.Ignores("roles") {
+			ids, names = lr, displays(lr, p.roleDisplay)
+		}
+		if lo != nil {
+			p.markPrevent(state.AppliedKey(KindApplication, lo.ID, id), aaddr, a.PreventDestroy)
+		}
+		after := memberAttrs("application_id", id, names)
 		if !isMember {
+			p.track(KindApplication, aaddr, "", id, orgID, nil, after, a.Tracked("roles"), nil)
 			it := &item{ch: Change{Address: aaddr, Kind: KindApplication, Action: Create, ID: id, After: after},
 				deps: roleDeps(addr, a.Roles),
 				ints: []intent{{org: orgID, orgAddr: addr, subject: id, app: true, join: true, add: ids, addr: aaddr}}}
 			if at, ok := setAttr("roles", nil, names); ok {
 				it.ch.Attrs = []AttrChange{at}
 			}
+			if lo != nil && p.rec.apps[lo.ID][id] {
+				p.drift = append(p.drift, Drift{Address: aaddr, Kind: KindApplication, Action: DriftDelete, ID: id})
+				p.gone[aaddr] = true
+			}
 			p.add(it)
 			continue
 		}
+		before := memberAttrs("application_id", id, displays(lr, p.roleDisplay))
+		tr := p.track(KindApplication, aaddr, state.AppliedKey(KindApplication, lo.ID, id), id, lo.ID, before, after, a.Tracked("roles"), nil)
 		if !p.rec.apps[lo.ID][id] {
 			p.edits = append(p.edits, RecordEdit{Kind: KindApplication, ID: id, Org: lo.ID, Address: aaddr})
 		}
@@ -561,9 +633,10 @@ func (p *planner) planApplications(o *state.Organization, lo *state.LiveOrganiza
 		}
 		added, removed, kept := setDiff(lr, ids)
 		it := &item{ch: Change{Address: aaddr, Kind: KindApplication, Action: Update, ID: id,
-			Before: memberAttrs("application_id", id, displays(lr, p.roleDisplay)), After: after,
+			Before: before, After: after,
 			Attrs: []AttrChange{{Name: "roles", Added: displays(added, p.roleName), Removed: displays(removed, p.roleDisplay), Kept: kept, Set: true}}},
 			deps: roleDeps(addr, a.Roles)}
+		tr.classify(&it.ch)
 		if len(added) > 0 {
 			it.ints = []intent{{org: orgID, orgAddr: addr, subject: id, app: true, add: added, addr: aaddr}}
 		}
@@ -604,19 +677,33 @@ func (p *planner) planJIT(o *state.Organization, lo *state.LiveOrganization, org
 		return
 	}
 	var liveDomains, liveRoles []string
+	roleNames := sortedUnique(o.JIT.Roles)
+	var before map[string]any
 	if lo != nil {
 		liveDomains, liveRoles = lowerAll(lo.JIT.EmailDomains), sortedUnique(lo.JIT.Roles)
+		before = map[string]any{"email_domains": strs(liveDomains), "roles": displays(liveRoles, p.roleDisplay)}
+		if o.JIT.Ignores("email_domains") {
+			domains = liveDomains
+		}
+		if o.JIT.Ignores("roles") {
+			ids, roleNames = liveRoles, displays(liveRoles, p.roleDisplay)
+		}
+	}
+	after := map[string]any{"email_domains": strs(domains), "roles": strs(roleNames)}
+	names := o.JIT.Tracked("email_domains", "roles")
+	var tr tracked
+	if lo != nil {
+		tr = p.track(KindJIT, addr, state.AppliedKey(KindJIT, lo.ID, ""), lo.ID, lo.ID, before, after, names, nil)
+	} else {
+		p.track(KindJIT, addr, "", orgID, orgID, nil, after, names, nil)
 	}
 	sameDomains, sameRoles := sameSet(liveDomains, domains), sameSet(liveRoles, ids)
 	if sameDomains && sameRoles {
 		return
 	}
-	after := map[string]any{"email_domains": strs(domains), "roles": strs(sortedUnique(o.JIT.Roles))}
-	it := &item{ch: Change{Address: addr, Kind: KindJIT, Action: Update, ID: orgID, After: after}, deps: roleDeps(o.Address, o.JIT.Roles)}
+	it := &item{ch: Change{Address: addr, Kind: KindJIT, Action: Update, ID: orgID, After: after, Before: before}, deps: roleDeps(o.Address, o.JIT.Roles)}
 	if lo == nil {
 		it.ch.Action, it.ch.ID = Create, ""
-	} else {
-		it.ch.Before = map[string]any{"email_domains": strs(liveDomains), "roles": displays(liveRoles, p.roleDisplay)}
 	}
 	if !sameDomains {
 		a, _ := setAttr("email_domains", liveDomains, domains)
@@ -631,5 +718,6 @@ func (p *planner) planJIT(o *state.Organization, lo *state.LiveOrganization, org
 		it.ops = append(it.ops, opx{op: Operation{Stage: StageAssignments, Address: addr,
 			Params: SetJITRoles{Organization: Ref(orgID), Roles: refs(ids)}}})
 	}
+	tr.classify(&it.ch)
 	p.add(it)
 }

@@ -6,6 +6,8 @@ package diff
 import (
 	"fmt"
 	"time"
+
+	"github.com/orgsync/orgsync/pkg/state"
 )
 
 // FormatVersion is the version of the JSON plan format.
@@ -71,6 +73,11 @@ type Change struct {
 	// Sensitive lists the attributes (of Before, After and Attrs) whose
 	// values derive from a sensitive variable: renderers redact them.
 	Sensitive []string `json:"sensitive,omitempty"`
+	// Classification says, from what orgsync last applied, whether the
+	// configuration changed (ClassPending), the tenant changed outside
+	// orgsync (ClassDrift), or both; "" when orgsync never applied the
+	// object.
+	Classification string `json:"classification,omitempty"`
 }
 
 // AttrChange is the difference in one attribute.
@@ -87,6 +94,8 @@ type AttrChange struct {
 	Set  bool `json:"set,omitempty"`
 	// Sensitive: the values derive from a sensitive variable.
 	Sensitive bool `json:"sensitive,omitempty"`
+	// Classification is the attribute's Class* ("" when not known).
+	Classification string `json:"classification,omitempty"`
 }
 
 // RecordEdit adds or removes one id in the ownership record.
@@ -120,6 +129,14 @@ type Plan struct {
 	// no changes, and also after a partial failure). They never contradict
 	// the edits of Operations, so their order relative to those does not matter.
 	RecordEdits []RecordEdit `json:"record_edits,omitempty"`
+
+	// Drift lists the objects changed outside orgsync since it last applied
+	// them, by address; LastApply describes that apply (nil when unknown).
+	Drift     []Drift          `json:"drift,omitempty"`
+	LastApply *state.LastApply `json:"last_apply,omitempty"`
+	// Applied is what the apply records of the objects it brings in line
+	// (the executor keeps an edit only when its address fully succeeded).
+	Applied []AppliedEdit `json:"applied,omitempty"`
 
 	// ImpactGap, when set, says the token impact is incomplete: some
 	// organizations that may hold a changed role were not read.

@@ -118,6 +118,14 @@ type planner struct {
 	// counts, per workspace, what an exclusive kind left alone for it.
 	owner        map[string]string
 	leftToOthers map[string]int
+
+	// drift and applied are what track found; gone holds the addresses
+	// of recorded objects deleted outside orgsync.
+	drift   []Drift
+	applied []AppliedEdit
+	gone    map[string]bool
+
+	permNames, roleNames map[string]string // see cfgPermNames
 }
 
 // Compute plans how to bring the live state to the desired one. It returns a
@@ -215,7 +223,7 @@ func newPlanner(desired *state.Config, live *state.Live, opts Options) *planner 
 		p.appsByName[a.Name] = append(p.appsByName[a.Name], id)
 	}
 	p.rec = newRecordSets(&live.Record)
-	p.owner, p.leftToOthers = map[string]string{}, map[string]int{}
+	p.owner, p.leftToOthers, p.gone = map[string]string{}, map[string]int{}, map[string]bool{}
 	for _, ws := range sortedKeys(live.OtherRecords) {
 		r := live.OtherRecords[ws]
 		for _, ids := range [][]string{r.Permissions, r.Roles, r.Organizations} {
@@ -371,6 +379,14 @@ func (p *planner) adopt(kind, id, addr string, managed bool, prevent bool) {
 	}
 }
 
+// markPrevent records the prevent_destroy mark of a member or application
+// (key is its state.AppliedKey) when its block sets it.
+func (p *planner) markPrevent(key, addr string, prevent bool) {
+	if prevent && !p.rec.prevent[key] {
+		p.edits = append(p.edits, RecordEdit{Kind: RecordPreventDestroy, ID: key, Address: addr})
+	}
+}
+
 // guardDelete applies prevent_destroy to the delete of a live object: it
 // refuses unless the address is in Options.AllowDestroy, in which case the
 // delete also drops the mark from the record.
@@ -445,6 +461,9 @@ func (p *planner) finish() (*Plan, error) {
 		}
 	}
 	plan.RecordEdits = append(plan.RecordEdits, p.intentEdits...)
+	plan.Drift = p.finishDrift(plan.Changes)
+	plan.LastApply = lastApply(p.live.Record)
+	plan.Applied = p.applied
 	plan.TokenImpact = p.impact(ops, nil)
 	if n := p.live.ImpactUnread; n > 0 {
 		plan.ImpactGap = &ImpactGap{UnreadOrganizations: n, Requests: p.live.ImpactUnreadRequests, Budget: p.live.ImpactBudget}

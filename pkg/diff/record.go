@@ -1,7 +1,9 @@
 package diff
 
 import (
+	"maps"
 	"sort"
+	"strings"
 
 	"github.com/orgsync/orgsync/pkg/state"
 )
@@ -38,6 +40,9 @@ func ApplyRecordEdits(rec *state.Record, edits []RecordEdit, resolve func(string
 		if e.Kind != RecordIntent && (id == "" || isRef(id) || isRef(org)) {
 			continue
 		}
+		if e.Remove {
+			forgetApplied(rec, e.Kind, org, id)
+		}
 		switch e.Kind {
 		case KindPermission:
 			rec.Permissions = editList(rec.Permissions, id, e.Remove)
@@ -51,8 +56,14 @@ func ApplyRecordEdits(rec *state.Record, edits []RecordEdit, resolve func(string
 			}
 		case KindMember:
 			rec.Members = editNested(rec.Members, org, id, e.Remove)
+			if e.Remove {
+				rec.PreventDestroy = editList(rec.PreventDestroy, state.AppliedKey(KindMember, org, id), true)
+			}
 		case KindApplication:
 			rec.Applications = editNested(rec.Applications, org, id, e.Remove)
+			if e.Remove {
+				rec.PreventDestroy = editList(rec.PreventDestroy, state.AppliedKey(KindApplication, org, id), true)
+			}
 		case RecordPreventDestroy:
 			rec.PreventDestroy = editList(rec.PreventDestroy, id, e.Remove)
 		case RecordIntent:
@@ -86,6 +97,63 @@ func ApplyRecordEdits(rec *state.Record, edits []RecordEdit, resolve func(string
 }
 
 // editList adds or removes id in a sorted list.
+// forgetApplied drops what the record says orgsync applied to an object it
+// stops managing (for an organization, also to its members, applications
+// and JIT settings).
+func forgetApplied(rec *state.Record, kind, org, id string) {
+	switch kind {
+	case KindPermission, KindRole:
+		delete(rec.Applied, id)
+	case KindOrganization:
+		delete(rec.Applied, id)
+		for k := range rec.Applied {
+			if strings.HasPrefix(k, id+"/") {
+				delete(rec.Applied, k)
+			}
+		}
+	case KindMember, KindApplication:
+		delete(rec.Applied, state.AppliedKey(kind, org, id))
+	}
+}
+
+// AppliedEdit is what an apply records of one object it brought in line
+// with the configuration: the fingerprint of each attribute orgsync
+// manages (ignore_changes attributes are left out). The executor applies
+// it only when every operation of its address succeeded.
+type AppliedEdit struct {
+	Address string `json:"address"`
+	Kind    string `json:"kind"`
+	// ID is the object id (or "${ref}" of a create); for members and
+	// applications the user or application id, with Org the organization.
+	ID    string            `json:"id"`
+	Org   string            `json:"org,omitempty"`
+	Attrs map[string]string `json:"attributes"`
+}
+
+// ApplyAppliedEdits records edits in rec.Applied, replacing what was
+// recorded for each object; an edit whose id or organization is still an
+// unresolved reference is skipped.
+func ApplyAppliedEdits(rec *state.Record, edits []AppliedEdit, resolve func(string) string) {
+	if resolve == nil {
+		resolve = func(s string) string { return s }
+	}
+	for _, e := range edits {
+		id, org := resolve(e.ID), resolve(e.Org)
+		if id == "" || isRef(id) || isRef(org) {
+			continue
+		}
+		if rec.Applied == nil {
+			rec.Applied = map[string]map[string]string{}
+		}
+		key := state.AppliedKey(e.Kind, org, id)
+		if len(e.Attrs) == 0 {
+			delete(rec.Applied, key)
+			continue
+		}
+		rec.Applied[key] = maps.Clone(e.Attrs)
+	}
+}
+
 func editList(list []string, id string, remove bool) []string {
 	i := sort.SearchStrings(list, id)
 	found := i < len(list) && list[i] == id
@@ -159,6 +227,13 @@ func CopyRecord(r state.Record) state.Record {
 		return out
 	}
 	c.Members, c.Applications = copyNested(r.Members), copyNested(r.Applications)
+	c.LastApply = r.LastApply
+	if r.Applied != nil {
+		c.Applied = make(map[string]map[string]string, len(r.Applied))
+		for k, v := range r.Applied {
+			c.Applied[k] = maps.Clone(v)
+		}
+	}
 	if r.Addresses != nil {
 		c.Addresses = make(map[string]string, len(r.Addresses))
 		for k, v := range r.Addresses {

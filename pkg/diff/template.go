@@ -58,6 +58,14 @@ func (p *planner) planPermissions() {
 		d := &p.cfg.Permissions[i]
 		addr := d.Address()
 		id, from, ok, conflict := p.matchNamed(KindPermission, addr, d.Name, d.PreviousNames, lookup)
+		if !ok && !conflict {
+			id, from, ok = p.renamedOutside(addr, p.live.Record.Permissions, func(id string) (string, bool) {
+				if lp := p.livePermByID[id]; lp != nil && p.cfgPermNames()[lp.Name] == "" {
+					return lp.Name, true
+				}
+				return "", false
+			})
+		}
 		if conflict {
 			// The plan is refused; keep dependants from reporting the name as unknown.
 			if lp := p.livePermByName[d.Name]; lp != nil {
@@ -101,6 +109,48 @@ func (p *planner) planPermissions() {
 	}
 }
 
+// renamedOutside finds the live object the record manages at addr when it
+// was renamed outside orgsync (its live name is declared nowhere): the plan
+// renames it back instead of creating a second one. liveName reports the
+// live name of a recorded id that may be taken.
+func (p *planner) renamedOutside(addr string, recorded []string, liveName func(id string) (string, bool)) (id, from string, ok bool) {
+	for _, rid := range recorded {
+		if p.live.Record.Addresses[rid] != addr {
+			continue
+		}
+		if name, ok := liveName(rid); ok {
+			return rid, name, true
+		}
+	}
+	return "", "", false
+}
+
+// cfgPermNames and cfgRoleNames map every declared name (and previous
+// name) to the address declaring it.
+func (p *planner) cfgPermNames() map[string]string {
+	if p.permNames == nil {
+		p.permNames = map[string]string{}
+		for _, d := range p.cfg.Permissions {
+			for _, n := range append([]string{d.Name}, d.PreviousNames...) {
+				p.permNames[n] = d.Address()
+			}
+		}
+	}
+	return p.permNames
+}
+
+func (p *planner) cfgRoleNames() map[string]string {
+	if p.roleNames == nil {
+		p.roleNames = map[string]string{}
+		for _, d := range p.cfg.Roles {
+			for _, n := range append([]string{d.Name}, d.PreviousNames...) {
+				p.roleNames[n] = d.Address()
+			}
+		}
+	}
+	return p.roleNames
+}
+
 // deleteItem starts the delete of an undeclared live object, or returns nil
 // when the object is unmanaged and left alone.
 func (p *planner) deleteItem(kind, id, addr string, managed, exclusive bool) *item {
@@ -127,6 +177,10 @@ func (p *planner) planPermissionUpdate(d *state.Permission, lp *state.LivePermis
 	p.permAfter[lp.ID] = d.Name
 	p.adopt(KindPermission, lp.ID, addr, p.rec.perms[lp.ID], d.PreventDestroy)
 	before, after := permAttrs(lp.Name, lp.Description), permAttrs(d.Name, d.Description)
+	if d.Ignores("description") {
+		after["description"] = before["description"]
+	}
+	tr := p.track(KindPermission, addr, lp.ID, lp.ID, "", before, after, d.Tracked("name", "description"), d.Sensitive)
 	attrs := scalarAttrs(before, after, "description", "name")
 	if len(attrs) == 0 {
 		return
@@ -135,13 +189,14 @@ func (p *planner) planPermissionUpdate(d *state.Permission, lp *state.LivePermis
 	if lp.Name != d.Name {
 		update.Name = &d.Name
 	}
-	if lp.Description != d.Description {
+	if lp.Description != d.Description && !d.Ignores("description") {
 		update.Description = &d.Description
 	}
 	it := &item{ch: Change{Address: addr, Kind: KindPermission, Action: Update, ID: lp.ID, Before: before, After: after, Attrs: attrs}}
 	if from != "" {
 		it.ch.Action, it.ch.PreviousName, it.ch.Reason = Rename, from, "renamed_from"
 	}
+	tr.classify(&it.ch)
 	it.ops = []opx{{
 		op:  Operation{Stage: StagePermissions, Address: addr, Params: update},
 		eff: []effect{{k: effPermSet, id: lp.ID, name: d.Name}},
@@ -154,6 +209,7 @@ func (p *planner) planPermissionCreate(d *state.Permission) {
 	id := ref("permission:" + d.Name)
 	p.permID[d.Name] = id
 	after := permAttrs(d.Name, d.Description)
+	p.track(KindPermission, addr, "", id, "", nil, after, d.Tracked("name", "description"), d.Sensitive)
 	p.add(sensitive(&item{
 		ch: Change{Address: addr, Kind: KindPermission, Action: Create, After: after,
 			Attrs: scalarAttrs(nil, after, "description", "name")},
@@ -258,6 +314,9 @@ func (p *planner) hasResource(indicator string) bool {
 	return false
 }
 
+// roleAttrNames are the attributes of a role orgsync manages.
+var roleAttrNames = []string{"name", "description", "type", "permissions", "api_permissions"}
+
 func roleAttrs(name, desc, typ string, perms, scopes []string) map[string]any {
 	if typ == "" {
 		typ = state.RoleTypeUser
@@ -285,6 +344,14 @@ func (p *planner) planRoles() {
 		d := &p.cfg.Roles[i]
 		addr := d.Address()
 		id, from, ok, conflict := p.matchNamed(KindRole, addr, d.Name, d.PreviousNames, lookup)
+		if !ok && !conflict {
+			id, from, ok = p.renamedOutside(addr, p.live.Record.Roles, func(id string) (string, bool) {
+				if lr := p.liveRoleByID[id]; lr != nil && p.cfgRoleNames()[lr.Name] == "" {
+					return lr.Name, true
+				}
+				return "", false
+			})
+		}
 		if conflict {
 			if lr := p.liveRoleByName[d.Name]; lr != nil {
 				p.roleID[d.Name] = lr.ID
@@ -346,16 +413,12 @@ func (p *planner) roleDeps(d *state.Role) []string {
 	return deps
 }
 
-func (p *planner) planRoleUpdate(d *state.Role, lr *state.LiveRole, from string) {
-	addr := d.Address()
-	p.adopt(KindRole, lr.ID, addr, p.rec.roles[lr.ID], d.PreventDestroy)
-	w := p.roleWanted(d)
+func (p *planner) planRoleUpdate(decl *state.Role, lr *state.LiveRole, from string) {
+	addr := decl.Address()
+	p.adopt(KindRole, lr.ID, addr, p.rec.roles[lr.ID], decl.PreventDestroy)
+	w := p.roleWanted(decl)
 	if !w.ok {
 		return
-	}
-	typ := d.Type
-	if typ == "" {
-		typ = state.RoleTypeUser
 	}
 	liveType := lr.Type
 	if liveType == "" {
@@ -363,8 +426,27 @@ func (p *planner) planRoleUpdate(d *state.Role, lr *state.LiveRole, from string)
 	}
 	livePerms := displays(lr.PermissionIDs, p.permDisplay)
 	liveScopes := displays(lr.ResourceScopeIDs, p.scopeDisplay)
+	// Ignored attributes keep their live values.
+	d := *decl
+	if d.Ignores("description") {
+		d.Description = lr.Description
+	}
+	if d.Ignores("type") {
+		d.Type = liveType
+	}
+	if d.Ignores("permissions") {
+		w.permIDs, w.permNames = lr.PermissionIDs, livePerms
+	}
+	if d.Ignores("api_permissions") {
+		w.scopeIDs, w.scopeNames = lr.ResourceScopeIDs, liveScopes
+	}
+	typ := d.Type
+	if typ == "" {
+		typ = state.RoleTypeUser
+	}
 	before := roleAttrs(lr.Name, lr.Description, liveType, livePerms, liveScopes)
 	after := roleAttrs(d.Name, d.Description, typ, w.permNames, w.scopeNames)
+	tr := p.track(KindRole, addr, lr.ID, lr.ID, "", before, after, d.Tracked(roleAttrNames...), d.Sensitive)
 	attrs := scalarAttrs(before, after, "description", "name", "type")
 	var ops []opx
 	update := UpdateRole{Role: Ref(lr.ID)}
@@ -406,10 +488,11 @@ func (p *planner) planRoleUpdate(d *state.Role, lr *state.LiveRole, from string)
 	}
 	sort.Slice(attrs, func(i, j int) bool { return attrs[i].Name < attrs[j].Name })
 	it := &item{ch: Change{Address: addr, Kind: KindRole, Action: Update, ID: lr.ID, Before: before, After: after, Attrs: attrs},
-		deps: p.roleDeps(d), ops: ops}
+		deps: p.roleDeps(decl), ops: ops}
 	if from != "" {
 		it.ch.Action, it.ch.PreviousName, it.ch.Reason = Rename, from, "renamed_from"
 	}
+	tr.classify(&it.ch)
 	p.add(sensitive(it, d.Sensitive))
 }
 
@@ -433,6 +516,7 @@ func (p *planner) planRoleCreate(d *state.Role) {
 		typ = state.RoleTypeUser
 	}
 	after := roleAttrs(d.Name, d.Description, typ, w.permNames, w.scopeNames)
+	p.track(KindRole, addr, "", id, "", nil, after, d.Tracked(roleAttrNames...), d.Sensitive)
 	attrs := scalarAttrs(nil, after, "description", "name", "type")
 	if a, ok := setAttr("api_permissions", nil, w.scopeNames); ok {
 		attrs = append(attrs, a)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/orgsync/orgsync/pkg/diff"
+	"github.com/orgsync/orgsync/pkg/state"
 )
 
 func str(s string) *string { return &s }
@@ -46,6 +47,14 @@ func incompletePlan() *diff.Plan {
 func mixedPlan() *diff.Plan {
 	api := "https://api.acme.com"
 	return &diff.Plan{
+		Drift: []diff.Drift{
+			{Address: `organization.acme.member."alice@acme.com"`, Kind: diff.KindMember, Action: diff.DriftDelete, ID: "u_alice", Planned: true},
+			{Address: "organization.hooli", Kind: diff.KindOrganization, Action: diff.DriftUpdate, ID: "org_hoo",
+				Attributes: []diff.DriftAttr{{Name: "description", Live: str(`"Hooli XYZ"`), Pending: true}}},
+			{Address: "role.admin", Kind: diff.KindRole, Action: diff.DriftUpdate, ID: "role_1", Planned: true,
+				Attributes: []diff.DriftAttr{{Name: "description", Applied: str(`"Full access"`), Live: str(`"Admins"`)}}},
+		},
+		LastApply: &state.LastApply{Version: "1.4.0", Commit: "1a2b3c4d5e6f7a8b9c0d", At: 1732975200000},
 		Warnings: []string{
 			`organization.acme.member."dave@acme.com": no Logto user has this email; skipped (missing_users = "skip")`,
 			"the tenant has 2 organizations named \"Initech\"; organization.initech is pinned by id",
@@ -78,10 +87,11 @@ func mixedPlan() *diff.Plan {
 					"api_permissions": map[string]any{api: []string{"read:reports"}},
 				},
 				Attrs: []diff.AttrChange{
-					{Name: "api_permissions", Before: str(`{}`), After: str(`{"https://api.acme.com":["read:reports"]}`)},
-					{Name: "description", Before: str(`"Admins"`), After: str(`"Full access"`)},
-					{Name: "permissions", Set: true, Added: []string{"manage:billing"}, Removed: []string{"x:legacy"}, Kept: 3},
+					{Name: "api_permissions", Before: str(`{}`), After: str(`{"https://api.acme.com":["read:reports"]}`), Classification: diff.ClassPending},
+					{Name: "description", Before: str(`"Admins"`), After: str(`"Full access"`), Classification: diff.ClassDrift},
+					{Name: "permissions", Set: true, Added: []string{"manage:billing"}, Removed: []string{"x:legacy"}, Kept: 3, Classification: diff.ClassPending},
 				},
+				Classification: diff.ClassBoth,
 			},
 			{
 				Address: "role.automation", Kind: diff.KindRole, Action: diff.Create,
@@ -119,7 +129,7 @@ func mixedPlan() *diff.Plan {
 			},
 			{
 				Address: `organization.acme.member."alice@acme.com"`, Kind: diff.KindMember, Action: diff.Create,
-				After: map[string]any{"user": "u_alice", "roles": []string{"admin"}},
+				After: map[string]any{"user": "u_alice", "roles": []string{"admin"}}, Classification: diff.ClassDrift,
 			},
 			{
 				Address: `organization.acme.member.bob`, Kind: diff.KindMember, Action: diff.Update, ID: "u_bob",

@@ -75,7 +75,7 @@ func TestJSONContract(t *testing.T) {
 	m := decodeMap(t, b.Bytes())
 	checkFields(t, "plan", m, map[string]string{
 		"format_version": "string", "targets": "array", "summary": "object", "changes": "array", "operations": "array",
-		"token_impact": "array", "token_impact_complete": "bool", "token_impact_gap": "object|null", "unmanaged": "object", "warnings": "array",
+		"drift": "array", "last_apply": "object|null", "token_impact": "array", "token_impact_complete": "bool", "token_impact_gap": "object|null", "unmanaged": "object", "warnings": "array",
 	})
 	if m["format_version"] != "1" {
 		t.Errorf("format_version = %v, want \"1\"", m["format_version"])
@@ -94,7 +94,7 @@ func TestJSONContract(t *testing.T) {
 		checkFields(t, where, c, map[string]string{
 			"address": "string", "kind": "string", "action": "string", "id": "string|null",
 			"reason": "string|null", "previous_name": "string|null", "before": "object|null",
-			"after": "object|null", "attributes": "array",
+			"after": "object|null", "attributes": "array", "classification": "string|null",
 		})
 		cm := c.(map[string]any)
 		if cm["address"] != p.Changes[i].Address {
@@ -117,6 +117,7 @@ func TestJSONContract(t *testing.T) {
 			checkFields(t, fmt.Sprintf("%s.attributes[%d]", where, j), a, map[string]string{
 				"name": "string", "set": "bool", "before": "string|number|bool|object|array|null",
 				"after": "string|number|bool|object|array|null", "added": "array", "removed": "array", "kept": "number",
+				"classification": "string|null",
 			})
 		}
 	}
@@ -129,6 +130,21 @@ func TestJSONContract(t *testing.T) {
 		checkFields(t, fmt.Sprintf("operations[%d]", i), op, map[string]string{
 			"stage": "number", "kind": "string", "address": "string", "covers": "array", "parameters": "object",
 		})
+	}
+	for i, d := range m["drift"].([]any) {
+		where := fmt.Sprintf("drift[%d]", i)
+		checkFields(t, where, d, map[string]string{
+			"address": "string", "kind": "string", "action": "string", "id": "string|null", "planned": "bool", "attributes": "array",
+		})
+		for j, a := range d.(map[string]any)["attributes"].([]any) {
+			checkFields(t, fmt.Sprintf("%s.attributes[%d]", where, j), a, map[string]string{
+				"name": "string", "applied": "string|number|bool|object|array|null", "live": "string|number|bool|object|array|null", "pending": "bool",
+			})
+		}
+	}
+	checkFields(t, "last_apply", m["last_apply"], map[string]string{"orgsync_version": "string|null", "commit": "string|null", "applied_at": "string"})
+	if got := m["last_apply"].(map[string]any)["applied_at"]; got != "2024-11-30T14:00:00Z" {
+		t.Errorf("last_apply.applied_at = %v, want UTC RFC 3339", got)
 	}
 	impacts := m["token_impact"].([]any)
 	if len(impacts) != 4 {

@@ -19,7 +19,10 @@ type jsonPlan struct {
 	Summary       jsonSummary       `json:"summary"`
 	Changes       []jsonChange      `json:"changes"`
 	Operations    []json.RawMessage `json:"operations"`
-	TokenImpact   []jsonImpact      `json:"token_impact"`
+	// Drift lists the objects changed outside orgsync since LastApply.
+	Drift       []jsonDrift    `json:"drift"`
+	LastApply   *jsonLastApply `json:"last_apply"`
+	TokenImpact []jsonImpact   `json:"token_impact"`
 	// TokenImpactComplete is false when TokenImpactGap says what was not
 	// read: then token_impact covers only part of the tenant.
 	TokenImpactComplete bool            `json:"token_impact_complete"`
@@ -46,6 +49,31 @@ type jsonChange struct {
 	Attributes   []jsonAttr     `json:"attributes"`
 	// Sensitive lists the attributes printed as "(sensitive value)".
 	Sensitive []string `json:"sensitive,omitempty"`
+	// Classification: "pending", "drift", "both", or null when orgsync
+	// never applied the object.
+	Classification *string `json:"classification"`
+}
+
+type jsonDrift struct {
+	Address    string          `json:"address"`
+	Kind       string          `json:"kind"`
+	Action     string          `json:"action"`
+	ID         *string         `json:"id"`
+	Planned    bool            `json:"planned"`
+	Attributes []jsonDriftAttr `json:"attributes"`
+}
+
+type jsonDriftAttr struct {
+	Name    string          `json:"name"`
+	Applied json.RawMessage `json:"applied"`
+	Live    json.RawMessage `json:"live"`
+	Pending bool            `json:"pending"`
+}
+
+type jsonLastApply struct {
+	OrgsyncVersion *string `json:"orgsync_version"`
+	Commit         *string `json:"commit"`
+	AppliedAt      string  `json:"applied_at"`
 }
 
 // jsonAttr is one changed attribute. Scalars and objects use before/after
@@ -61,6 +89,8 @@ type jsonAttr struct {
 	// Sensitive: before and after are redacted (the values derive from a
 	// sensitive variable).
 	Sensitive bool `json:"sensitive,omitempty"`
+	// Classification of this attribute's difference (see jsonChange).
+	Classification *string `json:"classification"`
 }
 
 type jsonImpact struct {
@@ -127,16 +157,17 @@ func JSON(w io.Writer, p *diff.Plan) error {
 	}
 	for _, c := range p.Changes {
 		jc := jsonChange{
-			Address:      c.Address,
-			Kind:         c.Kind,
-			Action:       string(c.Action),
-			ID:           optional(c.ID),
-			Reason:       optional(c.Reason),
-			PreviousName: optional(c.PreviousName),
-			Before:       c.Before,
-			After:        c.After,
-			Attributes:   make([]jsonAttr, 0, len(c.Attrs)),
-			Sensitive:    c.Sensitive,
+			Address:        c.Address,
+			Kind:           c.Kind,
+			Action:         string(c.Action),
+			ID:             optional(c.ID),
+			Reason:         optional(c.Reason),
+			PreviousName:   optional(c.PreviousName),
+			Before:         c.Before,
+			After:          c.After,
+			Attributes:     make([]jsonAttr, 0, len(c.Attrs)),
+			Sensitive:      c.Sensitive,
+			Classification: optional(c.Classification),
 		}
 		switch c.Action {
 		case diff.Create:
@@ -146,17 +177,31 @@ func JSON(w io.Writer, p *diff.Plan) error {
 		}
 		for _, a := range c.Attrs {
 			jc.Attributes = append(jc.Attributes, jsonAttr{
-				Name:      a.Name,
-				Set:       a.Set || a.Added != nil || a.Removed != nil,
-				Before:    rawValue(a.Before),
-				After:     rawValue(a.After),
-				Added:     nonNil(a.Added),
-				Removed:   nonNil(a.Removed),
-				Kept:      a.Kept,
-				Sensitive: a.Sensitive,
+				Name:           a.Name,
+				Set:            a.Set || a.Added != nil || a.Removed != nil,
+				Before:         rawValue(a.Before),
+				After:          rawValue(a.After),
+				Added:          nonNil(a.Added),
+				Removed:        nonNil(a.Removed),
+				Kept:           a.Kept,
+				Sensitive:      a.Sensitive,
+				Classification: optional(a.Classification),
 			})
 		}
 		out.Changes = append(out.Changes, jc)
+	}
+	out.Drift = make([]jsonDrift, 0, len(p.Drift))
+	for _, d := range p.Drift {
+		jd := jsonDrift{Address: d.Address, Kind: d.Kind, Action: d.Action, ID: optional(d.ID), Planned: d.Planned,
+			Attributes: make([]jsonDriftAttr, 0, len(d.Attributes))}
+		for _, a := range d.Attributes {
+			jd.Attributes = append(jd.Attributes, jsonDriftAttr{Name: a.Name, Applied: rawValue(a.Applied), Live: rawValue(a.Live), Pending: a.Pending})
+		}
+		out.Drift = append(out.Drift, jd)
+	}
+	if la := p.LastApply; la != nil && la.At > 0 {
+		out.LastApply = &jsonLastApply{OrgsyncVersion: optional(la.Version), Commit: optional(la.Commit),
+			AppliedAt: time.UnixMilli(la.At).UTC().Format(time.RFC3339)}
 	}
 	for _, o := range p.Operations {
 		raw, err := redactOperation(o)

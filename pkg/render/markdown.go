@@ -82,6 +82,30 @@ func markdownSummarised(p *diff.Plan, title string, limit, fullSize int) string 
 	return doc
 }
 
+// writeDriftMD writes the changes made outside orgsync, at most limit
+// objects (all when limit is negative).
+func writeDriftMD(b *strings.Builder, p *diff.Plan, limit int) {
+	if len(p.Drift) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "> [!CAUTION]\n> **Changes outside orgsync** %s: %s.\n", mdEscape(lastApplyLine(p.LastApply)), plural(len(p.Drift), "object"))
+	n := capped(len(p.Drift), limit)
+	for _, d := range p.Drift[:n] {
+		line := "> - " + mdCode(d.Address) + " " + driftVerb(d)
+		if !d.Planned {
+			line += " (the configuration already says so)"
+		}
+		b.WriteString(line + "\n")
+		for _, a := range d.Attributes {
+			fmt.Fprintf(b, ">   - %s: %s → %s\n", mdEscape(a.Name), mdCode(driftValue(a.Applied, a.Pending)), mdCode(driftValue(a.Live, false)))
+		}
+	}
+	if more := len(p.Drift) - n; more > 0 {
+		fmt.Fprintf(b, "> - … and %d more\n", more)
+	}
+	b.WriteString("\n")
+}
+
 // writeMDHead writes everything above the changes: summary line, warnings,
 // deletion warning, unmanaged line and token impact.
 func writeMDHead(b *strings.Builder, p *diff.Plan, title string, caps mdCaps) {
@@ -109,6 +133,7 @@ func writeMDHead(b *strings.Builder, p *diff.Plan, title string, caps mdCaps) {
 		}
 		b.WriteString("\n")
 	}
+	writeDriftMD(b, p, caps.deletes)
 	var deleted []string
 	for _, c := range p.Changes {
 		if c.Action == diff.Delete {

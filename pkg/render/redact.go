@@ -29,10 +29,31 @@ func redact(p *diff.Plan) *diff.Plan {
 	for _, o := range p.Operations {
 		needed = needed || len(o.Sensitive) > 0
 	}
+	for _, d := range p.Drift {
+		for _, a := range d.Attributes {
+			needed = needed || a.Sensitive
+		}
+	}
 	if !needed {
 		return p
 	}
 	out := *p
+	out.Drift = make([]diff.Drift, len(p.Drift))
+	for i, d := range p.Drift {
+		d.Attributes = slices.Clone(d.Attributes)
+		for j, a := range d.Attributes {
+			if a.Sensitive {
+				if a.Applied != nil {
+					a.Applied = sensitiveJSON
+				}
+				if a.Live != nil {
+					a.Live = sensitiveJSON
+				}
+				d.Attributes[j] = a
+			}
+		}
+		out.Drift[i] = d
+	}
 	out.Changes = make([]diff.Change, len(p.Changes))
 	for i, c := range p.Changes {
 		if len(c.Sensitive) > 0 {

@@ -31,6 +31,7 @@ func writeText(b *strings.Builder, p *diff.Plan, s Style) {
 	for _, warn := range p.Warnings {
 		fmt.Fprintf(b, "%s %s\n\n", s.Bold(s.Yellow("Warning:")), warn)
 	}
+	writeDriftText(b, p, s)
 	if !p.HasChanges() {
 		if len(p.Targets) > 0 {
 			fmt.Fprintf(b, "%s The targeted objects match the configuration; the rest was not planned.\n", s.Bold(s.Green("No changes.")))
@@ -47,6 +48,27 @@ func writeText(b *strings.Builder, p *diff.Plan, s Style) {
 		fmt.Fprintf(b, "\n%s\n", s.Dim(line))
 	}
 	writeImpactText(b, p.TokenImpact, p.ImpactGap, s)
+}
+
+// writeDriftText writes the "Changes outside orgsync" section: what moved
+// in the tenant since orgsync applied it, before the plan that acts on it.
+func writeDriftText(b *strings.Builder, p *diff.Plan, s Style) {
+	if len(p.Drift) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "%s %s:\n\n", s.Bold(s.Yellow("Changes outside orgsync")), lastApplyLine(p.LastApply))
+	for _, d := range p.Drift {
+		sym := map[string]string{diff.DriftUpdate: "~", diff.DriftDelete: "-", diff.DriftCreate: "+"}[d.Action]
+		line := fmt.Sprintf("  %s %s %s", sym, s.Bold(d.Address), driftVerb(d))
+		if !d.Planned {
+			line += " (the configuration already says so; nothing to undo)"
+		}
+		b.WriteString(line + "\n")
+		for _, a := range d.Attributes {
+			fmt.Fprintf(b, "      %s: %s -> %s\n", a.Name, driftValue(a.Applied, a.Pending), driftValue(a.Live, false))
+		}
+	}
+	fmt.Fprintf(b, "\n%s\n\n", s.Dim("orgsync undoes these changes where the plan below says so; to keep one, change the configuration to match, or add the attribute to lifecycle.ignore_changes."))
 }
 
 // writeLegend explains the symbols the plan uses, in a fixed order.
@@ -79,6 +101,9 @@ func writeChange(b *strings.Builder, c diff.Change, s Style) {
 	fmt.Fprintf(b, "  # %s %s\n", s.Bold(c.Address), actionPhrase(c))
 	if why := reasonPhrase(c); why != "" {
 		fmt.Fprintf(b, "  # (%s)\n", why)
+	}
+	if why := classPhrase(c); why != "" {
+		fmt.Fprintf(b, "  # (%s)\n", s.Yellow(why))
 	}
 	var body strings.Builder
 	pr := &printer{b: &body, s: s}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/orgsync/orgsync/pkg/diff"
+	"github.com/orgsync/orgsync/pkg/state"
 )
 
 // plural returns "1 role" or "3 roles" (word is the singular; words ending in
@@ -262,4 +263,64 @@ func unmanagedLine(u diff.Unmanaged) string {
 func summaryCounts(p *diff.Plan) string {
 	add, change, destroy := p.Counts()
 	return fmt.Sprintf("%d to add, %d to change, %d to destroy", add, change, destroy)
+}
+
+// classPhrase says how a change came about, when it is not only a
+// configuration change.
+func classPhrase(c diff.Change) string {
+	switch c.Classification {
+	case diff.ClassDrift:
+		switch c.Action {
+		case diff.Create:
+			return "it was deleted outside orgsync"
+		case diff.Delete:
+			return "it was created outside orgsync"
+		}
+		return "undoing changes made outside orgsync"
+	case diff.ClassBoth:
+		return "the configuration changed, and the tenant changed outside orgsync too"
+	}
+	return ""
+}
+
+// lastApplyLine describes the apply drift is measured from.
+func lastApplyLine(la *state.LastApply) string {
+	if la == nil || la.At == 0 {
+		return "since orgsync last applied"
+	}
+	var parts []string
+	if la.Version != "" {
+		parts = append(parts, "orgsync "+la.Version)
+	}
+	if la.Commit != "" {
+		c := la.Commit
+		if len(c) > 12 {
+			c = c[:12]
+		}
+		parts = append(parts, "commit "+c)
+	}
+	parts = append(parts, time.UnixMilli(la.At).UTC().Format("2006-01-02 15:04 MST"))
+	return "since the last apply (" + strings.Join(parts, ", ") + ")"
+}
+
+// driftVerb is what happened to an object outside orgsync.
+func driftVerb(d diff.Drift) string {
+	switch d.Action {
+	case diff.DriftDelete:
+		return "was deleted"
+	case diff.DriftCreate:
+		return "was created"
+	}
+	return "was changed"
+}
+
+// driftValue prints an applied or live value, or what stands for it.
+func driftValue(v *string, pending bool) string {
+	switch {
+	case v != nil:
+		return *v
+	case pending:
+		return "(changed in the configuration too)"
+	}
+	return "null"
 }

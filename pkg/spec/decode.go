@@ -151,7 +151,7 @@ func (l *loader) loadPermissions(blocks []*namedBlock) []state.Permission {
 		p.prevNames = l.evalStrings(c.PreviousNames, l.ctx, "previous_names")
 		p.PreviousNames = sortedUnique(p.prevNames)
 		if c.Lifecycle != nil {
-			p.PreventDestroy, _ = l.evalBool(c.Lifecycle.PreventDestroy, l.ctx, "prevent_destroy")
+			p.PreventDestroy, p.Ignored = l.lifecycle(c.Lifecycle, l.ctx, "permission", permissionIgnorable)
 		}
 	}
 	l.checkPreviousNames("permission", func(yield func(name string, label hcl.Range, prev []strItem)) {
@@ -281,7 +281,7 @@ func (l *loader) loadRoles(blocks []*namedBlock) []state.Role {
 		r.prevNames = l.evalStrings(c.PreviousNames, l.ctx, "previous_names")
 		r.PreviousNames = sortedUnique(r.prevNames)
 		if c.Lifecycle != nil {
-			r.PreventDestroy, _ = l.evalBool(c.Lifecycle.PreventDestroy, l.ctx, "prevent_destroy")
+			r.PreventDestroy, r.Ignored = l.lifecycle(c.Lifecycle, l.ctx, "role", roleIgnorable)
 		}
 	}
 	l.checkPreviousNames("role", func(yield func(name string, label hcl.Range, prev []strItem)) {
@@ -507,7 +507,7 @@ func (l *loader) loadOrganization(b *namedBlock, body hcl.Body, key, defaultName
 	}
 	org.ExclusiveMembers, _ = l.evalBool(c.ExclusiveMembers, ctx, "exclusive_members")
 	if c.Lifecycle != nil {
-		org.PreventDestroy, _ = l.evalBool(c.Lifecycle.PreventDestroy, ctx, "prevent_destroy")
+		org.PreventDestroy, org.Ignored = l.lifecycle(c.Lifecycle, ctx, "organization", organizationIgnorable)
 	}
 	l.loadMembers(org, c.Members, ctx)
 	l.loadApplications(org, c.Applications, ctx)
@@ -565,6 +565,7 @@ func (l *loader) loadMembers(org *state.Organization, blocks []*memberContent, c
 		roles := l.evalStrings(b.Roles, ctx, "roles")
 		l.checkRoleRefs(roles, "Member "+strconv.Quote(b.Label), state.RoleTypeUser)
 		m.Roles = sortedUnique(roles)
+		m.PreventDestroy, m.Ignored = l.lifecycle(b.Lifecycle, ctx, "member", memberIgnorable)
 		org.Members = append(org.Members, m)
 	}
 	sort.Slice(org.Members, func(i, j int) bool { return org.Members[i].Label < org.Members[j].Label })
@@ -595,6 +596,7 @@ func (l *loader) loadApplications(org *state.Organization, blocks []*memberConte
 		roles := l.evalStrings(b.Roles, ctx, "roles")
 		l.checkRoleRefs(roles, "Application "+strconv.Quote(b.Label), state.RoleTypeM2M)
 		a.Roles = sortedUnique(roles)
+		a.PreventDestroy, a.Ignored = l.lifecycle(b.Lifecycle, ctx, "application", memberIgnorable)
 		org.Applications = append(org.Applications, a)
 	}
 	sort.Slice(org.Applications, func(i, j int) bool { return org.Applications[i].Label < org.Applications[j].Label })
@@ -622,5 +624,6 @@ func (l *loader) loadJIT(org *state.Organization, b *jitContent, ctx *hcl.EvalCo
 	roles := l.evalStrings(b.Roles, ctx, "roles")
 	l.checkRoleRefs(roles, fmt.Sprintf("The jit block of %s", org.Address), state.RoleTypeUser)
 	jit.Roles = sortedUnique(roles)
+	jit.PreventDestroy, jit.Ignored = l.lifecycle(b.Lifecycle, ctx, "jit", jitIgnorable)
 	return jit
 }

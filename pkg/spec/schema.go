@@ -54,6 +54,7 @@ type variableContent struct {
 
 type lifecycleContent struct {
 	PreventDestroy hcl.Expression `hcl:"prevent_destroy,optional"`
+	IgnoreChanges  hcl.Expression `hcl:"ignore_changes,optional"`
 }
 
 type permissionContent struct {
@@ -93,14 +94,16 @@ type organizationContent struct {
 }
 
 type memberContent struct {
-	Label      string         `hcl:"label,label"`
-	Roles      hcl.Expression `hcl:"roles,optional"`
-	DefRange   hcl.Range      `hcl:",def_range"`
-	LabelRange hcl.Range      `hcl:"label,label_range"`
+	Label      string            `hcl:"label,label"`
+	Roles      hcl.Expression    `hcl:"roles,optional"`
+	Lifecycle  *lifecycleContent `hcl:"lifecycle,block"`
+	DefRange   hcl.Range         `hcl:",def_range"`
+	LabelRange hcl.Range         `hcl:"label,label_range"`
 }
 
 type jitContent struct {
-	EmailDomains hcl.Expression `hcl:"email_domains,optional"`
-	Roles        hcl.Expression `hcl:"roles,optional"`
-	DefRange     hcl.Range      `hcl:",def_range"`
+	EmailDomains hcl.Expression    `hcl:"email_domains,optional"`
+	Roles        hcl.Expression    `hcl:"roles,optional"`
+	Lifecycle    *lifecycleContent `hcl:"lifecycle,block"`
+	DefRange     hcl.Range         `hcl:",def_range"`
 }

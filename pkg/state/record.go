@@ -26,6 +26,36 @@ type Record struct {
 	// plan finds the object by its name and records it as managed, so that
 	// it is never left behind as an unmanaged orphan.
 	Intents []Intent
+	// Applied holds, per managed object, a fingerprint of each attribute as
+	// orgsync last applied it, so that a plan can tell changes made outside
+	// orgsync (drift) from configuration changes not yet applied. Keys are
+	// AppliedKey values.
+	Applied map[string]map[string]string
+	// LastApply describes the apply that last changed the record.
+	LastApply LastApply
+}
+
+// LastApply is who last applied: the orgsync version, the configuration's
+// commit when it was given, and when (Unix milliseconds).
+type LastApply struct {
+	Version string `json:"version,omitempty"`
+	Commit  string `json:"commit,omitempty"`
+	At      int64  `json:"at,omitempty"`
+}
+
+// AppliedKey is the Record.Applied key of an object: the id of a
+// permission, role or organization; "ORG/jit" for an organization's JIT
+// settings; "ORG/user:ID" and "ORG/app:ID" for members and applications.
+func AppliedKey(kind, org, id string) string {
+	switch kind {
+	case "jit":
+		return org + "/jit"
+	case "member":
+		return org + "/user:" + id
+	case "application":
+		return org + "/app:" + id
+	}
+	return id
 }
 
 // Intent is one announced create.

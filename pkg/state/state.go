@@ -43,6 +43,7 @@ type Permission struct {
 	Description    string   // "" means no description (Logto null)
 	PreviousNames  []string // sorted
 	PreventDestroy bool
+	Ignored               // lifecycle.ignore_changes
 	Pos            string // "file:line:col" of the block, for plan-time messages
 	// Sensitive lists the attributes whose value derives from a sensitive
 	// variable: plans print them as (sensitive value).
@@ -61,6 +62,7 @@ type Role struct {
 	APIPermissions map[string][]string // resource indicator => scope names (sorted, unique)
 	PreviousNames  []string            // sorted
 	PreventDestroy bool
+	Ignored        // lifecycle.ignore_changes
 	Pos            string
 	Sensitive      []string // attributes derived from a sensitive variable
 }
@@ -87,6 +89,7 @@ type Organization struct {
 	Applications     []Application // sorted by Label
 	JIT              *JIT          // nil: not managed
 	PreventDestroy   bool
+	Ignored          // lifecycle.ignore_changes
 	Pos              string
 	Sensitive        []string // attributes derived from a sensitive variable ("description", "custom_data")
 }
@@ -108,6 +111,9 @@ type Member struct {
 	Value string        // email lower-cased; username as is; id without the "id:" prefix
 	Roles []string      // User-type role names, sorted, unique
 	Pos   string
+	// PreventDestroy and Ignored are the block's lifecycle settings.
+	PreventDestroy bool
+	Ignored
 }
 
 // Address is the member's plan address within org.
@@ -120,6 +126,9 @@ type Application struct {
 	Value string        // name, or id without "id:"
 	Roles []string      // MachineToMachine role names, sorted, unique
 	Pos   string
+	// PreventDestroy and Ignored are the block's lifecycle settings.
+	PreventDestroy bool
+	Ignored
 }
 
 // Address is the application's plan address within org.
@@ -129,6 +138,9 @@ func (a Application) Address(org string) string { return ApplicationAddress(org,
 type JIT struct {
 	EmailDomains []string // lower-cased, sorted, unique
 	Roles        []string // role names, sorted, unique
+	// PreventDestroy and Ignored are the block's lifecycle settings.
+	PreventDestroy bool
+	Ignored
 }
 
 // Live is what orgsync read from a tenant. IDs are Logto's. Relations refer to
@@ -264,4 +276,29 @@ func ValidWorkspace(ws string) bool {
 		}
 	}
 	return true
+}
+
+// Ignored lists the attributes of a block's lifecycle.ignore_changes: they
+// are set when the object is created and never planned again.
+type Ignored []string
+
+// Ignores reports whether attr is ignored.
+func (ig Ignored) Ignores(attr string) bool {
+	for _, a := range ig {
+		if a == attr {
+			return true
+		}
+	}
+	return false
+}
+
+// Tracked returns the names that are not ignored.
+func (ig Ignored) Tracked(names ...string) []string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		if !ig.Ignores(n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -1,0 +1,236 @@
+package diff
+
+import (
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"sort"
+
+	"github.com/orgsync/orgsync/pkg/state"
+)
+
+// How a difference between the configuration and the tenant came about,
+// from what orgsync last applied (the ownership record's fingerprints).
+const (
+	// ClassPending: the configuration changed since orgsync applied it.
+	ClassPending = "pending"
+	// ClassDrift: the tenant changed since orgsync applied it (a change
+	// made outside orgsync, which the plan undoes).
+	ClassDrift = "drift"
+	// ClassBoth: both changed.
+	ClassBoth = "both"
+)
+
+// Drift actions: what happened to an object outside orgsync.
+const (
+	DriftUpdate = "update" // attributes moved away from what orgsync applied
+	DriftDelete = "delete" // an object orgsync manages was deleted
+	DriftCreate = "create" // an object appeared where the configuration is exclusive
+)
+
+// Drift is one object changed outside orgsync since its last apply.
+type Drift struct {
+	Address string `json:"address"`
+	Kind    string `json:"kind"`
+	Action  string `json:"action"`
+	ID      string `json:"id,omitempty"`
+	// Attributes moved (for DriftUpdate), sorted by name.
+	Attributes []DriftAttr `json:"attributes,omitempty"`
+	// Planned is true when the plan changes the object (to undo the drift,
+	// or because the configuration changed too); false when the
+	// configuration already says what the tenant now holds.
+	Planned bool `json:"planned"`
+}
+
+// DriftAttr is one attribute that moved outside orgsync.
+type DriftAttr struct {
+	Name string `json:"name"`
+	// Applied is the JSON value orgsync applied, when the configuration still
+	// holds it; nil when the configuration changed as well (only the
+	// fingerprint of the applied value is kept).
+	Applied *string `json:"applied"`
+	Live    *string `json:"live"`
+	// Pending: the configuration changed this attribute as well.
+	Pending   bool `json:"pending,omitempty"`
+	Sensitive bool `json:"sensitive,omitempty"`
+}
+
+// Fingerprint is the short hash the record keeps of an applied value: FNV-1a
+// (32 bits) of its canonical JSON, in hex.
+func Fingerprint(v any) string {
+	s, _, err := canonical(v)
+	if err != nil {
+		s = mustJSON(v)
+	}
+	h := fnv.New32a()
+	h.Write([]byte(s))
+	return fmt.Sprintf("%08x", h.Sum32())
+}
+
+// tracked is what track found for one object.
+type tracked struct {
+	class map[string]string // attribute => Class*, for the attributes that differ
+}
+
+// track compares what orgsync last applied to an object (key, in the
+// record) with its live and desired attribute values (live is nil for a
+// create), for the attribute names orgsync manages there. It reports the
+// attributes that moved outside orgsync, classifies each difference, and
+// plans the record of what this apply applies (id and org as in
+// AppliedEdit; id may be a reference for a create).
+func (p *planner) track(kind, addr, key, id, org string, live, desired map[string]any, names, sensitive []string) tracked {
+	t := tracked{class: map[string]string{}}
+	applied := p.live.Record.Applied[key]
+	if live == nil {
+		applied = nil
+	}
+	fps := make(map[string]string, len(names))
+	var moved []DriftAttr
+	changed := false
+	for _, n := range names {
+		fd := Fingerprint(desired[n])
+		fps[n] = fd
+		if live == nil {
+			continue
+		}
+		fl := Fingerprint(live[n])
+		fa := applied[n]
+		if fl != fd {
+			changed = true
+		}
+		if fa == "" {
+			continue
+		}
+		if fl != fa {
+			d := DriftAttr{Name: n, Live: jsonOf(live[n]), Pending: fd != fa, Sensitive: slices.Contains(sensitive, n)}
+			if fd == fa {
+				d.Applied = jsonOf(desired[n])
+			}
+			moved = append(moved, d)
+		}
+		if fl != fd {
+			switch {
+			case fl == fa:
+				t.class[n] = ClassPending
+			case fd == fa:
+				t.class[n] = ClassDrift
+			default:
+				t.class[n] = ClassBoth
+			}
+		}
+	}
+	if len(moved) > 0 {
+		sort.Slice(moved, func(i, j int) bool { return moved[i].Name < moved[j].Name })
+		liveID := id
+		if kind == KindJIT {
+			liveID = ""
+		}
+		p.drift = append(p.drift, Drift{Address: addr, Kind: kind, Action: DriftUpdate, ID: liveID, Attributes: moved, Planned: changed})
+	}
+	if live != nil && !changed && sameFingerprints(applied, fps) {
+		return t // the record already says this
+	}
+	if len(p.opts.Targets) == 0 || p.targeted(addr) {
+		p.applied = append(p.applied, AppliedEdit{Address: addr, Kind: kind, ID: id, Org: org, Attrs: fps})
+	}
+	return t
+}
+
+func sameFingerprints(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func jsonOf(v any) *string {
+	if v == nil {
+		return nil
+	}
+	s := mustJSON(v)
+	return &s
+}
+
+// classify sets the classification of a change and of its attributes from
+// what track found.
+func (t tracked) classify(ch *Change) {
+	for i := range ch.Attrs {
+		ch.Attrs[i].Classification = t.class[ch.Attrs[i].Name]
+	}
+	ch.Classification = summarize(t.class)
+}
+
+// summarize is one classification for several attributes: the shared one,
+// or both when they differ; "" when none is known.
+func summarize(classes map[string]string) string {
+	out := ""
+	for _, c := range classes {
+		switch {
+		case out == "":
+			out = c
+		case out != c:
+			return ClassBoth
+		}
+	}
+	return out
+}
+
+// goneDrift reports an object the record manages that is no longer live:
+// it was deleted outside orgsync.
+func (p *planner) goneDrift(kind, addr, id string) {
+	if addr == "" {
+		return
+	}
+	p.drift = append(p.drift, Drift{Address: addr, Kind: kind, Action: DriftDelete, ID: id})
+	p.gone[addr] = true
+}
+
+// finishDrift classifies creates of objects deleted outside orgsync and
+// deletes of objects created outside orgsync where a kind is exclusive, and
+// marks which drift the plan acts on.
+func (p *planner) finishDrift(changes []Change) []Drift {
+	byAddr := map[string]*Change{}
+	for i := range changes {
+		ch := &changes[i]
+		byAddr[ch.Address] = ch
+		switch {
+		case ch.Action == Create && p.gone[ch.Address]:
+			ch.Classification = ClassDrift
+		case ch.Action == Delete && ch.Reason == "not_in_config":
+			ch.Classification = ClassPending
+		case ch.Action == Delete && ch.Reason == "exclusive" && p.live.Record.LastApply.At > 0:
+			ch.Classification = ClassDrift
+			p.drift = append(p.drift, Drift{Address: ch.Address, Kind: ch.Kind, Action: DriftCreate, ID: ch.ID, Planned: true})
+		}
+	}
+	for i := range p.drift {
+		if p.drift[i].Action == DriftDelete {
+			p.drift[i].Planned = byAddr[p.drift[i].Address] != nil
+		}
+	}
+	if len(p.opts.Targets) > 0 {
+		kept := p.drift[:0]
+		for _, d := range p.drift {
+			if p.targeted(d.Address) {
+				kept = append(kept, d)
+			}
+		}
+		p.drift = kept
+	}
+	sort.SliceStable(p.drift, func(i, j int) bool { return p.drift[i].Address < p.drift[j].Address })
+	return p.drift
+}
+
+// lastApply is the record's description of the last apply, or nil.
+func lastApply(r state.Record) *state.LastApply {
+	if r.LastApply == (state.LastApply{}) {
+		return nil
+	}
+	la := r.LastApply
+	return &la
+}
