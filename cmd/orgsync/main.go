@@ -67,6 +67,7 @@ func commands() []command {
 		{"apply", "Make the tenant match the configuration", runApply},
 		{"show", "Print a saved plan, as plan printed it", runShow},
 		{"force-unlock", "Remove an apply lock a run left behind", runForceUnlock},
+		{"state", "List, show or stop managing what the ownership record holds", runState},
 		{"export", "Write HCL for the live tenant", runExport},
 		{"emulator", "Run the built-in Logto Management API emulator", runEmulator},
 		{"demo", "Run plan and apply of examples/saas against the built-in emulator", runDemo},
