@@ -201,3 +201,45 @@ func TestE2EIgnoreChanges(t *testing.T) {
 		t.Errorf("the apply touched the ignored description: %v", d)
 	}
 }
+
+// TestE2EMemberPreventDestroy: a member block with prevent_destroy is
+// protected like any other object: removing the block is refused (nothing
+// is written) until -allow-destroy names it.
+func TestE2EMemberPreventDestroy(t *testing.T) {
+	tn := newE2E(t)
+	tn.user("alice")
+	bob := tn.user("bob")
+	protected := strings.Replace(e2eBase, `  member "{{.P}}bob@example.com" {
+    roles = ["{{.P}}viewer"]
+  }`, `  member "{{.P}}bob@example.com" {
+    roles = ["{{.P}}viewer"]
+    lifecycle {
+      prevent_destroy = true
+    }
+  }`, 1)
+	tn.config(protected)
+	tn.must(exitOK, "apply", "-auto-approve")
+	tn.config(strings.Replace(protected, `  member "{{.P}}bob@example.com" {
+    roles = ["{{.P}}viewer"]
+    lifecycle {
+      prevent_destroy = true
+    }
+  }
+`, "", 1))
+	addr := `organization.acme.member."` + tn.email("bob") + `"`
+	r := tn.run("apply", "-auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "prevent_destroy forbids deleting this object") {
+		t.Fatalf("removing a protected member: exit %d\n%s", r.code, r.stderr)
+	}
+	if _, ok := tn.memberRoles(tn.liveOrg("Acme").ID)[bob.ID]; !ok {
+		t.Fatal("the refused apply removed the member")
+	}
+	p := tn.planJSON("-allow-destroy", addr)
+	if got := strings.Join(tn.actions(p), " "); got != `organization.acme.member."bob@example.com" delete` {
+		t.Fatalf("plan -allow-destroy %s: %s", addr, got)
+	}
+	tn.must(exitOK, "apply", "-auto-approve", "-allow-destroy", addr)
+	if _, ok := tn.memberRoles(tn.liveOrg("Acme").ID)[bob.ID]; ok {
+		t.Fatal("the allowed delete did not remove the member")
+	}
+}

@@ -117,10 +117,14 @@ type recordBody struct {
 	// Users (Apps) index and an index into AppliedRoles, the distinct
 	// fingerprints of their roles (a tenant has few role sets).
 	AppliedObjects map[string]string `json:"applied,omitempty"`
-	AppliedRoles   []string          `json:"applied_roles,omitempty"`
-	AppliedMembers [][]int           `json:"applied_members,omitempty"`
-	AppliedApps    [][]int           `json:"applied_apps,omitempty"`
-	LastApply      *state.LastApply  `json:"last_apply,omitempty"`
+	// AppliedOrgs and AppliedJIT hold the fingerprints of organizations and
+	// of their JIT settings per Orgs index.
+	AppliedOrgs    []string         `json:"applied_orgs,omitempty"`
+	AppliedJIT     []string         `json:"applied_jit,omitempty"`
+	AppliedRoles   []string         `json:"applied_roles,omitempty"`
+	AppliedMembers [][]int          `json:"applied_members,omitempty"`
+	AppliedApps    [][]int          `json:"applied_apps,omitempty"`
+	LastApply      *state.LastApply `json:"last_apply,omitempty"`
 }
 
 // recordBodyV1 is the JSON of version 1.
@@ -442,6 +446,10 @@ func newRecordBody(rec state.Record) recordBody {
 		la := rec.LastApply
 		body.LastApply = &la
 	}
+	managedOrg := make(map[string]bool, len(rec.Organizations))
+	for _, id := range rec.Organizations {
+		managedOrg[id] = true
+	}
 	// Applied fingerprints of memberships, by organization.
 	memberFP, appFP := map[string]map[string]string{}, map[string]map[string]string{}
 	var fpOrgs, fpUsers, fpApps, fps []string
@@ -456,7 +464,13 @@ func newRecordBody(rec state.Record) recordBody {
 		case nested && strings.HasPrefix(rest, "app:"):
 			target, id = appFP, strings.TrimPrefix(rest, "app:")
 			fpApps = append(fpApps, id)
+		case nested && rest == "jit":
+			fpOrgs = append(fpOrgs, org)
+			continue
 		default:
+			if managedOrg[key] {
+				continue // laid out by Orgs index below
+			}
 			if body.AppliedObjects == nil {
 				body.AppliedObjects = map[string]string{}
 			}
@@ -472,6 +486,20 @@ func newRecordBody(rec state.Record) recordBody {
 	}
 	orgs := newIndexer(rec.Organizations, keys(rec.Members), keys(rec.Applications), fpOrgs)
 	users, apps := newIndexer(values(rec.Members), fpUsers), newIndexer(values(rec.Applications), fpApps)
+	for i, org := range orgs.table {
+		if a := rec.Applied[org]; len(a) > 0 && managedOrg[org] {
+			if body.AppliedOrgs == nil {
+				body.AppliedOrgs = make([]string, len(orgs.table))
+			}
+			body.AppliedOrgs[i] = joinFingerprints(a)
+		}
+		if a := rec.Applied[state.AppliedKey("jit", org, "")]; len(a) > 0 {
+			if body.AppliedJIT == nil {
+				body.AppliedJIT = make([]string, len(orgs.table))
+			}
+			body.AppliedJIT[i] = joinFingerprints(a)
+		}
+	}
 	if len(fps) > 0 {
 		table := newIndexer(fps)
 		body.AppliedRoles = table.table
@@ -574,11 +602,24 @@ func (b *recordBody) record() (state.Record, error) {
 	if b.LastApply != nil {
 		rec.LastApply = *b.LastApply
 	}
+	if rec.Applied == nil {
+		rec.Applied = map[string]map[string]string{}
+	}
 	for key, enc := range b.AppliedObjects {
-		if rec.Applied == nil {
-			rec.Applied = map[string]map[string]string{}
-		}
 		rec.Applied[key] = splitFingerprints(enc)
+	}
+	if len(b.AppliedOrgs) > len(b.Orgs) || len(b.AppliedJIT) > len(b.Orgs) {
+		return rec, fmt.Errorf("its applied organization lists do not line up")
+	}
+	for i, enc := range b.AppliedOrgs {
+		if enc != "" {
+			rec.Applied[b.Orgs[i]] = splitFingerprints(enc)
+		}
+	}
+	for i, enc := range b.AppliedJIT {
+		if enc != "" {
+			rec.Applied[state.AppliedKey("jit", b.Orgs[i], "")] = splitFingerprints(enc)
+		}
 	}
 	unpair := func(all [][]int, table []string, kind string) error {
 		if len(all) > len(b.Orgs) {

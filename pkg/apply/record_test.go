@@ -17,6 +17,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/orgsync/orgsync/pkg/diff"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/state"
 )
@@ -387,5 +389,49 @@ func TestReadRecordErrors(t *testing.T) {
 	}
 	if _, _, err := ReadRecord(ctx, tt.C); err != nil {
 		t.Fatalf("restored record: %v", err)
+	}
+}
+
+// TestRecordAppliedRoundTrip: the fingerprints of what orgsync applied (of
+// permissions, organizations, JIT settings, members and applications) and
+// the last apply survive the compact layout, and forgetting an
+// organization forgets its own.
+func TestRecordAppliedRoundTrip(t *testing.T) {
+	rec := state.Record{
+		Permissions:   []string{"perm1"},
+		Organizations: []string{"org1", "org2"},
+		Members:       map[string][]string{"org1": {"u1", "u2"}},
+		Applications:  map[string][]string{"org2": {"app1"}},
+		Applied: map[string]map[string]string{
+			"perm1":                    {"description": "0000beef", "name": "12345678"},
+			"org1":                     {"name": "aaaaaaaa", "custom_data": "bbbbbbbb"},
+			"org1/jit":                 {"email_domains": "cccccccc", "roles": "dddddddd"},
+			"org1/user:u1":             {"roles": "eeeeeeee"},
+			"org1/user:u2":             {"roles": "eeeeeeee"},
+			"org1/user:u3":             {"roles": "ffffffff"}, // a declared member orgsync did not add
+			"org2/app:app1":            {"roles": "01010101"},
+			"role-not-managed-anymore": {"description": "02020202"},
+		},
+		LastApply: state.LastApply{Version: "1.4.0", Commit: "abc123", At: 1764600000000},
+	}
+	body := newRecordBody(rec)
+	got, err := body.record()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(rec.Applied, got.Applied); d != "" {
+		t.Errorf("applied fingerprints (-want +got):\n%s", d)
+	}
+	if got.LastApply != rec.LastApply {
+		t.Errorf("last apply %+v, want %+v", got.LastApply, rec.LastApply)
+	}
+	if len(body.AppliedRoles) != 3 {
+		t.Errorf("%d distinct role fingerprints stored, want 3 (each set once)", len(body.AppliedRoles))
+	}
+	diff.ApplyRecordEdits(&got, []diff.RecordEdit{{Kind: diff.KindOrganization, ID: "org1", Remove: true}}, nil)
+	for k := range got.Applied {
+		if strings.HasPrefix(k, "org1") {
+			t.Errorf("forgetting org1 kept %s", k)
+		}
 	}
 }

@@ -389,9 +389,7 @@ func (p *planner) planMembers(o *state.Organization, lo *state.LiveOrganization,
 		if isMember && m.Ignores("roles") {
 			ids, names = lr, displays(lr, p.roleDisplay)
 		}
-		if lo != nil {
-			p.markPrevent(state.AppliedKey(KindMember, lo.ID, uid), maddr, m.PreventDestroy)
-		}
+		p.markPrevent(KindMember, orgID, uid, maddr, m.PreventDestroy)
 		after := memberAttrs("user_id", uid, names)
 		if !isMember {
 			p.track(KindMember, maddr, "", uid, orgID, nil, after, m.Tracked("roles"), nil)
@@ -604,9 +602,7 @@ func (p *planner) planApplications(o *state.Organization, lo *state.LiveOrganiza
 		if isMember && a.Ignores("roles") {
 			ids, names = lr, displays(lr, p.roleDisplay)
 		}
-		if lo != nil {
-			p.markPrevent(state.AppliedKey(KindApplication, lo.ID, id), aaddr, a.PreventDestroy)
-		}
+		p.markPrevent(KindApplication, orgID, id, aaddr, a.PreventDestroy)
 		after := memberAttrs("application_id", id, names)
 		if !isMember {
 			p.track(KindApplication, aaddr, "", id, orgID, nil, after, a.Tracked("roles"), nil)

@@ -109,6 +109,9 @@ type RecordEdit struct {
 	Org     string `json:"org,omitempty"`
 	Remove  bool   `json:"remove,omitempty"`
 	Address string `json:"address,omitempty"`
+	// Of is, for a prevent_destroy mark of a member or application, its
+	// kind: the mark is then kept under state.AppliedKey(Of, Org, ID).
+	Of string `json:"of,omitempty"`
 }
 
 // Plan is the result of Compute.

@@ -380,10 +380,11 @@ func (p *planner) adopt(kind, id, addr string, managed bool, prevent bool) {
 }
 
 // markPrevent records the prevent_destroy mark of a member or application
-// (key is its state.AppliedKey) when its block sets it.
-func (p *planner) markPrevent(key, addr string, prevent bool) {
-	if prevent && !p.rec.prevent[key] {
-		p.edits = append(p.edits, RecordEdit{Kind: RecordPreventDestroy, ID: key, Address: addr})
+// of kind (in organization org, an id or a reference) when its block sets
+// it.
+func (p *planner) markPrevent(kind, org, id, addr string, prevent bool) {
+	if prevent && !p.rec.prevent[state.AppliedKey(kind, org, id)] {
+		p.edits = append(p.edits, RecordEdit{Kind: RecordPreventDestroy, ID: id, Org: org, Of: kind, Address: addr})
 	}
 }
 

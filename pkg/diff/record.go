@@ -65,6 +65,9 @@ func ApplyRecordEdits(rec *state.Record, edits []RecordEdit, resolve func(string
 				rec.PreventDestroy = editList(rec.PreventDestroy, state.AppliedKey(KindApplication, org, id), true)
 			}
 		case RecordPreventDestroy:
+			if e.Of != "" {
+				id = state.AppliedKey(e.Of, org, id)
+			}
 			rec.PreventDestroy = editList(rec.PreventDestroy, id, e.Remove)
 		case RecordIntent:
 			rec.Intents = dropIntent(rec.Intents, e.Address)
