@@ -137,3 +137,30 @@ organization "acme" {
 		t.Errorf("stderr:\n%s", r.stderr)
 	}
 }
+
+// TestE2ESensitiveDriftRedacted: when a value derived from a sensitive
+// variable is changed in the Console, the drift report (which shows what
+// orgsync applied and what is live) redacts both, as plans do, in every
+// format.
+func TestE2ESensitiveDriftRedacted(t *testing.T) {
+	tn := newE2E(t)
+	tn.config(sensitiveConfig)
+	env := e2eOpts{env: map[string]string{"ORGSYNC_VAR_billing_key": sensitiveSecret}}
+	tn.runWith(env, "apply", "-auto-approve").expect(t, exitOK)
+	perm := tn.scope("read:docs")
+	if _, err := tn.C.UpdateOrganizationScope(context.Background(), perm.ID, map[string]any{"description": "edited in the Console"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "json", "markdown"} {
+		r := tn.runWith(env, "plan", "-format", format)
+		r.expect(t, exitOK)
+		if !strings.Contains(r.stdout, "Changes outside orgsync") && !strings.Contains(r.stdout, `"drift": [
+    {`) {
+			t.Errorf("%s plan does not report the drift:\n%s", format, r.stdout)
+		}
+		if !strings.Contains(r.stdout, "(sensitive value)") {
+			t.Errorf("%s plan does not redact what orgsync applied:\n%s", format, r.stdout)
+		}
+		noSecret(t, format+" plan with drift", r.stdout, r.stderr)
+	}
+}
