@@ -78,7 +78,6 @@ type ciCommand struct {
 	file string // relative to examples/ci, slash-separated
 	line int    // line of the command in the file
 	text string // the line as written
-	kind string
 }
 
 func (c *ciCommand) String() string { return fmt.Sprintf("%s:%d: %s", c.file, c.line, c.text) }

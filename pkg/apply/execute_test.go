@@ -476,8 +476,7 @@ func TestExecuteRecordOnlyPlan(t *testing.T) {
 	}
 	// Nothing to change: no write.
 	c := tt.client(nil)
-	res, err = Execute(context.Background(), c, plan, liveRecord(t, tt.C), ExecOptions{Lock: tt.lock(tt.C)})
-	if err != nil || c.Requests() != 0 {
+	if _, err = Execute(context.Background(), c, plan, liveRecord(t, tt.C), ExecOptions{Lock: tt.lock(tt.C)}); err != nil || c.Requests() != 0 {
 		t.Fatalf("an unchanged record was written (%d requests): %v", c.Requests(), err)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -586,6 +585,3 @@ func convertInvitations(in []logto.Invitation) ([]state.Invitation, error) {
 	})
 	return out, nil
 }
-
-// sortedKeys returns the sorted keys of m.
-func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

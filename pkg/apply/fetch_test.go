@@ -154,7 +154,7 @@ func TestFetchSeededTenant(t *testing.T) {
 	if d := cmp.Diff(&wantRole, roleU); d != "" {
 		t.Errorf("role (-want +got):\n%s", d)
 	}
-	if r := findRole(live, s.roleM.ID); r == nil || r.Type != state.RoleTypeM2M || r.PermissionIDs != nil && len(r.PermissionIDs) != 0 {
+	if r := findRole(live, s.roleM.ID); r == nil || r.Type != state.RoleTypeM2M || len(r.PermissionIDs) != 0 {
 		t.Errorf("M2M role: %+v", r)
 	}
 	idx := slices.IndexFunc(live.Resources, func(r state.Resource) bool { return r.ID == s.resID })

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -51,16 +50,6 @@ func (m *methodCounter) get(method string) int {
 	return m.n[method]
 }
 
-// total returns the number of requests of any method.
-func (m *methodCounter) total() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	n := 0
-	for _, v := range m.n {
-		n += v
-	}
-	return n
-}
 
 // writes returns the number of POST, PUT, PATCH and DELETE requests.
 func (m *methodCounter) writes() int {
@@ -170,14 +159,6 @@ func seedConfig(ctx context.Context, c *logto.Client, cfg *state.Config) error {
 	return err
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // snapshot is what the tenant holds, read without faults.
 type snapshot struct {
