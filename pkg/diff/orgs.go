@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/orgsync/orgsync/pkg/state"
 )
@@ -131,7 +130,7 @@ func (p *planner) orgAttrs(lo *state.LiveOrganization) map[string]any {
 	return map[string]any{"name": lo.Name, "description": nullable(lo.Description), "custom_data": plain, "mfa_required": lo.MFARequired}
 }
 
-var orgAttrNames = []string{"custom_data", "description", "mfa_required", "name"}
+var orgAttrNames = []string{"branding", "color", "custom_css", "custom_data", "description", "mfa_required", "name"}
 
 func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganization) error {
 	addr := o.Address
@@ -161,6 +160,7 @@ func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganiza
 		if o.MFARequired != nil {
 			after["mfa_required"] = *o.MFARequired
 		}
+		create.Branding, create.Color, create.CustomCSS = p.createBranding(o, after)
 		for _, same := range p.liveOrgsByName[o.Name] {
 			create.SameName = append(create.SameName, same.ID)
 		}
@@ -204,6 +204,9 @@ func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganiza
 				update.MFARequired, changed = o.MFARequired, true
 			}
 		}
+		if br, col, css, ok := p.updateBranding(o, lo, before, after); ok {
+			update.Branding, update.Color, update.CustomCSS, changed = br, col, css, true
+		}
 		if changed {
 			p.add(&item{
 				ch: Change{Address: addr, Kind: KindOrganization, Action: Update, ID: lo.ID, Before: before, After: after,
@@ -213,7 +216,7 @@ func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganiza
 			})
 		}
 		needed := len(p.opts.Targets) == 0 || p.targeted(addr)
-		if !lo.Loaded || (o.JIT != nil && !lo.JITLoaded) {
+		if !lo.Loaded || (o.JIT != nil && !lo.JITLoaded) || (o.JIT != nil && o.JIT.ManageSSOConnectors && !lo.JITSSOLoaded) {
 			if needed {
 				return fmt.Errorf("diff: the members, applications or JIT settings of organization %s (id %s) were not read; "+
 					"read every declared organization in full before planning", addr, lo.ID)
@@ -336,6 +339,7 @@ func (p *planner) planMembers(o *state.Organization, lo *state.LiveOrganization,
 			continue
 		}
 		declared[uid] = maddr
+		p.revokeSuperseded(lo, m, addr, maddr, uid)
 		ids, ok := p.roleIDs(m.Roles, maddr)
 		if !ok {
 			continue
@@ -452,13 +456,13 @@ func (p *planner) missingUser(lo *state.LiveOrganization, orgID, orgAddr string,
 		if a, ok := setAttr("roles", nil, names); ok {
 			attrs = append(attrs, a)
 		}
-		expires := p.opts.Now.Add(InvitationTTLDays * 24 * time.Hour).UnixMilli()
-		p.add(&item{
+		expires := p.opts.Now.Add(p.invitationTTL()).UnixMilli()
+		p.add(p.inviteByEmail(&item{
 			ch:   Change{Address: maddr, Kind: KindInvitation, Action: Create, After: after, Attrs: attrs, Reason: "missing_user"},
 			deps: roleDeps(orgAddr, m.Roles),
 			ops: []opx{{op: Operation{Stage: StageAssignments, Address: maddr,
 				Params: CreateInvitation{Organization: Ref(orgID), Invitee: email, Roles: refs(ids), ExpiresAt: expires}}}},
-		})
+		}, email))
 	default:
 		p.problem(maddr, fmt.Sprintf("no Logto user matches %q", m.Label),
 			"Create the user first, remove the member block, or set missing_users = \"skip\" or \"invite\" in the orgsync block.")
@@ -603,12 +607,16 @@ func (p *planner) planJIT(o *state.Organization, lo *state.LiveOrganization, org
 	if !ok {
 		return
 	}
+	sso, ok := p.jitSSO(o.JIT, lo, addr)
+	if !ok {
+		return
+	}
 	var liveDomains, liveRoles []string
 	if lo != nil {
 		liveDomains, liveRoles = lowerAll(lo.JIT.EmailDomains), sortedUnique(lo.JIT.Roles)
 	}
 	sameDomains, sameRoles := sameSet(liveDomains, domains), sameSet(liveRoles, ids)
-	if sameDomains && sameRoles {
+	if sameDomains && sameRoles && !sso.changed {
 		return
 	}
 	after := map[string]any{"email_domains": strs(domains), "roles": strs(sortedUnique(o.JIT.Roles))}
@@ -617,6 +625,12 @@ func (p *planner) planJIT(o *state.Organization, lo *state.LiveOrganization, org
 		it.ch.Action, it.ch.ID = Create, ""
 	} else {
 		it.ch.Before = map[string]any{"email_domains": strs(liveDomains), "roles": displays(liveRoles, p.roleDisplay)}
+	}
+	if o.JIT.ManageSSOConnectors {
+		after["sso_connectors"] = strs(sso.names)
+		if it.ch.Before != nil {
+			it.ch.Before["sso_connectors"] = strs(sso.liveNames)
+		}
 	}
 	if !sameDomains {
 		a, _ := setAttr("email_domains", liveDomains, domains)
@@ -630,6 +644,12 @@ func (p *planner) planJIT(o *state.Organization, lo *state.LiveOrganization, org
 			Removed: displays(removed, p.roleDisplay), Kept: kept, Set: true})
 		it.ops = append(it.ops, opx{op: Operation{Stage: StageAssignments, Address: addr,
 			Params: SetJITRoles{Organization: Ref(orgID), Roles: refs(ids)}}})
+	}
+	if sso.changed {
+		a, _ := setAttr("sso_connectors", sso.liveNames, sso.names)
+		it.ch.Attrs = append(it.ch.Attrs, a)
+		it.ops = append(it.ops, opx{op: Operation{Stage: StageAssignments, Address: addr,
+			Params: SetJITSSOConnectors{Organization: Ref(orgID), SSOConnectors: strs(sso.ids)}}})
 	}
 	p.add(it)
 }

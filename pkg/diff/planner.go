@@ -23,6 +23,7 @@ const (
 	StageDeleteOrgs   = 7
 	StageDeleteRoles  = 8
 	StageDeletePerms  = 9
+	StageMessages     = 10 // invitation e-mails, once everything else is done
 )
 
 // DefaultTokenTTL is the access-token lifetime assumed when Options.TokenTTL is 0.
@@ -408,6 +409,7 @@ func (p *planner) finish() (*Plan, error) {
 	}
 	plan.RecordEdits = append(plan.RecordEdits, p.intentEdits...)
 	plan.TokenImpact = p.impact(ops, nil)
+	plan.Effects, plan.mfaChecks = p.effects(items, ops)
 	plan.impact = func(done func(int) bool) []Impact { return p.impact(ops, done) }
 	return plan, nil
 }
