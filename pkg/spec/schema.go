@@ -31,9 +31,9 @@ type namedBlock struct {
 }
 
 type orgsyncContent struct {
-	Exclusive         *exclusiveContent `hcl:"exclusive,block"`
-	MissingUsers      hcl.Expression    `hcl:"missing_users,optional"`
-	MissingUsersRange hcl.Range         `hcl:"missing_users,attr_range"`
+	Exclusive         *exclusiveContent  `hcl:"exclusive,block"`
+	MissingUsers      hcl.Expression     `hcl:"missing_users,optional"`
+	MissingUsersRange hcl.Range          `hcl:"missing_users,attr_range"`
 	Invitation        *invitationContent `hcl:"invitation,block"`
 }
 
