@@ -73,7 +73,7 @@ func TestJSONContract(t *testing.T) {
 	m := decodeMap(t, b.Bytes())
 	checkFields(t, "plan", m, map[string]string{
 		"format_version": "string", "summary": "object", "changes": "array", "operations": "array",
-		"token_impact": "array", "unmanaged": "object", "warnings": "array",
+		"token_impact": "array", "unmanaged": "object", "warnings": "array", "effects": "array",
 	})
 	if m["format_version"] != "1" {
 		t.Errorf("format_version = %v, want \"1\"", m["format_version"])

@@ -21,6 +21,7 @@ type jsonPlan struct {
 	TokenImpact   []jsonImpact     `json:"token_impact"`
 	Unmanaged     jsonUnmanaged    `json:"unmanaged"`
 	Warnings      []string         `json:"warnings"`
+	Effects       []jsonEffect     `json:"effects"`
 }
 
 type jsonSummary struct {
@@ -93,6 +94,7 @@ func JSON(w io.Writer, p *diff.Plan) error {
 			Applications:  p.Unmanaged.Applications,
 		},
 		Warnings: nonNil(p.Warnings),
+		Effects:  jsonEffects(p.Effects),
 	}
 	for _, c := range p.Changes {
 		jc := jsonChange{

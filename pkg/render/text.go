@@ -43,6 +43,7 @@ func writeText(b *strings.Builder, p *diff.Plan, s Style) {
 		fmt.Fprintf(b, "\n%s\n", s.Dim(line))
 	}
 	writeImpactText(b, p.TokenImpact, s)
+	writeEffectsText(b, p.Effects, s)
 }
 
 // writeLegend explains the symbols the plan uses, in a fixed order.
