@@ -451,6 +451,12 @@ func TestE2EEffects(t *testing.T) {
 			t.Errorf("plan lacks %q:\n%s", want, tn.strip(r.stdout))
 		}
 	}
+	// show renders the saved plan's effects as plan printed them.
+	planFile := filepath.Join(t.TempDir(), "plan.bin")
+	tn.must(exitOK, "plan", "-out", planFile)
+	if shown := tn.must(exitOK, "show", planFile); shown.stdout != r.stdout {
+		t.Errorf("show differs from plan:\n%s\nplan:\n%s", shown.stdout, r.stdout)
+	}
 	md := tn.must(exitOK, "plan", "-format", "markdown")
 	if !strings.Contains(md.stdout, "> [!CAUTION]") {
 		t.Errorf("markdown plan has no effects:\n%s", md.stdout)

@@ -62,13 +62,13 @@ func invitationMessageError(err error, id, invitee string) error {
 	if err == nil {
 		return nil
 	}
-	kept := fmt.Sprintf("the invitation %s for %s was made and is kept (pending); a later apply does not invite %s again", id, invitee, invitee)
+	kept := fmt.Sprintf("the invitation %s for %s was made and is kept (pending), and a later apply does not invite %s again", id, invitee, invitee)
 	var le *logto.Error
 	switch {
 	case errors.As(err, &le) && le.StatusCode == http.StatusNotImplemented && le.Code == "connector.not_found":
-		return fmt.Errorf("the invitation e-mail was not sent: the tenant has no e-mail connector (set one up in the Console, Connectors > Email and SMS connectors, then send the invitation from the Console or re-create it); %s: %w", kept, err)
+		return fmt.Errorf("the invitation e-mail was not sent: the tenant has no e-mail connector (set one up in the Console under Connectors, then resend the invitation from the Console); %s: %w", kept, err)
 	case errors.As(err, &le) && le.StatusCode == http.StatusTooManyRequests:
-		return fmt.Errorf("the invitation e-mail was not sent: Logto refuses to send more messages to %s for now (its per-recipient rate limit); send it later from the Console; %s: %w", invitee, kept, err)
+		return fmt.Errorf("the invitation e-mail was not sent: Logto refuses to send more messages to %s for now (its per-recipient rate limit; resend it later from the Console); %s: %w", invitee, kept, err)
 	}
 	return fmt.Errorf("the invitation e-mail was not sent; %s: %w", kept, err)
 }
