@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -49,10 +50,10 @@ func TestPlanNamesThirdPartyConsent(t *testing.T) {
 		Settings:    state.Settings{MissingUsers: state.MissingUsersError},
 		Permissions: []state.Permission{{Name: keep.Name}, {Name: gone.Name}},
 	}
-	reads := 0
+	var reads atomic.Int64
 	c := tt.client(withHook(func(req *http.Request, _ http.RoundTripper) (*http.Response, error, bool) {
 		if strings.HasSuffix(req.URL.Path, "/user-consent-scopes") || req.URL.Query().Get("isThirdParty") != "" {
-			reads++
+			reads.Add(1)
 		}
 		return nil, nil, false
 	}))
@@ -60,8 +61,8 @@ func TestPlanNamesThirdPartyConsent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if reads != 0 || len(p.Effects) != 0 {
-		t.Errorf("a plan deleting nothing read %d consent lists, effects %+v", reads, p.Effects)
+	if reads.Load() != 0 || len(p.Effects) != 0 {
+		t.Errorf("a plan deleting nothing read %d consent lists, effects %+v", reads.Load(), p.Effects)
 	}
 
 	// exclusive permissions: the undeclared gone:x (and every other live
@@ -77,7 +78,7 @@ func TestPlanNamesThirdPartyConsent(t *testing.T) {
 	if diff := cmp.Diff(want, p.Effects); diff != "" {
 		t.Errorf("effects (-want +got):\n%s", diff)
 	}
-	if reads == 0 {
+	if reads.Load() == 0 {
 		t.Errorf("the consent lists were not read")
 	}
 }
