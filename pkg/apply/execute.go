@@ -298,7 +298,8 @@ func (e *executor) call(ctx, wait context.Context, op diff.Operation) (string, e
 	case diff.DeleteRole:
 		return "", e.with(p.Role, func(id string) error { return gone(c.DeleteOrganizationRole(ctx, id)) })
 	case diff.CreateOrganization:
-		in := logto.CreateOrganization{Name: p.Name, Description: p.Description, IsMfaRequired: p.MFARequired}
+		in := logto.CreateOrganization{Name: p.Name, Description: p.Description, IsMfaRequired: p.MFARequired,
+			Branding: logtoBranding(p.Branding), Color: logtoColor(p.Color), CustomCSS: p.CustomCSS}
 		if cd, ok := p.CustomData.(map[string]any); ok {
 			in.CustomData = cd
 		}
@@ -327,6 +328,7 @@ func (e *executor) call(ctx, wait context.Context, op diff.Operation) (string, e
 		if p.MFARequired != nil {
 			body["isMfaRequired"] = *p.MFARequired
 		}
+		brandingPatch(body, p)
 		return "", e.with(p.Organization, func(id string) error {
 			_, err := c.UpdateOrganization(ctx, id, body)
 			return err
@@ -365,12 +367,24 @@ func (e *executor) call(ctx, wait context.Context, op diff.Operation) (string, e
 		return "", e.withAll(p.Organization, p.Roles, func(org string, roles []string) error {
 			return c.SetJITRoles(ctx, org, roles)
 		})
+	case diff.SetJITSSOConnectors:
+		return "", e.with(p.Organization, func(org string) error { return c.SetJITSSOConnectors(ctx, org, p.SSOConnectors) })
 	case diff.CreateInvitation:
-		return "", e.withAll(p.Organization, p.Roles, func(org string, roles []string) error {
-			_, err := c.CreateInvitation(ctx, logto.CreateInvitation{Invitee: p.Invitee, OrganizationID: org,
+		var id string
+		err := e.withAll(p.Organization, p.Roles, func(org string, roles []string) error {
+			inv, err := c.CreateInvitation(ctx, logto.CreateInvitation{Invitee: p.Invitee, OrganizationID: org,
 				ExpiresAt: p.ExpiresAt, OrganizationRoleIDs: roles})
+			id, err = idOf(inv, err, func(inv *logto.Invitation) string { return inv.ID })
 			return err
 		})
+		return id, err
+	case diff.SendInvitationMessage:
+		return "", e.with(p.Invitation, func(id string) error {
+			return invitationMessageError(c.SendInvitationMessage(ctx, id, invitationPayload(p.Link, id)), id, p.Invitee)
+		})
+	case diff.RevokeInvitation:
+		_, err := c.SetInvitationStatus(ctx, p.Invitation, logto.InvitationRevoked, "")
+		return "", revokedAlready(err)
 	}
 	return "", fmt.Errorf("operation kind %T is not one orgsync carries out", op.Params)
 }

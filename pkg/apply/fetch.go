@@ -106,6 +106,16 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 			return err
 		})
 	}
+	if managesJITSSO(cfg, scope) {
+		g.Go(func(ctx context.Context) error {
+			conns, err := c.ListSSOConnectors(ctx)
+			if err != nil {
+				return fmt.Errorf("read enterprise SSO connectors (GET /api/sso-connectors): %w", err)
+			}
+			f.live.SSOConnectors, err = convertSSOConnectors(conns)
+			return err
+		})
+	}
 	if declaresApps {
 		g.Go(func(ctx context.Context) error {
 			apps, err := c.ListApplications(ctx, "MachineToMachine")
@@ -161,6 +171,7 @@ type orgRead struct {
 	members, apps, jit bool
 	// memberRole, when set, reads only the members holding this role.
 	memberRole string
+	sso        bool // JIT SSO connectors (with jit)
 }
 
 // orgReads decides, per live organization id, what to read: declared
@@ -180,7 +191,7 @@ func (f *fetcher) orgReads(scope targetScope) map[string]orgRead {
 			return
 		}
 		cur := out[id]
-		out[id] = orgRead{members: true, apps: cur.apps || r.apps, jit: cur.jit || r.jit}
+		out[id] = orgRead{members: true, apps: cur.apps || r.apps, jit: cur.jit || r.jit, sso: cur.sso || r.sso}
 	}
 	// Every way the planner can match a block: its pinned id; else the id
 	// the record last managed under its address, a create an interrupted
@@ -211,6 +222,7 @@ func (f *fetcher) orgReads(scope targetScope) map[string]orgRead {
 			add(id, orgRead{
 				apps: len(o.Applications) > 0 || o.ExclusiveMembers || len(rec.Applications[id]) > 0,
 				jit:  o.JIT != nil,
+				sso:  o.JIT != nil && o.JIT.ManageSSOConnectors,
 			})
 		}
 	}
@@ -294,16 +306,41 @@ func (f *fetcher) readOrg(g *group, o *state.LiveOrganization, r orgRead) {
 		})
 	}
 	if r.jit {
-		// Two reads fill one JIT value: the second to finish publishes it.
+		// Two reads (three with SSO connectors) fill one JIT value: the
+		// last to finish publishes it.
 		var mu sync.Mutex
 		pending := 2
+		if r.sso {
+			pending = 3
+		}
 		var jit state.JIT
 		done := func() {
 			pending--
 			if pending == 0 {
 				o.JIT = jit
 				o.JITLoaded = true
+				o.JITSSOLoaded = r.sso
 			}
+		}
+		if r.sso {
+			g.Go(func(ctx context.Context) error {
+				conns, err := f.c.ListJITSSOConnectors(ctx, id)
+				if err != nil {
+					return fmt.Errorf("read the just-in-time SSO connectors of organization %q (%s): %w", o.Name, id, err)
+				}
+				ids := make([]string, 0, len(conns))
+				for _, sc := range conns {
+					if sc.ID == "" {
+						return fmt.Errorf("read the just-in-time SSO connectors of organization %q (%s): a connector without an id in Logto's answer", o.Name, id)
+					}
+					ids = append(ids, sc.ID)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				jit.SSOConnectors = sortedSet(ids)
+				done()
+				return nil
+			})
 		}
 		g.Go(func(ctx context.Context) error {
 			domains, err := f.c.ListJITEmailDomains(ctx, id)
@@ -529,9 +566,11 @@ func convertOrganizations(in []logto.Organization) ([]state.LiveOrganization, er
 		if cd == nil {
 			cd = map[string]any{}
 		}
-		out = append(out, state.LiveOrganization{
+		lo := state.LiveOrganization{
 			ID: o.ID, Name: o.Name, Description: deref(o.Description), CustomData: cd, MFARequired: o.IsMfaRequired, CreatedAt: o.CreatedAt,
-		})
+		}
+		convertBranding(&lo, o)
+		out = append(out, lo)
 	}
 	slices.SortFunc(out, func(a, b state.LiveOrganization) int {
 		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))

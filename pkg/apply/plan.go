@@ -30,13 +30,20 @@ type PlanOptions struct {
 // It is the one way orgsync reads a tenant for a plan: `plan`, `apply`,
 // `apply PLANFILE`, the benchmarks and the reliability tests all use it.
 //
-// The read is Fetch, then, when diff.AffectedRoles reports roles whose
-// scopes change, what their token impact needs of the organizations Fetch
-// did not read (LoadImpact). Any failed or incomplete read fails Plan and
-// nothing is planned. A *diff.RefusedError says the plan must not be
-// applied.
+// The read is CheckFeatures (the Logto features the configuration uses),
+// Fetch, then, when diff.AffectedRoles reports roles whose scopes change,
+// what their token impact needs of the organizations Fetch did not read
+// (LoadImpact), and when diff.PermissionsLeaving reports permissions the
+// plan deletes or renames, the third-party consent lists (LoadConsent).
+// When the plan makes organizations require MFA, their members' MFA
+// factors are read within DefaultMFABudget (LoadMFA) and the plan is
+// computed again. Any failed or incomplete read fails Plan and nothing is
+// planned. A *diff.RefusedError says the plan must not be applied.
 func Plan(ctx context.Context, c *logto.Client, cfg *state.Config, opts PlanOptions) (*state.Live, *diff.Plan, error) {
 	par := cmp.Or(opts.Parallelism, DefaultFetchParallelism)
+	if err := CheckFeatures(ctx, c, cfg, opts.Targets); err != nil {
+		return nil, nil, fmt.Errorf("checking the Logto features the configuration uses: %w (nothing was planned)", err)
+	}
 	live, err := Fetch(ctx, c, cfg, FetchOptions{Parallelism: par, Targets: opts.Targets})
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the tenant: %w (nothing was planned)", err)
@@ -44,18 +51,33 @@ func Plan(ctx context.Context, c *logto.Client, cfg *state.Config, opts PlanOpti
 	if err := LoadImpact(ctx, c, live, diff.AffectedRoles(cfg, live), ImpactOptions{Parallelism: par, Budget: opts.ImpactBudget}); err != nil {
 		return nil, nil, fmt.Errorf("reading organization members for token impact: %w (nothing was planned)", err)
 	}
+	if err := LoadConsent(ctx, c, live, diff.PermissionsLeaving(cfg, live), par); err != nil {
+		return nil, nil, fmt.Errorf("reading third-party consent lists: %w (nothing was planned)", err)
+	}
 	now := opts.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
-	p, err := diff.Compute(cfg, live, diff.Options{
+	dopts := diff.Options{
 		Targets:         opts.Targets,
 		AllowDestroy:    opts.AllowDestroy,
 		AllowMassDelete: opts.AllowMassDelete,
 		Now:             now,
-	})
+	}
+	p, err := diff.Compute(cfg, live, dopts)
 	if err != nil {
 		return live, nil, err
+	}
+	if checks := p.MFAChecks(); len(checks) > 0 {
+		read, err := LoadMFA(ctx, c, live, checks, DefaultMFABudget, par)
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading members' MFA factors: %w (nothing was planned)", err)
+		}
+		if read {
+			if p, err = diff.Compute(cfg, live, dopts); err != nil {
+				return live, nil, err
+			}
+		}
 	}
 	return live, p, nil
 }

@@ -50,12 +50,15 @@ const (
 	OpRemoveApplicationRole  OpKind = "remove_application_role"
 	OpSetJITEmailDomains     OpKind = "set_jit_email_domains"
 	OpSetJITRoles            OpKind = "set_jit_roles"
+	OpSetJITSSOConnectors    OpKind = "set_jit_sso_connectors"
 	OpCreateInvitation       OpKind = "create_invitation"
 	OpRemoveMember           OpKind = "remove_member"
+	OpRevokeInvitation       OpKind = "revoke_invitation"
 	OpRemoveApplication      OpKind = "remove_application"
 	OpDeleteOrganization     OpKind = "delete_organization"
 	OpDeleteRole             OpKind = "delete_role"
 	OpDeletePermission       OpKind = "delete_permission"
+	OpSendInvitationMessage  OpKind = "send_invitation_message"
 )
 
 // Params are the typed parameters of one operation: one of the structs
@@ -127,22 +130,46 @@ type DeleteRole struct {
 // organizations that already had the name when the plan was made: when the
 // outcome of the create is unknown, they are not taken for the new one.
 type CreateOrganization struct {
-	Name           string   `json:"name"`
-	Description    *string  `json:"description,omitempty"`
-	CustomData     any      `json:"custom_data,omitempty"`
-	MFARequired    *bool    `json:"mfa_required,omitempty"`
-	PreventDestroy bool     `json:"prevent_destroy,omitempty"`
-	SameName       []string `json:"same_name,omitempty"`
+	Name           string       `json:"name"`
+	Description    *string      `json:"description,omitempty"`
+	CustomData     any          `json:"custom_data,omitempty"`
+	MFARequired    *bool        `json:"mfa_required,omitempty"`
+	Branding       *OrgBranding `json:"branding,omitempty"`
+	Color          *OrgColor    `json:"color,omitempty"`
+	CustomCSS      *string      `json:"custom_css,omitempty"`
+	PreventDestroy bool         `json:"prevent_destroy,omitempty"`
+	SameName       []string     `json:"same_name,omitempty"`
 }
 
-// UpdateOrganization changes an organization's attributes. CustomData, when
-// set, replaces the live object as a whole.
+// UpdateOrganization changes an organization's attributes. CustomData,
+// Branding and Color, when set, each replace the live object as a whole
+// (keys left out are removed); a CustomCSS of "" removes the custom CSS.
 type UpdateOrganization struct {
-	Organization Ref     `json:"organization"`
-	Name         *string `json:"name,omitempty"`
-	Description  *string `json:"description,omitempty"`
-	CustomData   any     `json:"custom_data,omitempty"`
-	MFARequired  *bool   `json:"mfa_required,omitempty"`
+	Organization Ref          `json:"organization"`
+	Name         *string      `json:"name,omitempty"`
+	Description  *string      `json:"description,omitempty"`
+	CustomData   any          `json:"custom_data,omitempty"`
+	MFARequired  *bool        `json:"mfa_required,omitempty"`
+	Branding     *OrgBranding `json:"branding,omitempty"`
+	Color        *OrgColor    `json:"color,omitempty"`
+	CustomCSS    *string      `json:"custom_css,omitempty"`
+}
+
+// OrgBranding is an organization's whole branding object: its logos and
+// favicons (absolute URLs; "" is a key not sent).
+type OrgBranding struct {
+	LogoURL        string `json:"logo_url,omitempty"`
+	DarkLogoURL    string `json:"dark_logo_url,omitempty"`
+	FaviconURL     string `json:"favicon_url,omitempty"`
+	DarkFaviconURL string `json:"dark_favicon_url,omitempty"`
+}
+
+// OrgColor is an organization's whole color object ("" and nil are keys
+// not sent).
+type OrgColor struct {
+	Primary     string `json:"primary,omitempty"`
+	DarkPrimary string `json:"dark_primary,omitempty"`
+	DarkMode    *bool  `json:"dark_mode,omitempty"`
 }
 
 // DeleteOrganization deletes an organization with its memberships.
@@ -217,13 +244,37 @@ type SetJITRoles struct {
 	Roles        []Ref `json:"roles"`
 }
 
-// CreateInvitation invites an email address to an organization with roles.
-// ExpiresAt is in Unix milliseconds.
+// SetJITSSOConnectors replaces an organization's just-in-time enterprise
+// SSO connectors (connector ids).
+type SetJITSSOConnectors struct {
+	Organization  Ref      `json:"organization"`
+	SSOConnectors []string `json:"sso_connectors"`
+}
+
+// CreateInvitation invites an email address to an organization with roles,
+// without an e-mail (SendInvitationMessage sends it, so that a failed send
+// leaves the invitation in place). ExpiresAt is in Unix milliseconds.
 type CreateInvitation struct {
 	Organization Ref    `json:"organization"`
 	Invitee      string `json:"invitee"`
 	Roles        []Ref  `json:"roles"`
 	ExpiresAt    int64  `json:"expires_at"`
+}
+
+// SendInvitationMessage e-mails an invitation. Link, when set, is the link
+// the e-mail carries, with state.InvitationLinkID standing for the
+// invitation's id.
+type SendInvitationMessage struct {
+	Invitation Ref    `json:"invitation"`
+	Invitee    string `json:"invitee"`
+	Link       string `json:"link,omitempty"`
+}
+
+// RevokeInvitation revokes a pending invitation that is no longer needed
+// (its invitee is a user now, and the plan makes them a member directly).
+type RevokeInvitation struct {
+	Invitation string `json:"invitation"`
+	Invitee    string `json:"invitee"`
 }
 
 // Kind implementations.
@@ -249,6 +300,9 @@ func (RemoveApplication) Kind() OpKind      { return OpRemoveApplication }
 func (SetJITEmailDomains) Kind() OpKind     { return OpSetJITEmailDomains }
 func (SetJITRoles) Kind() OpKind            { return OpSetJITRoles }
 func (CreateInvitation) Kind() OpKind       { return OpCreateInvitation }
+func (SetJITSSOConnectors) Kind() OpKind    { return OpSetJITSSOConnectors }
+func (SendInvitationMessage) Kind() OpKind  { return OpSendInvitationMessage }
+func (RevokeInvitation) Kind() OpKind       { return OpRevokeInvitation }
 
 // decoders decode the parameters of each kind (the JSON of a saved plan).
 var decoders = map[OpKind]func([]byte) (Params, error){
@@ -274,6 +328,9 @@ var decoders = map[OpKind]func([]byte) (Params, error){
 	OpSetJITEmailDomains:     decodeParams[SetJITEmailDomains],
 	OpSetJITRoles:            decodeParams[SetJITRoles],
 	OpCreateInvitation:       decodeParams[CreateInvitation],
+	OpSetJITSSOConnectors:    decodeParams[SetJITSSOConnectors],
+	OpSendInvitationMessage:  decodeParams[SendInvitationMessage],
+	OpRevokeInvitation:       decodeParams[RevokeInvitation],
 }
 
 func decodeParams[T Params](b []byte) (Params, error) {
@@ -320,6 +377,8 @@ func (o Operation) Produces() string {
 		return "role:" + p.Name
 	case CreateOrganization:
 		return "org:" + o.Address
+	case CreateInvitation:
+		return "invitation:" + o.Address
 	}
 	return ""
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/orgsync/orgsync/pkg/state"
 )
@@ -131,7 +130,7 @@ func (p *planner) orgAttrs(lo *state.LiveOrganization) map[string]any {
 	return map[string]any{"name": lo.Name, "description": nullable(lo.Description), "custom_data": plain, "mfa_required": lo.MFARequired}
 }
 
-var orgAttrNames = []string{"custom_data", "description", "mfa_required", "name"}
+var orgAttrNames = []string{"branding", "color", "custom_css", "custom_data", "description", "mfa_required", "name"}
 
 // trackedOrgAttrs are the attributes of an organization block orgsync
 // manages: its name, and those it sets.
@@ -145,6 +144,15 @@ func trackedOrgAttrs(o *state.Organization) []string {
 	}
 	if o.MFARequired != nil {
 		out = append(out, "mfa_required")
+	}
+	if o.Branding != nil {
+		out = append(out, "branding")
+	}
+	if o.Color != nil {
+		out = append(out, "color")
+	}
+	if o.CustomCSS != nil {
+		out = append(out, "custom_css")
 	}
 	return out
 }
@@ -168,6 +176,15 @@ func withoutIgnored(o *state.Organization, lo *state.LiveOrganization, customDat
 	}
 	if c.Ignores("mfa_required") {
 		c.MFARequired = nil
+	}
+	if c.Ignores("branding") {
+		c.Branding = nil
+	}
+	if c.Ignores("color") {
+		c.Color = nil
+	}
+	if c.Ignores("custom_css") {
+		c.CustomCSS = nil
 	}
 	return &c, customData
 }
@@ -200,6 +217,7 @@ func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganiza
 		if o.MFARequired != nil {
 			after["mfa_required"] = *o.MFARequired
 		}
+		create.Branding, create.Color, create.CustomCSS = p.createBranding(o, after)
 		for _, same := range p.liveOrgsByName[o.Name] {
 			create.SameName = append(create.SameName, same.ID)
 		}
@@ -245,6 +263,9 @@ func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganiza
 				update.MFARequired, changed = o.MFARequired, true
 			}
 		}
+		if br, col, css, ok := p.updateBranding(o, lo, before, after); ok {
+			update.Branding, update.Color, update.CustomCSS, changed = br, col, css, true
+		}
 		tr := p.track(KindOrganization, addr, lo.ID, lo.ID, "", before, after, o.Tracked(trackedOrgAttrs(o)...), o.Sensitive)
 		if changed {
 			it := &item{
@@ -257,7 +278,7 @@ func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganiza
 			p.add(sensitive(it, o.Sensitive))
 		}
 		needed := len(p.opts.Targets) == 0 || p.targeted(addr)
-		if !lo.Loaded || (o.JIT != nil && !lo.JITLoaded) {
+		if !lo.Loaded || (o.JIT != nil && !lo.JITLoaded) || (o.JIT != nil && o.JIT.ManageSSOConnectors && !lo.JITSSOLoaded) {
 			if needed {
 				return fmt.Errorf("diff: the members, applications or JIT settings of organization %s (id %s) were not read; "+
 					"read every declared organization in full before planning", addr, lo.ID)
@@ -380,6 +401,7 @@ func (p *planner) planMembers(o *state.Organization, lo *state.LiveOrganization,
 			continue
 		}
 		declared[uid] = maddr
+		p.revokeSuperseded(lo, m, addr, maddr, uid)
 		ids, ok := p.roleIDs(m.Roles, maddr)
 		if !ok {
 			continue
@@ -509,13 +531,13 @@ func (p *planner) missingUser(lo *state.LiveOrganization, orgID, orgAddr string,
 		if a, ok := setAttr("roles", nil, names); ok {
 			attrs = append(attrs, a)
 		}
-		expires := p.opts.Now.Add(InvitationTTLDays * 24 * time.Hour).UnixMilli()
-		p.add(&item{
+		expires := p.opts.Now.Add(p.invitationTTL()).UnixMilli()
+		p.add(p.inviteByEmail(&item{
 			ch:   Change{Address: maddr, Kind: KindInvitation, Action: Create, After: after, Attrs: attrs, Reason: "missing_user"},
 			deps: roleDeps(orgAddr, m.Roles),
 			ops: []opx{{op: Operation{Stage: StageAssignments, Address: maddr,
 				Params: CreateInvitation{Organization: Ref(orgID), Invitee: email, Roles: refs(ids), ExpiresAt: expires}}}},
-		})
+		}, email))
 	default:
 		p.problem(maddr, fmt.Sprintf(missingUserSummary+"%q", m.Label),
 			"Create the user first, remove the member block, or set missing_users = \"skip\" or \"invite\" in the orgsync block.")
@@ -672,6 +694,10 @@ func (p *planner) planJIT(o *state.Organization, lo *state.LiveOrganization, org
 	if !ok {
 		return
 	}
+	sso, ok := p.jitSSO(o.JIT, lo, addr)
+	if !ok {
+		return
+	}
 	var liveDomains, liveRoles []string
 	roleNames := sortedUnique(o.JIT.Roles)
 	var before map[string]any
@@ -687,6 +713,16 @@ func (p *planner) planJIT(o *state.Organization, lo *state.LiveOrganization, org
 	}
 	after := map[string]any{"email_domains": strs(domains), "roles": strs(roleNames)}
 	names := o.JIT.Tracked("email_domains", "roles")
+	manageSSO := o.JIT.ManageSSOConnectors && !o.JIT.Ignores("sso_connectors")
+	if manageSSO {
+		after["sso_connectors"] = strs(sso.names)
+		if before != nil {
+			before["sso_connectors"] = strs(sso.liveNames)
+		}
+		names = append(names, "sso_connectors")
+	} else {
+		sso.changed = false
+	}
 	var tr tracked
 	if lo != nil {
 		tr = p.track(KindJIT, addr, state.AppliedKey(KindJIT, lo.ID, ""), lo.ID, lo.ID, before, after, names, nil)
@@ -694,7 +730,7 @@ func (p *planner) planJIT(o *state.Organization, lo *state.LiveOrganization, org
 		p.track(KindJIT, addr, "", orgID, orgID, nil, after, names, nil)
 	}
 	sameDomains, sameRoles := sameSet(liveDomains, domains), sameSet(liveRoles, ids)
-	if sameDomains && sameRoles {
+	if sameDomains && sameRoles && !sso.changed {
 		return
 	}
 	it := &item{ch: Change{Address: addr, Kind: KindJIT, Action: Update, ID: orgID, After: after, Before: before}, deps: roleDeps(o.Address, o.JIT.Roles)}
@@ -713,6 +749,12 @@ func (p *planner) planJIT(o *state.Organization, lo *state.LiveOrganization, org
 			Removed: displays(removed, p.roleDisplay), Kept: kept, Set: true})
 		it.ops = append(it.ops, opx{op: Operation{Stage: StageAssignments, Address: addr,
 			Params: SetJITRoles{Organization: Ref(orgID), Roles: refs(ids)}}})
+	}
+	if sso.changed {
+		a, _ := setAttr("sso_connectors", sso.liveNames, sso.names)
+		it.ch.Attrs = append(it.ch.Attrs, a)
+		it.ops = append(it.ops, opx{op: Operation{Stage: StageAssignments, Address: addr,
+			Params: SetJITSSOConnectors{Organization: Ref(orgID), SSOConnectors: strs(sso.ids)}}})
 	}
 	tr.classify(&it.ch)
 	p.add(it)

@@ -125,6 +125,10 @@ type Plan struct {
 	Unmanaged   Unmanaged   `json:"unmanaged"`
 	// Warnings are shown above the plan (e.g. skipped missing users).
 	Warnings []string `json:"warnings,omitempty"`
+	// Effects are what the changes cause beyond themselves: third-party
+	// consent lists a deleted or renamed permission leaves, members an
+	// organization requiring MFA locks out.
+	Effects []Effect `json:"effects,omitempty"`
 	// RecordEdits are ownership-record edits that hold whatever the operations
 	// do: adoption of declared objects matched live, prevent_destroy marks of
 	// declared objects, and removal of recorded ids that no longer exist. The
@@ -148,6 +152,9 @@ type Plan struct {
 	// impact recomputes the token impact of a subset of the operations
 	// (those for which done reports true); nil for a plan read from a file.
 	impact func(done func(i int) bool) []Impact
+	// mfaChecks are the members whose MFA factors the plan would need
+	// (MFAChecks); nil for a plan read from a file.
+	mfaChecks []MFACheck
 }
 
 // ImpactOf returns the token impact of the operations for which done

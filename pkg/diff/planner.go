@@ -23,6 +23,7 @@ const (
 	StageDeleteOrgs   = 7
 	StageDeleteRoles  = 8
 	StageDeletePerms  = 9
+	StageMessages     = 10 // invitation e-mails, once everything else is done
 )
 
 // DefaultTokenTTL is the access-token lifetime assumed when Options.TokenTTL is 0.
@@ -470,6 +471,7 @@ func (p *planner) finish() (*Plan, error) {
 		plan.ImpactGap = &ImpactGap{UnreadOrganizations: n, Requests: p.live.ImpactUnreadRequests, Budget: p.live.ImpactBudget}
 		plan.Warnings = append(plan.Warnings, plan.ImpactGap.String())
 	}
+	plan.Effects, plan.mfaChecks = p.effects(items, ops)
 	plan.impact = func(done func(int) bool) []Impact { return p.impact(ops, done) }
 	return plan, nil
 }

@@ -94,6 +94,7 @@ type tenant struct {
 	appNames  map[string]int    // application name => how many applications have it
 	orgs      []logto.Organization
 	labels    []orgLabel
+	ssoNames  map[string]string // SSO connector id => name; nil: JIT connectors are not read
 }
 
 // Run reads the tenant through c and writes the configuration to opts.Dir.
@@ -134,6 +135,11 @@ func Run(ctx context.Context, c *logto.Client, opts Options) (*Summary, error) {
 		}
 	case len(t.orgs) > 0:
 		names = append(names, OrganizationsFile)
+	}
+	for i, o := range t.orgs {
+		if o.CustomCSS != nil && *o.CustomCSS != "" {
+			names = append(names, cssFileName(t.labels[i].Label))
+		}
 	}
 	if err := checkExisting(opts.Dir, names, opts.Force); err != nil {
 		return nil, err
@@ -219,6 +225,9 @@ func readTenant(ctx context.Context, c *logto.Client, opts Options) (*tenant, er
 	}
 
 	t := &tenant{roleNames: map[string]string{}, appNames: map[string]int{}}
+	if t.ssoNames, err = readSSOConnectors(ctx, c); err != nil {
+		return nil, err
+	}
 	for _, s := range scopes {
 		t.perms = append(t.perms, Permission{Name: s.Name, Description: deref(s.Description)})
 	}
@@ -362,6 +371,7 @@ func otherConfigFiles(dir string, names []string) []string {
 // orgResult is one organization read and rendered.
 type orgResult struct {
 	block        []byte
+	css          []byte // the custom CSS file's content, when there is one
 	members      int
 	applications int
 	warnings     []string
@@ -430,6 +440,11 @@ func streamOrganizations(ctx context.Context, c *logto.Client, t *tenant, opts O
 		sum.Applications += r.applications
 		sum.Warnings = append(sum.Warnings, r.warnings...)
 		opts.Log.Debug().Str("organization", t.orgs[i].Name).Int("done", i+1).Int("of", len(t.orgs)).Msg("exported organization")
+		if r.css != nil {
+			if err := w.writeFile(cssFileName(t.labels[i].Label), r.css); err != nil {
+				return err
+			}
+		}
 		if split {
 			if err := w.writeFile(orgFileName(t.labels[i].Label), r.block); err != nil {
 				return err
@@ -478,6 +493,22 @@ func readOrganization(ctx context.Context, c *logto.Client, t *tenant, i int) or
 	if err != nil {
 		return fail("JIT roles", err)
 	}
+	var jitSSO []string
+	if t.ssoNames != nil {
+		conns, err := c.ListJITSSOConnectors(ctx, o.ID)
+		if err != nil {
+			return fail("JIT SSO connectors", err)
+		}
+		for _, sc := range conns {
+			n, ok := t.ssoNames[sc.ID]
+			if !ok {
+				return orgResult{err: fmt.Errorf("organization %q has the JIT SSO connector %s, which is not in the connector list read earlier (the tenant changed during export? run it again)",
+					o.Name, sc.ID)}
+			}
+			jitSSO = append(jitSSO, n)
+		}
+		sort.Strings(jitSSO)
+	}
 
 	var res orgResult
 	out := &Organization{
@@ -486,6 +517,14 @@ func readOrganization(ctx context.Context, c *logto.Client, t *tenant, i int) or
 		Description: deref(o.Description),
 		CustomData:  o.CustomData,
 		MFARequired: o.IsMfaRequired,
+	}
+	exportBranding(out, o)
+	if o.CustomCSS != nil && *o.CustomCSS != "" {
+		out.CSSFile = cssFileName(label.Label)
+		res.css = []byte(*o.CustomCSS)
+		if _, bad := changedByHCL(*o.CustomCSS); bad {
+			res.warnings = append(res.warnings, addr+".custom_css: the CSS is not in Unicode NFC form; HCL normalizes strings to NFC, so plan will show it as a change")
+		}
 	}
 	if label.PinID {
 		out.ID = o.ID
@@ -519,8 +558,8 @@ func readOrganization(ctx context.Context, c *logto.Client, t *tenant, i int) or
 		out.Applications = append(out.Applications, Member{Label: appLabel(a, t.appNames), Roles: roles})
 	}
 	sort.Slice(out.Applications, func(i, j int) bool { return out.Applications[i].Label < out.Applications[j].Label })
-	if len(domains) > 0 || len(jitRoles) > 0 {
-		j := &JIT{}
+	if len(domains) > 0 || len(jitRoles) > 0 || len(jitSSO) > 0 {
+		j := &JIT{SSOConnectors: jitSSO}
 		seen := map[string]bool{}
 		for _, d := range domains {
 			// The configuration compares domains case-insensitively.

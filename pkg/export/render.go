@@ -27,15 +27,20 @@ type Role struct {
 
 // Organization is an organization block as exported.
 type Organization struct {
-	Label        string         // block label, an HCL identifier
-	Name         string         // Logto name; written when it differs from Label
-	ID           string         // written when set (the name is not unique in the tenant)
-	Description  string         // "" is not written
-	CustomData   map[string]any // written when non-empty
-	MFARequired  bool           // written when true
-	Members      []Member       // sorted by Label
-	Applications []Member       // sorted by Label
-	JIT          *JIT           // nil: no jit block
+	Label        string          // block label, an HCL identifier
+	Name         string          // Logto name; written when it differs from Label
+	ID           string          // written when set (the name is not unique in the tenant)
+	Description  string          // "" is not written
+	CustomData   map[string]any  // written when non-empty
+	MFARequired  bool            // written when true
+	Members      []Member        // sorted by Label
+	Applications []Member        // sorted by Label
+	JIT          *JIT            // nil: no jit block
+	Branding     *state.Branding // nil: no branding block
+	Color        *state.Color    // nil: no color block
+	// CSSFile, when set, is the file holding the custom CSS (custom_css =
+	// file("...")).
+	CSSFile string
 }
 
 // Member is a member or application block: its label and role names.
@@ -46,8 +51,9 @@ type Member struct {
 
 // JIT is an organization's jit block.
 type JIT struct {
-	EmailDomains []string // sorted
-	Roles        []string // sorted
+	EmailDomains  []string // sorted
+	Roles         []string // sorted
+	SSOConnectors []string // connector names, sorted; written when not empty
 }
 
 // renderPermissions returns the canonical HCL of permission blocks.
@@ -108,6 +114,7 @@ func renderOrganization(o *Organization) ([]byte, error) {
 	if o.MFARequired {
 		b.SetAttributeValue("mfa_required", cty.True)
 	}
+	renderBranding(b, o)
 	nested := func(typ string, m Member) {
 		if len(b.Attributes()) > 0 || len(b.Blocks()) > 0 {
 			b.AppendNewline()
@@ -128,6 +135,9 @@ func renderOrganization(o *Organization) ([]byte, error) {
 		jb := b.AppendNewBlock("jit", nil).Body()
 		jb.SetAttributeValue("email_domains", stringList(o.JIT.EmailDomains))
 		jb.SetAttributeValue("roles", stringList(o.JIT.Roles))
+		if len(o.JIT.SSOConnectors) > 0 {
+			jb.SetAttributeValue("sso_connectors", stringList(o.JIT.SSOConnectors))
+		}
 	}
 	return hclwrite.Format(f.Bytes()), nil
 }

@@ -50,7 +50,6 @@ func (m *methodCounter) get(method string) int {
 	return m.n[method]
 }
 
-
 // writes returns the number of POST, PUT, PATCH and DELETE requests.
 func (m *methodCounter) writes() int {
 	return m.get(http.MethodPost) + m.get(http.MethodPut) + m.get(http.MethodPatch) + m.get(http.MethodDelete)
@@ -158,7 +157,6 @@ func seedConfig(ctx context.Context, c *logto.Client, cfg *state.Config) error {
 	_, err := c.CreateOrganization(ctx, logto.CreateOrganization{Name: "Created in the Console"})
 	return err
 }
-
 
 // snapshot is what the tenant holds, read without faults.
 type snapshot struct {

@@ -75,7 +75,7 @@ func TestJSONContract(t *testing.T) {
 	m := decodeMap(t, b.Bytes())
 	checkFields(t, "plan", m, map[string]string{
 		"format_version": "string", "targets": "array", "summary": "object", "changes": "array", "operations": "array",
-		"drift": "array", "last_apply": "object|null", "token_impact": "array", "token_impact_complete": "bool", "token_impact_gap": "object|null", "unmanaged": "object", "warnings": "array",
+		"drift": "array", "last_apply": "object|null", "token_impact": "array", "token_impact_complete": "bool", "token_impact_gap": "object|null", "unmanaged": "object", "warnings": "array", "effects": "array",
 	})
 	if m["format_version"] != "1" {
 		t.Errorf("format_version = %v, want \"1\"", m["format_version"])

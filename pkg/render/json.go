@@ -29,6 +29,7 @@ type jsonPlan struct {
 	TokenImpactGap      *diff.ImpactGap `json:"token_impact_gap"`
 	Unmanaged           jsonUnmanaged   `json:"unmanaged"`
 	Warnings            []string        `json:"warnings"`
+	Effects             []jsonEffect    `json:"effects"`
 }
 
 type jsonSummary struct {
@@ -154,6 +155,7 @@ func JSON(w io.Writer, p *diff.Plan) error {
 			Applications:  p.Unmanaged.Applications,
 		},
 		Warnings: nonNil(p.Warnings),
+		Effects:  jsonEffects(p.Effects),
 	}
 	for _, c := range p.Changes {
 		jc := jsonChange{

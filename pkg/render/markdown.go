@@ -158,6 +158,7 @@ func writeMDHead(b *strings.Builder, p *diff.Plan, title string, caps mdCaps) {
 		b.WriteString("> [!WARNING]\n> **Token impact incomplete:** " + mdEscape(gapLine(g)) + "\n\n")
 	}
 	writeImpactTable(b, p.TokenImpact, caps.impacts)
+	writeEffectsMD(b, p.Effects, caps.warnings)
 }
 
 // writeImpactTable writes the token impact as a table and what each kind

@@ -48,6 +48,7 @@ func writeText(b *strings.Builder, p *diff.Plan, s Style) {
 		fmt.Fprintf(b, "\n%s\n", s.Dim(line))
 	}
 	writeImpactText(b, p.TokenImpact, p.ImpactGap, s)
+	writeEffectsText(b, p.Effects, s)
 }
 
 // writeDriftText writes the "Changes outside orgsync" section: what moved

@@ -68,6 +68,8 @@ func reasonPhrase(c diff.Change) string {
 		return "because " + c.Kind + "s are exclusive"
 	case "missing_user":
 		return `because no Logto user exists for this member yet (missing_users = "invite")`
+	case "user_exists":
+		return "because the invitee is a Logto user now: the member is added directly, and the pending invitation is revoked"
 	case "exclusive_members":
 		return "because the organization's members are exclusive"
 	}

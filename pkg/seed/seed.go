@@ -1,12 +1,13 @@
 // Package seed creates, in a tenant, what a configuration refers to but
 // orgsync does not manage: users, machine-to-machine applications and API
-// resources with their scopes. The demo, the benchmarks and the end-to-end
+// resources with their scopes, enterprise SSO connectors (unconfigured). The demo, the benchmarks and the end-to-end
 // tests use it to prepare an emulator (or a test tenant) before a plan.
 package seed
 
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -24,13 +25,21 @@ type Summary struct {
 	Usernames    []string            // members referred to by username, sorted
 	Applications []string            // applications referred to by name, sorted
 	Resources    map[string][]string // API resource indicator => scope names, sorted
+	// SSOConnectors are the enterprise SSO connectors jit blocks name, sorted.
+	SSOConnectors []string
 }
 
 // Summarize collects what cfg refers to. Members and applications referred
 // to by id are left out: Logto chooses ids, so they cannot be created.
 func Summarize(cfg *state.Config) Summary {
 	emails, usernames, apps := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	sso := map[string]bool{}
 	for _, o := range cfg.Organizations {
+		if o.JIT != nil {
+			for _, n := range o.JIT.SSOConnectors {
+				sso[n] = true
+			}
+		}
 		for _, m := range o.Members {
 			switch m.Kind {
 			case state.RefEmail:
@@ -58,6 +67,9 @@ func Summarize(cfg *state.Config) Summary {
 	}
 	s := Summary{Emails: keys(emails), Usernames: keys(usernames), Applications: keys(apps),
 		Resources: map[string][]string{}}
+	if len(sso) > 0 {
+		s.SSOConnectors = keys(sso)
+	}
 	for ind, scopes := range resources {
 		s.Resources[ind] = keys(scopes)
 	}
@@ -73,6 +85,9 @@ func (s Summary) String() string {
 	}
 	for _, ind := range keys(s.Resources) {
 		parts = append(parts, fmt.Sprintf("API resource %s with %d scopes", ind, len(s.Resources[ind])))
+	}
+	for _, n := range s.SSOConnectors {
+		parts = append(parts, "SSO connector "+n)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -96,6 +111,17 @@ func Referenced(ctx context.Context, c *logto.Client, cfg *state.Config) error {
 			have[a.Name] = true
 		}
 		s.Applications = slices.DeleteFunc(s.Applications, func(n string) bool { return have[n] })
+	}
+	if len(s.SSOConnectors) > 0 {
+		conns, err := c.ListSSOConnectors(ctx)
+		if err != nil {
+			return fmt.Errorf("list SSO connectors: %w", err)
+		}
+		have := map[string]bool{}
+		for _, sc := range conns {
+			have[sc.ConnectorName] = true
+		}
+		s.SSOConnectors = slices.DeleteFunc(s.SSOConnectors, func(n string) bool { return have[n] })
 	}
 	existing := map[string]logto.Resource{}
 	if len(s.Resources) > 0 {
@@ -151,6 +177,17 @@ func Referenced(ctx context.Context, c *logto.Client, cfg *state.Config) error {
 		do(func() error {
 			if _, err := c.CreateApplication(ctx, a, state.RoleTypeM2M); err != nil {
 				return fmt.Errorf("create application %s: %w", a, err)
+			}
+			return nil
+		})
+	}
+	for _, n := range s.SSOConnectors {
+		do(func() error {
+			// An OIDC connector without a configuration: enough for JIT
+			// provisioning to refer to (nobody can sign in through it).
+			body := map[string]any{"providerName": "OIDC", "connectorName": n}
+			if err := c.Do(ctx, http.MethodPost, "/api/sso-connectors", body, nil); err != nil {
+				return fmt.Errorf("create SSO connector %s: %w", n, err)
 			}
 			return nil
 		})

@@ -69,6 +69,9 @@ func (l *loader) loadSettings(blocks []*labelOnly) state.Settings {
 				s.Workspace = ws
 			}
 		}
+		if c.Invitation != nil {
+			s.Invitation = l.loadInvitation(c.Invitation, c.MissingUsers)
+		}
 		if c.Exclusive != nil {
 			s.ExclusivePermissions, _ = l.evalBool(c.Exclusive.Permissions, l.ctx, "exclusive.permissions")
 			s.ExclusiveRoles, _ = l.evalBool(c.Exclusive.Roles, l.ctx, "exclusive.roles")
@@ -514,6 +517,7 @@ func (l *loader) loadOrganization(b *namedBlock, body hcl.Body, key, defaultName
 	if c.JIT != nil {
 		org.JIT = l.loadJIT(org, c.JIT, ctx)
 	}
+	l.loadBranding(org, &c, ctx)
 	return o
 }
 
@@ -624,6 +628,7 @@ func (l *loader) loadJIT(org *state.Organization, b *jitContent, ctx *hcl.EvalCo
 	roles := l.evalStrings(b.Roles, ctx, "roles")
 	l.checkRoleRefs(roles, fmt.Sprintf("The jit block of %s", org.Address), state.RoleTypeUser)
 	jit.Roles = sortedUnique(roles)
+	l.loadJITSSO(org, jit, b, ctx)
 	jit.PreventDestroy, jit.Ignored = l.lifecycle(b.Lifecycle, ctx, "jit", jitIgnorable)
 	return jit
 }

@@ -14,9 +14,9 @@ import (
 var (
 	permissionIgnorable   = []string{"description"}
 	roleIgnorable         = []string{"description", "type", "permissions", "api_permissions"}
-	organizationIgnorable = []string{"name", "description", "custom_data", "mfa_required"}
+	organizationIgnorable = []string{"name", "description", "custom_data", "mfa_required", "branding", "color", "custom_css"}
 	memberIgnorable       = []string{"roles"}
-	jitIgnorable          = []string{"email_domains", "roles"}
+	jitIgnorable          = []string{"email_domains", "roles", "sso_connectors"}
 )
 
 // lifecycle decodes a lifecycle block of a block type whose attributes

@@ -31,10 +31,11 @@ type namedBlock struct {
 }
 
 type orgsyncContent struct {
-	Workspace         hcl.Expression    `hcl:"workspace,optional"`
-	Exclusive         *exclusiveContent `hcl:"exclusive,block"`
-	MissingUsers      hcl.Expression    `hcl:"missing_users,optional"`
-	MissingUsersRange hcl.Range         `hcl:"missing_users,attr_range"`
+	Workspace         hcl.Expression     `hcl:"workspace,optional"`
+	Exclusive         *exclusiveContent  `hcl:"exclusive,block"`
+	MissingUsers      hcl.Expression     `hcl:"missing_users,optional"`
+	MissingUsersRange hcl.Range          `hcl:"missing_users,attr_range"`
+	Invitation        *invitationContent `hcl:"invitation,block"`
 }
 
 type exclusiveContent struct {
@@ -90,6 +91,9 @@ type organizationContent struct {
 	Members          []*memberContent  `hcl:"member,block"`
 	Applications     []*memberContent  `hcl:"application,block"`
 	JIT              *jitContent       `hcl:"jit,block"`
+	Branding         *brandingContent  `hcl:"branding,block"`
+	Color            *colorContent     `hcl:"color,block"`
+	CustomCSS        hcl.Expression    `hcl:"custom_css,optional"`
 	Lifecycle        *lifecycleContent `hcl:"lifecycle,block"`
 }
 
@@ -102,8 +106,31 @@ type memberContent struct {
 }
 
 type jitContent struct {
-	EmailDomains hcl.Expression    `hcl:"email_domains,optional"`
-	Roles        hcl.Expression    `hcl:"roles,optional"`
-	Lifecycle    *lifecycleContent `hcl:"lifecycle,block"`
-	DefRange     hcl.Range         `hcl:",def_range"`
+	EmailDomains  hcl.Expression    `hcl:"email_domains,optional"`
+	Roles         hcl.Expression    `hcl:"roles,optional"`
+	SSOConnectors hcl.Expression    `hcl:"sso_connectors,optional"`
+	Lifecycle     *lifecycleContent `hcl:"lifecycle,block"`
+	DefRange      hcl.Range         `hcl:",def_range"`
+}
+
+type brandingContent struct {
+	LogoURL        hcl.Expression `hcl:"logo_url,optional"`
+	DarkLogoURL    hcl.Expression `hcl:"dark_logo_url,optional"`
+	FaviconURL     hcl.Expression `hcl:"favicon_url,optional"`
+	DarkFaviconURL hcl.Expression `hcl:"dark_favicon_url,optional"`
+	DefRange       hcl.Range      `hcl:",def_range"`
+}
+
+type colorContent struct {
+	Primary     hcl.Expression `hcl:"primary,optional"`
+	DarkPrimary hcl.Expression `hcl:"dark_primary,optional"`
+	DarkMode    hcl.Expression `hcl:"dark_mode,optional"`
+	DefRange    hcl.Range      `hcl:",def_range"`
+}
+
+type invitationContent struct {
+	SendEmail  hcl.Expression `hcl:"send_email,optional"`
+	Link       hcl.Expression `hcl:"link,optional"`
+	ExpiryDays hcl.Expression `hcl:"expiry_days,optional"`
+	DefRange   hcl.Range      `hcl:",def_range"`
 }

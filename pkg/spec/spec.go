@@ -58,6 +58,8 @@ type Sources struct {
 	Files []SourceFile `json:"files"`
 	// VarFiles are the -var-file files, in command-line order.
 	VarFiles []SourceFile `json:"var_files"`
+	// Included are the files read by file() calls, in the order read.
+	Included []SourceFile `json:"included,omitempty"`
 	// Vars are the raw -var options, in command-line order.
 	Vars []string `json:"vars"`
 	// Env holds the ORGSYNC_VAR_ environment variables that were set.
@@ -91,6 +93,7 @@ func Load(in Input) (*Result, hcl.Diagnostics) {
 		files:  map[string]*hcl.File{},
 		funcs:  functions(),
 	}
+	l.funcs["file"] = l.fileFunc()
 	if in.Sources != nil {
 		l.in = Input{Dir: in.Sources.Dir, Vars: in.Sources.Vars, Sources: in.Sources,
 			Getenv: func(k string) string { return in.Sources.Env[k] }}
@@ -131,6 +134,8 @@ type loader struct {
 
 	permissions map[string]*permissionDecl
 	roles       map[string]*roleDecl
+
+	included map[string]string // files read by file(), by name
 }
 
 // declared is one top-level block together with the file that holds it.
@@ -272,7 +277,7 @@ func (l *loader) readFile(name string, into *[]SourceFile) ([]byte, error) {
 	var src []byte
 	if l.in.Sources != nil {
 		found := false
-		for _, list := range [][]SourceFile{l.in.Sources.Files, l.in.Sources.VarFiles} {
+		for _, list := range [][]SourceFile{l.in.Sources.Files, l.in.Sources.VarFiles, l.in.Sources.Included} {
 			for _, f := range list {
 				if f.Name == name {
 					src, found = f.Content, true

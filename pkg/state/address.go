@@ -146,6 +146,9 @@ func (p *addrParser) parse() error {
 		if err := p.name(); err != nil {
 			return err
 		}
+		if sub == "member" && strings.HasPrefix(p.s[p.pos:], ".invitation") {
+			p.pos += len(".invitation") // the member's pending invitation
+		}
 		return p.end()
 	}
 	return fmt.Errorf("%q is not part of an organization: use member, application or jit", sub)

@@ -10,6 +10,7 @@ func TestParseAddress(t *testing.T) {
 		`role.admin`, `permission."invite:member"`, `organization.acme`, `organization.customer`,
 		`organization.customer["acme"]`, `organization.acme.member."alice@acme.com"`, `organization.acme.member.bob`,
 		`organization.acme.application."ci-bot"`, `organization.customer["a b"].jit`, `role."admin"`, `organization.my-org`,
+		`organization.acme.member."a@b.c".invitation`,
 	} {
 		if err := ParseAddress(ok); err != nil {
 			t.Errorf("ParseAddress(%s): %v", ok, err)

@@ -35,6 +35,10 @@ type Settings struct {
 	ExclusiveRoles         bool
 	ExclusiveOrganizations bool
 	MissingUsers           string // MissingUsersError (default), MissingUsersSkip, MissingUsersInvite
+	// Invitation is the orgsync { invitation {} } block: how missing users
+	// are invited. The zero value invites without an e-mail, valid for
+	// InvitationDefaultExpiryDays.
+	Invitation InvitationSettings `json:",omitzero"`
 }
 
 // Permission is a Logto organization scope, keyed by Name.
@@ -88,10 +92,16 @@ type Organization struct {
 	Members          []Member      // sorted by Label
 	Applications     []Application // sorted by Label
 	JIT              *JIT          // nil: not managed
-	PreventDestroy   bool
-	Ignored          // lifecycle.ignore_changes
-	Pos              string
-	Sensitive        []string // attributes derived from a sensitive variable ("description", "custom_data")
+	// Branding, Color and CustomCSS are nil when not managed. A declared
+	// branding or color block manages the whole object: keys it leaves
+	// unset are removed live (Logto replaces each object as a whole).
+	Branding       *Branding `json:",omitempty"`
+	Color          *Color    `json:",omitempty"`
+	CustomCSS      *string   `json:",omitempty"` // "" removes the custom CSS
+	PreventDestroy bool
+	Ignored        // lifecycle.ignore_changes
+	Pos            string
+	Sensitive      []string // attributes derived from a sensitive variable ("description", "custom_data")
 }
 
 // MemberRefKind says how a member label refers to a Logto user.
@@ -141,6 +151,13 @@ type JIT struct {
 	// PreventDestroy and Ignored are the block's lifecycle settings.
 	PreventDestroy bool
 	Ignored
+	// SSOConnectors are enterprise SSO connectors by connector name
+	// (desired, sorted, unique) or by id (live, sorted). In a desired JIT
+	// they are managed only when ManageSSOConnectors is set (the
+	// sso_connectors attribute is given), so that a jit block written
+	// before it leaves the connectors configured in the Console alone.
+	SSOConnectors       []string `json:",omitempty"`
+	ManageSSOConnectors bool     `json:",omitempty"`
 }
 
 // Live is what orgsync read from a tenant. IDs are Logto's. Relations refer to
@@ -172,6 +189,17 @@ type Live struct {
 	ImpactUnread         int
 	ImpactUnreadRequests int
 	ImpactBudget         int
+	// SSOConnectors are the tenant's enterprise SSO connectors, read when a
+	// jit block sets sso_connectors; sorted by Name.
+	SSOConnectors []SSOConnector
+	// ThirdPartyApps are the third-party applications with the
+	// organization permissions their users consent to, read when the plan
+	// deletes or renames a permission; sorted by Name, then ID.
+	ThirdPartyApps []ThirdPartyApp
+	// MFA says, for the users whose MFA factors were read, whether they
+	// have one (read for the members of organizations whose mfa_required
+	// turns on, within a request budget).
+	MFA map[string]bool
 }
 
 // LivePermission is a live organization scope.
@@ -207,7 +235,15 @@ type LiveOrganization struct {
 	Members       []LiveMember      // sorted by UserID
 	Applications  []LiveApplication // sorted by AppID; read when Loaded
 	JITLoaded     bool
-	JIT           JIT // role ids in Roles, domains as stored
+	JIT           JIT // role ids in Roles, domains as stored, connector ids in SSOConnectors
+	// JITSSOLoaded: JIT.SSOConnectors was read (only when the block sets
+	// sso_connectors).
+	JITSSOLoaded bool
+	// Branding and Color are nil when the tenant's Logto has none (before
+	// 1.19 and 1.32); an organization without them has empty ones.
+	Branding  *Branding
+	Color     *Color
+	CustomCSS string // null reads as ""
 }
 
 // LiveMember is a user's membership with its organization role ids.
@@ -301,4 +337,57 @@ func (ig Ignored) Tracked(names ...string) []string {
 		}
 	}
 	return out
+}
+
+// Branding is an organization's logos and favicons, each an absolute URL;
+// "" is a key that is not set.
+type Branding struct {
+	LogoURL        string `json:",omitempty"`
+	DarkLogoURL    string `json:",omitempty"`
+	FaviconURL     string `json:",omitempty"`
+	DarkFaviconURL string `json:",omitempty"`
+}
+
+// Color is an organization's brand colours (#RGB or #RRGGBB as written);
+// "" and a nil DarkMode are keys that are not set.
+type Color struct {
+	Primary     string `json:",omitempty"`
+	DarkPrimary string `json:",omitempty"`
+	DarkMode    *bool  `json:",omitempty"`
+}
+
+// InvitationSettings say how missing users are invited
+// (missing_users = "invite").
+type InvitationSettings struct {
+	// SendEmail makes Logto e-mail each new invitation.
+	SendEmail bool `json:",omitempty"`
+	// Link is the link the e-mail carries; "{id}" stands for the
+	// invitation's id. "" leaves it to Logto's e-mail template.
+	Link string `json:",omitempty"`
+	// ExpiryDays is how long an invitation stays valid; 0 means
+	// InvitationDefaultExpiryDays.
+	ExpiryDays int `json:",omitempty"`
+}
+
+// InvitationDefaultExpiryDays is how long an invitation stays valid unless
+// the configuration says otherwise.
+const InvitationDefaultExpiryDays = 7
+
+// InvitationLinkID is the placeholder of the invitation id in
+// InvitationSettings.Link.
+const InvitationLinkID = "{id}"
+
+// SSOConnector is an enterprise SSO connector (its configuration, which
+// holds secrets, is never read).
+type SSOConnector struct {
+	ID   string
+	Name string // connectorName, unique in the tenant
+}
+
+// ThirdPartyApp is a third-party application and the organization
+// permissions (scope ids, sorted) its users are asked to consent to.
+type ThirdPartyApp struct {
+	ID            string
+	Name          string
+	PermissionIDs []string
 }
