@@ -378,16 +378,145 @@ func memberAttrs(key, id string, roles []string) map[string]any {
 	return map[string]any{key: id, "roles": strs(roles)}
 }
 
-func (p *planner) planMembers(o *state.Organization, lo *state.LiveOrganization, orgID string) {
-	addr := o.Address
-	var liveRoles map[string][]string
-	if lo != nil {
-		liveRoles = make(map[string][]string, len(lo.Members))
-		for _, m := range lo.Members {
-			liveRoles[m.UserID] = m.RoleIDs
+// declared is a member or application block resolved to its live id.
+type declared struct {
+	app       bool
+	addr, id  string
+	roles     []string // role names as declared
+	prevent   bool
+	ignored   state.Ignored
+	orgAddr   string
+	liveRoles map[string][]string // the organization's live subjects of this kind
+}
+
+func (d declared) kind() string {
+	if d.app {
+		return KindApplication
+	}
+	return KindMember
+}
+
+func (d declared) idAttr() string {
+	if d.app {
+		return "application_id"
+	}
+	return "user_id"
+}
+
+// managed reports whether the record says orgsync added the subject.
+func (p *planner) managed(app bool, org, id string) bool {
+	if app {
+		return p.rec.apps[org][id]
+	}
+	return p.rec.members[org][id]
+}
+
+// liveSubjects maps the live members (or applications) of an organization
+// to their role ids.
+func liveSubjects(lo *state.LiveOrganization, app bool) map[string][]string {
+	out := map[string][]string{}
+	if lo == nil {
+		return out
+	}
+	if app {
+		for _, a := range lo.Applications {
+			out[a.AppID] = a.RoleIDs
+		}
+		return out
+	}
+	for _, m := range lo.Members {
+		out[m.UserID] = m.RoleIDs
+	}
+	return out
+}
+
+// planSubject plans one declared member or application: it joins with its
+// roles, or its roles change; drift, prevent_destroy and ignore_changes as
+// for any block.
+func (p *planner) planSubject(lo *state.LiveOrganization, orgID string, d declared) {
+	kind := d.kind()
+	ids, ok := p.roleIDs(d.roles, d.addr)
+	if !ok {
+		return
+	}
+	names := sortedUnique(d.roles)
+	lr, isMember := d.liveRoles[d.id]
+	if isMember && d.ignored.Ignores("roles") {
+		ids, names = lr, displays(lr, p.roleDisplay)
+	}
+	p.markPrevent(kind, orgID, d.id, d.addr, d.prevent)
+	after := memberAttrs(d.idAttr(), d.id, names)
+	deps := roleDeps(d.orgAddr, d.roles)
+	if !isMember {
+		p.track(kind, d.addr, "", d.id, orgID, nil, after, d.ignored.Tracked("roles"), nil)
+		it := &item{ch: Change{Address: d.addr, Kind: kind, Action: Create, ID: d.id, After: after}, deps: deps,
+			ints: []intent{{org: orgID, orgAddr: d.orgAddr, subject: d.id, app: d.app, join: true, add: ids, addr: d.addr}}}
+		if a, ok := setAttr("roles", nil, names); ok {
+			it.ch.Attrs = []AttrChange{a}
+		}
+		if lo != nil && p.managed(d.app, lo.ID, d.id) {
+			p.drift = append(p.drift, Drift{Address: d.addr, Kind: kind, Action: DriftDelete, ID: d.id})
+			p.gone[d.addr] = true
+		}
+		p.add(it)
+		return
+	}
+	before := memberAttrs(d.idAttr(), d.id, displays(lr, p.roleDisplay))
+	tr := p.track(kind, d.addr, state.AppliedKey(kind, lo.ID, d.id), d.id, lo.ID, before, after, d.ignored.Tracked("roles"), nil)
+	if !p.managed(d.app, lo.ID, d.id) {
+		p.edits = append(p.edits, RecordEdit{Kind: kind, ID: d.id, Org: lo.ID, Address: d.addr})
+	}
+	if sameSet(lr, ids) {
+		return
+	}
+	added, removed, kept := setDiff(lr, ids)
+	it := &item{ch: Change{Address: d.addr, Kind: kind, Action: Update, ID: d.id, Before: before, After: after,
+		Attrs: []AttrChange{{Name: "roles", Added: displays(added, p.roleName), Removed: displays(removed, p.roleDisplay), Kept: kept, Set: true}}},
+		deps: deps}
+	tr.classify(&it.ch)
+	switch {
+	case len(removed) == 0:
+		it.ints = []intent{{org: orgID, orgAddr: d.orgAddr, subject: d.id, app: d.app, add: added, addr: d.addr}}
+	case !d.app:
+		// One PUT replaces a member's roles.
+		it.ops = []opx{{
+			op:  Operation{Stage: StageAssignments, Address: d.addr, Params: SetMemberRoles{Organization: Ref(orgID), User: d.id, Roles: refs(ids)}},
+			eff: []effect{{k: effSetRoles, org: orgID, id: d.id, ids: ids}},
+		}}
+	default:
+		// An application's roles cannot be cleared with PUT: add, then
+		// remove one by one.
+		if len(added) > 0 {
+			it.ints = []intent{{org: orgID, orgAddr: d.orgAddr, subject: d.id, app: true, add: added, addr: d.addr}}
+		}
+		for _, r := range removed {
+			it.ops = append(it.ops, opx{
+				op:  Operation{Stage: StageAssignments, Address: d.addr, Params: RemoveApplicationRole{Organization: Ref(orgID), Application: d.id, Role: Ref(r)}},
+				eff: []effect{{k: effDelRole, org: orgID, id: d.id, app: true, ids: []string{r}}},
+			})
 		}
 	}
-	declared := make(map[string]string, len(o.Members))
+	p.add(it)
+}
+
+// removeUndeclared plans the removal of the live members (or
+// applications) of an organization its block does not declare.
+func (p *planner) removeUndeclared(lo *state.LiveOrganization, o *state.Organization, app bool, declaredIDs map[string]string) {
+	if lo == nil {
+		return
+	}
+	live := liveSubjects(lo, app)
+	for _, id := range sortedKeys(live) {
+		if declaredIDs[id] == "" {
+			p.removeSubject(lo, o, o.Address, app, id, live[id])
+		}
+	}
+}
+
+func (p *planner) planMembers(o *state.Organization, lo *state.LiveOrganization, orgID string) {
+	addr := o.Address
+	liveRoles := liveSubjects(lo, false)
+	seen := make(map[string]string, len(o.Members))
 	for i := range o.Members {
 		m := &o.Members[i]
 		maddr := m.Address(addr)
@@ -396,70 +525,16 @@ func (p *planner) planMembers(o *state.Organization, lo *state.LiveOrganization,
 			p.missingUser(lo, orgID, addr, m, maddr)
 			continue
 		}
-		if other, dup := declared[uid]; dup {
+		if other, dup := seen[uid]; dup {
 			p.problem(maddr, "this member is the same user as "+other, fmt.Sprintf("Both blocks resolve to user %s; keep one.", uid))
 			continue
 		}
-		declared[uid] = maddr
+		seen[uid] = maddr
 		p.revokeSuperseded(lo, m, addr, maddr, uid)
-		ids, ok := p.roleIDs(m.Roles, maddr)
-		if !ok {
-			continue
-		}
-		names := sortedUnique(m.Roles)
-		lr, isMember := liveRoles[uid]
-		if isMember && m.Ignores("roles") {
-			ids, names = lr, displays(lr, p.roleDisplay)
-		}
-		p.markPrevent(KindMember, orgID, uid, maddr, m.PreventDestroy)
-		after := memberAttrs("user_id", uid, names)
-		if !isMember {
-			p.track(KindMember, maddr, "", uid, orgID, nil, after, m.Tracked("roles"), nil)
-			it := &item{ch: Change{Address: maddr, Kind: KindMember, Action: Create, ID: uid, After: after},
-				deps: roleDeps(addr, m.Roles),
-				ints: []intent{{org: orgID, orgAddr: addr, subject: uid, join: true, add: ids, addr: maddr}}}
-			if a, ok := setAttr("roles", nil, names); ok {
-				it.ch.Attrs = []AttrChange{a}
-			}
-			if lo != nil && p.rec.members[lo.ID][uid] {
-				p.drift = append(p.drift, Drift{Address: maddr, Kind: KindMember, Action: DriftDelete, ID: uid})
-				p.gone[maddr] = true
-			}
-			p.add(it)
-			continue
-		}
-		before := memberAttrs("user_id", uid, displays(lr, p.roleDisplay))
-		tr := p.track(KindMember, maddr, state.AppliedKey(KindMember, lo.ID, uid), uid, lo.ID, before, after, m.Tracked("roles"), nil)
-		if !p.rec.members[lo.ID][uid] {
-			p.edits = append(p.edits, RecordEdit{Kind: KindMember, ID: uid, Org: lo.ID, Address: maddr})
-		}
-		if sameSet(lr, ids) {
-			continue
-		}
-		added, removed, kept := setDiff(lr, ids)
-		it := &item{ch: Change{Address: maddr, Kind: KindMember, Action: Update, ID: uid,
-			Before: before, After: after,
-			Attrs: []AttrChange{{Name: "roles", Added: displays(added, p.roleName), Removed: displays(removed, p.roleDisplay), Kept: kept, Set: true}}},
-			deps: roleDeps(addr, m.Roles)}
-		tr.classify(&it.ch)
-		if len(removed) == 0 {
-			it.ints = []intent{{org: orgID, orgAddr: addr, subject: uid, add: added, addr: maddr}}
-		} else {
-			it.ops = []opx{{
-				op:  Operation{Stage: StageAssignments, Address: maddr, Params: SetMemberRoles{Organization: Ref(orgID), User: uid, Roles: refs(ids)}},
-				eff: []effect{{k: effSetRoles, org: orgID, id: uid, ids: ids}},
-			}}
-		}
-		p.add(it)
+		p.planSubject(lo, orgID, declared{addr: maddr, id: uid, roles: m.Roles, prevent: m.PreventDestroy, ignored: m.Ignored,
+			orgAddr: addr, liveRoles: liveRoles})
 	}
-	if lo == nil {
-		return
-	}
-	for _, lm := range lo.Members {
-		if declared[lm.UserID] == "" {
-			p.removeSubject(lo, o, addr, false, lm.UserID, lm.RoleIDs)
-		}
-	}
+	p.removeUndeclared(lo, o, false, seen)
 }
 
 // removeSubject plans the removal of a live member (or, with app, an
@@ -596,13 +671,8 @@ func (p *planner) appLabel(id string) string {
 
 func (p *planner) planApplications(o *state.Organization, lo *state.LiveOrganization, orgID string) {
 	addr := o.Address
-	liveRoles := map[string][]string{}
-	if lo != nil {
-		for _, a := range lo.Applications {
-			liveRoles[a.AppID] = a.RoleIDs
-		}
-	}
-	declared := map[string]string{}
+	liveRoles := liveSubjects(lo, true)
+	seen := map[string]string{}
 	for i := range o.Applications {
 		a := &o.Applications[i]
 		aaddr := a.Address(addr)
@@ -610,70 +680,15 @@ func (p *planner) planApplications(o *state.Organization, lo *state.LiveOrganiza
 		if !ok {
 			continue
 		}
-		if other, dup := declared[id]; dup {
+		if other, dup := seen[id]; dup {
 			p.problem(aaddr, "this application is the same as "+other, "Both blocks resolve to application "+id+"; keep one.")
 			continue
 		}
-		declared[id] = aaddr
-		ids, ok := p.roleIDs(a.Roles, aaddr)
-		if !ok {
-			continue
-		}
-		names := sortedUnique(a.Roles)
-		lr, isMember := liveRoles[id]
-		if isMember && a.Ignores("roles") {
-			ids, names = lr, displays(lr, p.roleDisplay)
-		}
-		p.markPrevent(KindApplication, orgID, id, aaddr, a.PreventDestroy)
-		after := memberAttrs("application_id", id, names)
-		if !isMember {
-			p.track(KindApplication, aaddr, "", id, orgID, nil, after, a.Tracked("roles"), nil)
-			it := &item{ch: Change{Address: aaddr, Kind: KindApplication, Action: Create, ID: id, After: after},
-				deps: roleDeps(addr, a.Roles),
-				ints: []intent{{org: orgID, orgAddr: addr, subject: id, app: true, join: true, add: ids, addr: aaddr}}}
-			if at, ok := setAttr("roles", nil, names); ok {
-				it.ch.Attrs = []AttrChange{at}
-			}
-			if lo != nil && p.rec.apps[lo.ID][id] {
-				p.drift = append(p.drift, Drift{Address: aaddr, Kind: KindApplication, Action: DriftDelete, ID: id})
-				p.gone[aaddr] = true
-			}
-			p.add(it)
-			continue
-		}
-		before := memberAttrs("application_id", id, displays(lr, p.roleDisplay))
-		tr := p.track(KindApplication, aaddr, state.AppliedKey(KindApplication, lo.ID, id), id, lo.ID, before, after, a.Tracked("roles"), nil)
-		if !p.rec.apps[lo.ID][id] {
-			p.edits = append(p.edits, RecordEdit{Kind: KindApplication, ID: id, Org: lo.ID, Address: aaddr})
-		}
-		if sameSet(lr, ids) {
-			continue
-		}
-		added, removed, kept := setDiff(lr, ids)
-		it := &item{ch: Change{Address: aaddr, Kind: KindApplication, Action: Update, ID: id,
-			Before: before, After: after,
-			Attrs: []AttrChange{{Name: "roles", Added: displays(added, p.roleName), Removed: displays(removed, p.roleDisplay), Kept: kept, Set: true}}},
-			deps: roleDeps(addr, a.Roles)}
-		tr.classify(&it.ch)
-		if len(added) > 0 {
-			it.ints = []intent{{org: orgID, orgAddr: addr, subject: id, app: true, add: added, addr: aaddr}}
-		}
-		for _, r := range removed {
-			it.ops = append(it.ops, opx{
-				op:  Operation{Stage: StageAssignments, Address: aaddr, Params: RemoveApplicationRole{Organization: Ref(orgID), Application: id, Role: Ref(r)}},
-				eff: []effect{{k: effDelRole, org: orgID, id: id, app: true, ids: []string{r}}},
-			})
-		}
-		p.add(it)
+		seen[id] = aaddr
+		p.planSubject(lo, orgID, declared{app: true, addr: aaddr, id: id, roles: a.Roles, prevent: a.PreventDestroy, ignored: a.Ignored,
+			orgAddr: addr, liveRoles: liveRoles})
 	}
-	if lo == nil {
-		return
-	}
-	for _, la := range lo.Applications {
-		if declared[la.AppID] == "" {
-			p.removeSubject(lo, o, addr, true, la.AppID, la.RoleIDs)
-		}
-	}
+	p.removeUndeclared(lo, o, true, seen)
 }
 
 func lowerAll(s []string) []string {
