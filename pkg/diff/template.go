@@ -46,66 +46,129 @@ func permAttrs(name, desc string) map[string]any {
 	return map[string]any{"name": name, "description": nullable(desc)}
 }
 
-func (p *planner) planPermissions() {
+// templateDecl is a declared permission or role, for matching.
+type templateDecl struct {
+	name, addr string
+	prev       []string
+}
+
+// templateMatch is where a declared permission or role goes: a live id
+// (renamed from from, when set), or a create.
+type templateMatch struct {
+	index    int // into the declarations
+	id, from string
+	create   bool
+}
+
+// templateKind is how the permissions (or roles) of the tenant are found.
+type templateKind struct {
+	kind     string
+	byName   func(name string) (id string, ok bool)
+	liveName func(id string) (name string, ok bool) // of a live id
+	recorded []string                               // the record's ids of the kind
+	declared map[string]string                      // cfgPermNames or cfgRoleNames
+	ids      map[string]string                      // p.permID or p.roleID, filled in
+}
+
+// matchTemplate matches declared permissions or roles to live ones, by
+// name, previous names, or the record (an object renamed outside orgsync),
+// and reports conflicts. It fills k.ids for every declaration and returns
+// the matches in declaration order and the live ids claimed.
+func (p *planner) matchTemplate(k templateKind, decls []templateDecl) ([]templateMatch, map[string]string) {
 	claimed := map[string]string{}
-	lookup := func(n string) (string, bool) {
-		if lp := p.livePermByName[n]; lp != nil {
-			return lp.ID, true
-		}
-		return "", false
-	}
-	for i := range p.cfg.Permissions {
-		d := &p.cfg.Permissions[i]
-		addr := d.Address()
-		id, from, ok, conflict := p.matchNamed(KindPermission, addr, d.Name, d.PreviousNames, lookup)
+	var out []templateMatch
+	for i, d := range decls {
+		id, from, ok, conflict := p.matchNamed(k.kind, d.addr, d.name, d.prev, k.byName)
 		if !ok && !conflict {
-			id, from, ok = p.renamedOutside(addr, p.live.Record.Permissions, func(id string) (string, bool) {
-				if lp := p.livePermByID[id]; lp != nil && p.cfgPermNames()[lp.Name] == "" {
-					return lp.Name, true
+			id, from, ok = p.renamedOutside(d.addr, k.recorded, func(id string) (string, bool) {
+				if n, live := k.liveName(id); live && k.declared[n] == "" {
+					return n, true
 				}
 				return "", false
 			})
 		}
-		if conflict {
+		switch {
+		case conflict:
 			// The plan is refused; keep dependants from reporting the name as unknown.
-			if lp := p.livePermByName[d.Name]; lp != nil {
-				p.permID[d.Name] = lp.ID
-				claimed[lp.ID] = addr
+			if lid, live := k.byName(d.name); live {
+				k.ids[d.name] = lid
+				claimed[lid] = d.addr
 			} else {
-				p.permID[d.Name] = ref("permission:" + d.Name)
+				k.ids[d.name] = ref(k.kind + ":" + d.name)
 			}
-			continue
+		case !ok:
+			k.ids[d.name] = ref(k.kind + ":" + d.name)
+			out = append(out, templateMatch{index: i, create: true})
+		case claimed[id] != "":
+			p.problem(d.addr, fmt.Sprintf("this %s matches the same live %s as %s", k.kind, k.kind, claimed[id]),
+				fmt.Sprintf("Each live %s can be matched by one block only; check previous_names.", k.kind))
+		default:
+			claimed[id] = d.addr
+			k.ids[d.name] = id
+			out = append(out, templateMatch{index: i, id: id, from: from})
 		}
-		if ok {
-			if other, dup := claimed[id]; dup {
-				p.problem(addr, "this permission matches the same live permission as "+other,
-					"Each live permission can be matched by one block only; check previous_names.")
-				continue
+	}
+	return out, claimed
+}
+
+// deleteTemplate plans the delete of a live permission or role no block
+// claims, when orgsync manages it or the kind is exclusive; it returns nil
+// when the object is left alone.
+func (p *planner) deleteTemplate(kind, id, addr string, managed, exclusive bool, before map[string]any, op Operation, eff effect) *item {
+	it := p.deleteItem(kind, id, addr, managed, exclusive)
+	if it == nil {
+		return nil
+	}
+	it.ch.Before = before
+	op.Address = addr
+	it.ops = []opx{{op: op, eff: []effect{eff}}}
+	p.guardDelete(it, id, addr, p.recordedAddress(id))
+	return it
+}
+
+func (p *planner) planPermissions() {
+	decls := make([]templateDecl, len(p.cfg.Permissions))
+	for i, d := range p.cfg.Permissions {
+		decls[i] = templateDecl{name: d.Name, addr: d.Address(), prev: d.PreviousNames}
+	}
+	matches, claimed := p.matchTemplate(templateKind{
+		kind: KindPermission,
+		byName: func(n string) (string, bool) {
+			if lp := p.livePermByName[n]; lp != nil {
+				return lp.ID, true
 			}
-			claimed[id] = addr
-			p.planPermissionUpdate(d, p.livePermByID[id], from)
-			continue
+			return "", false
+		},
+		liveName: func(id string) (string, bool) {
+			if lp := p.livePermByID[id]; lp != nil {
+				return lp.Name, true
+			}
+			return "", false
+		},
+		recorded: p.live.Record.Permissions, declared: p.cfgPermNames(), ids: p.permID,
+	}, decls)
+	for _, m := range matches {
+		d := &p.cfg.Permissions[m.index]
+		if m.create {
+			p.planPermissionCreate(d)
+		} else {
+			p.planPermissionUpdate(d, p.livePermByID[m.id], m.from)
 		}
-		p.planPermissionCreate(d)
 	}
 	for i := range p.live.Permissions {
 		lp := &p.live.Permissions[i]
 		if _, ok := claimed[lp.ID]; ok {
 			continue
 		}
-		addr := state.PermissionAddress(lp.Name)
-		it := p.deleteItem(KindPermission, lp.ID, addr, p.rec.perms[lp.ID], p.cfg.Settings.ExclusivePermissions)
+		it := p.deleteTemplate(KindPermission, lp.ID, state.PermissionAddress(lp.Name), p.rec.perms[lp.ID], p.cfg.Settings.ExclusivePermissions,
+			permAttrs(lp.Name, lp.Description),
+			Operation{Stage: StageDeletePerms, Params: DeletePermission{Permission: Ref(lp.ID), Name: lp.Name}},
+			effect{k: effPermDel, id: lp.ID})
 		if it == nil {
 			p.unmanaged.Permissions = append(p.unmanaged.Permissions, lp.Name)
 			continue
 		}
 		p.permGone[lp.ID] = true
-		it.ch.Before = permAttrs(lp.Name, lp.Description)
-		it.ops = []opx{{
-			op:  Operation{Stage: StageDeletePerms, Address: addr, Params: DeletePermission{Permission: Ref(lp.ID), Name: lp.Name}},
-			eff: []effect{{k: effPermDel, id: lp.ID}},
-		}}
-		p.guardDelete(it, lp.ID, addr, p.recordedAddress(lp.ID))
 	}
 }
 
@@ -326,82 +389,56 @@ func roleAttrs(name, desc, typ string, perms, scopes []string) map[string]any {
 }
 
 func (p *planner) planRoles() {
-	claimed := map[string]string{}
-	lookup := func(n string) (string, bool) {
-		if lr := p.liveRoleByName[n]; lr != nil {
-			return lr.ID, true
-		}
-		return "", false
+	decls := make([]templateDecl, len(p.cfg.Roles))
+	for i, d := range p.cfg.Roles {
+		decls[i] = templateDecl{name: d.Name, addr: d.Address(), prev: d.PreviousNames}
 	}
-	type match struct {
-		d    *state.Role
-		live *state.LiveRole
-		from string
-	}
-	var matched []match
-	var created []*state.Role
-	for i := range p.cfg.Roles {
-		d := &p.cfg.Roles[i]
-		addr := d.Address()
-		id, from, ok, conflict := p.matchNamed(KindRole, addr, d.Name, d.PreviousNames, lookup)
-		if !ok && !conflict {
-			id, from, ok = p.renamedOutside(addr, p.live.Record.Roles, func(id string) (string, bool) {
-				if lr := p.liveRoleByID[id]; lr != nil && p.cfgRoleNames()[lr.Name] == "" {
-					return lr.Name, true
-				}
-				return "", false
-			})
-		}
-		if conflict {
-			if lr := p.liveRoleByName[d.Name]; lr != nil {
-				p.roleID[d.Name] = lr.ID
-				claimed[lr.ID] = addr
-			} else {
-				p.roleID[d.Name] = ref("role:" + d.Name)
+	matches, claimed := p.matchTemplate(templateKind{
+		kind: KindRole,
+		byName: func(n string) (string, bool) {
+			if lr := p.liveRoleByName[n]; lr != nil {
+				return lr.ID, true
 			}
-			continue
-		}
-		if !ok {
-			p.roleID[d.Name] = ref("role:" + d.Name)
-			created = append(created, d)
-			continue
-		}
-		if other, dup := claimed[id]; dup {
-			p.problem(addr, "this role matches the same live role as "+other,
-				"Each live role can be matched by one block only; check previous_names.")
-			continue
-		}
-		claimed[id] = addr
-		p.roleID[d.Name] = id
-		p.roleAfter[id] = d.Name
-		matched = append(matched, match{d, p.liveRoleByID[id], from})
-	}
+			return "", false
+		},
+		liveName: func(id string) (string, bool) {
+			if lr := p.liveRoleByID[id]; lr != nil {
+				return lr.Name, true
+			}
+			return "", false
+		},
+		recorded: p.live.Record.Roles, declared: p.cfgRoleNames(), ids: p.roleID,
+	}, decls)
 	// Names are known for every matched role before any change is rendered.
-	for _, m := range matched {
-		p.planRoleUpdate(m.d, m.live, m.from)
+	for _, m := range matches {
+		if !m.create {
+			p.roleAfter[m.id] = p.cfg.Roles[m.index].Name
+		}
 	}
-	for _, d := range created {
-		p.planRoleCreate(d)
+	for _, m := range matches {
+		if !m.create {
+			p.planRoleUpdate(&p.cfg.Roles[m.index], p.liveRoleByID[m.id], m.from)
+		}
+	}
+	for _, m := range matches {
+		if m.create {
+			p.planRoleCreate(&p.cfg.Roles[m.index])
+		}
 	}
 	for i := range p.live.Roles {
 		lr := &p.live.Roles[i]
 		if _, ok := claimed[lr.ID]; ok {
 			continue
 		}
-		addr := state.RoleAddress(lr.Name)
-		it := p.deleteItem(KindRole, lr.ID, addr, p.rec.roles[lr.ID], p.cfg.Settings.ExclusiveRoles)
+		it := p.deleteTemplate(KindRole, lr.ID, state.RoleAddress(lr.Name), p.rec.roles[lr.ID], p.cfg.Settings.ExclusiveRoles,
+			roleAttrs(lr.Name, lr.Description, lr.Type, displays(lr.PermissionIDs, p.permDisplay), displays(lr.ResourceScopeIDs, p.scopeDisplay)),
+			Operation{Stage: StageDeleteRoles, Params: DeleteRole{Role: Ref(lr.ID), Name: lr.Name}},
+			effect{k: effRoleDel, id: lr.ID})
 		if it == nil {
 			p.unmanaged.Roles = append(p.unmanaged.Roles, lr.Name)
 			continue
 		}
 		p.roleGone[lr.ID] = true
-		it.ch.Before = roleAttrs(lr.Name, lr.Description, lr.Type,
-			displays(lr.PermissionIDs, p.permDisplay), displays(lr.ResourceScopeIDs, p.scopeDisplay))
-		it.ops = []opx{{
-			op:  Operation{Stage: StageDeleteRoles, Address: addr, Params: DeleteRole{Role: Ref(lr.ID), Name: lr.Name}},
-			eff: []effect{{k: effRoleDel, id: lr.ID}},
-		}}
-		p.guardDelete(it, lr.ID, addr, p.recordedAddress(lr.ID))
 	}
 }
 
