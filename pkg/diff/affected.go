@@ -19,17 +19,17 @@ func AffectedRoles(desired *state.Config, live *state.Live) []string {
 	p := newPlanner(desired, live, Options{})
 	p.planPermissions()
 	p.planRoles()
-	before := &model{perms: map[string]string{}, roles: map[string]*mRole{}, orgs: map[string]*mOrg{}}
+	before := &model{perms: map[string]string{}, roles: map[string]*modelRole{}, orgs: map[string]*modelOrg{}}
 	for _, lp := range live.Permissions {
 		before.perms[lp.ID] = lp.Name
 	}
 	for _, lr := range live.Roles {
-		before.roles[lr.ID] = &mRole{name: lr.Name, perms: lr.PermissionIDs, scopes: lr.ResourceScopeIDs}
+		before.roles[lr.ID] = &modelRole{name: lr.Name, perms: lr.PermissionIDs, scopes: lr.ResourceScopeIDs}
 	}
 	after := before.derive()
 	for _, it := range p.items {
 		for _, o := range it.ops {
-			for _, e := range o.eff {
+			for _, e := range o.modelChanges {
 				after.apply(e)
 			}
 		}

@@ -81,7 +81,7 @@ func PermissionsLeaving(desired *state.Config, live *state.Live) []string {
 }
 
 // effects computes the effects of the kept items and their operations.
-func (p *planner) effects(items []*item, ops []opx) ([]Effect, []MFACheck) {
+func (p *planner) effects(items []*item, ops []plannedOp) ([]Effect, []MFACheck) {
 	var out []Effect
 	for _, it := range items {
 		if it.ch.Kind != KindPermission || it.ch.ID == "" {
@@ -137,7 +137,7 @@ func (p *planner) effects(items []*item, ops []opx) ([]Effect, []MFACheck) {
 		if after == nil {
 			after = p.beforeModel().derive()
 			for _, x := range ops {
-				for _, e := range x.eff {
+				for _, e := range x.modelChanges {
 					after.apply(e)
 				}
 			}

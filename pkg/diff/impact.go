@@ -6,42 +6,42 @@ import (
 	"time"
 )
 
-// effKind is what an operation does to the scope model.
-type effKind uint8
+// modelChangeKind is what an operation does to the scope model.
+type modelChangeKind uint8
 
 const (
-	effPermSet    effKind = iota // a permission is created or renamed
-	effPermDel                   // a permission is deleted (and leaves every role)
-	effRoleCreate                // a role is created
-	effRoleName                  // a role is renamed
-	effRolePerms                 // a role's organization permissions are replaced
-	effRoleScopes                // a role's API permissions are replaced
-	effRoleDel                   // a role is deleted (and leaves every subject)
-	effOrgCreate                 // an organization is created
-	effOrgName                   // an organization is renamed
-	effOrgDel                    // an organization is deleted with its members
-	effJoin                      // a subject joins an organization
-	effAddRoles                  // a subject gains roles
-	effSetRoles                  // a subject's roles are replaced
-	effDelRole                   // a subject loses one role
-	effLeave                     // a subject leaves an organization
+	effPermSet    modelChangeKind = iota // a permission is created or renamed
+	effPermDel                           // a permission is deleted (and leaves every role)
+	effRoleCreate                        // a role is created
+	effRoleName                          // a role is renamed
+	effRolePerms                         // a role's organization permissions are replaced
+	effRoleScopes                        // a role's API permissions are replaced
+	effRoleDel                           // a role is deleted (and leaves every subject)
+	effOrgCreate                         // an organization is created
+	effOrgName                           // an organization is renamed
+	effOrgDel                            // an organization is deleted with its members
+	effJoin                              // a subject joins an organization
+	effAddRoles                          // a subject gains roles
+	effSetRoles                          // a subject's roles are replaced
+	effDelRole                           // a subject loses one role
+	effLeave                             // a subject leaves an organization
 )
 
-// effect is the change one operation makes to who holds which scope.
-type effect struct {
-	k       effKind
+// modelChange is the change one operation makes to who holds which scope.
+type modelChange struct {
+	k       modelChangeKind
 	id, org string // object id (subject id for memberships); organization id
 	name    string
 	app     bool
 	ids     []string
 }
 
-type mRole struct {
+type modelRole struct {
 	name          string
 	perms, scopes []string
 }
 
-type mOrg struct {
+type modelOrg struct {
 	name        string
 	users, apps map[string][]string
 }
@@ -49,25 +49,25 @@ type mOrg struct {
 // model is who holds which role and which scopes each role carries.
 type model struct {
 	perms map[string]string // permission id => name
-	roles map[string]*mRole
-	orgs  map[string]*mOrg // only organizations whose members are known
-	owned map[string]bool  // orgs copied from the before model (copy on write)
+	roles map[string]*modelRole
+	orgs  map[string]*modelOrg // only organizations whose members are known
+	owned map[string]bool      // orgs copied from the before model (copy on write)
 }
 
 func (p *planner) beforeModel() *model {
-	m := &model{perms: map[string]string{}, roles: map[string]*mRole{}, orgs: map[string]*mOrg{}}
+	m := &model{perms: map[string]string{}, roles: map[string]*modelRole{}, orgs: map[string]*modelOrg{}}
 	for _, lp := range p.live.Permissions {
 		m.perms[lp.ID] = lp.Name
 	}
 	for _, lr := range p.live.Roles {
-		m.roles[lr.ID] = &mRole{name: lr.Name, perms: lr.PermissionIDs, scopes: lr.ResourceScopeIDs}
+		m.roles[lr.ID] = &modelRole{name: lr.Name, perms: lr.PermissionIDs, scopes: lr.ResourceScopeIDs}
 	}
 	for i := range p.live.Organizations {
 		lo := &p.live.Organizations[i]
 		if !lo.Loaded {
 			continue
 		}
-		o := &mOrg{name: lo.Name, users: make(map[string][]string, len(lo.Members)), apps: make(map[string][]string, len(lo.Applications))}
+		o := &modelOrg{name: lo.Name, users: make(map[string][]string, len(lo.Members)), apps: make(map[string][]string, len(lo.Applications))}
 		for _, mm := range lo.Members {
 			o.users[mm.UserID] = mm.RoleIDs
 		}
@@ -81,8 +81,8 @@ func (p *planner) beforeModel() *model {
 
 // derive returns a model that shares the organizations of m until they change.
 func (m *model) derive() *model {
-	n := &model{perms: make(map[string]string, len(m.perms)), roles: make(map[string]*mRole, len(m.roles)),
-		orgs: make(map[string]*mOrg, len(m.orgs)), owned: map[string]bool{}}
+	n := &model{perms: make(map[string]string, len(m.perms)), roles: make(map[string]*modelRole, len(m.roles)),
+		orgs: make(map[string]*modelOrg, len(m.orgs)), owned: map[string]bool{}}
 	for k, v := range m.perms {
 		n.perms[k] = v
 	}
@@ -96,12 +96,12 @@ func (m *model) derive() *model {
 	return n
 }
 
-func (m *model) org(id string) *mOrg {
+func (m *model) org(id string) *modelOrg {
 	o := m.orgs[id]
 	if o == nil || m.owned[id] {
 		return o
 	}
-	c := &mOrg{name: o.name, users: make(map[string][]string, len(o.users)), apps: make(map[string][]string, len(o.apps))}
+	c := &modelOrg{name: o.name, users: make(map[string][]string, len(o.users)), apps: make(map[string][]string, len(o.apps))}
 	for k, v := range o.users {
 		c.users[k] = v
 	}
@@ -113,14 +113,14 @@ func (m *model) org(id string) *mOrg {
 	return c
 }
 
-func (m *model) apply(e effect) {
+func (m *model) apply(e modelChange) {
 	switch e.k {
 	case effPermSet:
 		m.perms[e.id] = e.name
 	case effPermDel:
 		delete(m.perms, e.id)
 	case effRoleCreate:
-		m.roles[e.id] = &mRole{name: e.name}
+		m.roles[e.id] = &modelRole{name: e.name}
 	case effRoleName, effRolePerms, effRoleScopes:
 		r := m.roles[e.id]
 		if r == nil {
@@ -137,7 +137,7 @@ func (m *model) apply(e effect) {
 	case effRoleDel:
 		delete(m.roles, e.id)
 	case effOrgCreate:
-		m.orgs[e.id] = &mOrg{name: e.name, users: map[string][]string{}, apps: map[string][]string{}}
+		m.orgs[e.id] = &modelOrg{name: e.name, users: map[string][]string{}, apps: map[string][]string{}}
 		m.owned[e.id] = true
 	case effOrgName:
 		if o := m.org(e.id); o != nil {
@@ -193,28 +193,28 @@ func contains(s []string, v string) bool {
 	return false
 }
 
-// pkey is one effective permission: an organization permission by name, or
+// permKey is one effective permission: an organization permission by name, or
 // an API permission by resource indicator and scope name.
-type pkey struct {
+type permKey struct {
 	api       bool
 	res, name string
 }
 
 // roleKeys returns each role's permissions by name, sorted.
-func (p *planner) roleKeys(m *model) map[string][]pkey {
-	out := make(map[string][]pkey, len(m.roles))
+func (p *planner) roleKeys(m *model) map[string][]permKey {
+	out := make(map[string][]permKey, len(m.roles))
 	for id, r := range m.roles {
-		var ks []pkey
+		var ks []permKey
 		for _, pid := range r.perms {
 			if n, ok := m.perms[pid]; ok {
-				ks = append(ks, pkey{name: n})
+				ks = append(ks, permKey{name: n})
 			}
 		}
 		for _, sid := range r.scopes {
 			if s, ok := p.scopeByID[sid]; ok {
-				ks = append(ks, pkey{api: true, res: s.indicator, name: s.name})
+				ks = append(ks, permKey{api: true, res: s.indicator, name: s.name})
 			} else {
-				ks = append(ks, pkey{api: true, res: "?", name: sid})
+				ks = append(ks, permKey{api: true, res: "?", name: sid})
 			}
 		}
 		sort.Slice(ks, func(i, j int) bool { return pkeyLess(ks[i], ks[j]) })
@@ -223,7 +223,7 @@ func (p *planner) roleKeys(m *model) map[string][]pkey {
 	return out
 }
 
-func pkeyLess(a, b pkey) bool {
+func pkeyLess(a, b permKey) bool {
 	if a.api != b.api {
 		return !a.api
 	}
@@ -233,7 +233,7 @@ func pkeyLess(a, b pkey) bool {
 	return a.name < b.name
 }
 
-func sameKeys(a, b []pkey) bool {
+func sameKeys(a, b []permKey) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -249,16 +249,16 @@ func sameKeys(a, b []pkey) bool {
 // lexicographically first role granting it; results are cached per role set.
 type holdings struct {
 	m     *model
-	keys  map[string][]pkey
-	cache map[string]map[pkey]string
+	keys  map[string][]permKey
+	cache map[string]map[permKey]string
 }
 
-func (h *holdings) of(roleIDs []string) (string, map[pkey]string) {
+func (h *holdings) of(roleIDs []string) (string, map[permKey]string) {
 	ck := strings.Join(roleIDs, "\x00")
 	if v, ok := h.cache[ck]; ok {
 		return ck, v
 	}
-	out := map[pkey]string{}
+	out := map[permKey]string{}
 	for _, rid := range roleIDs {
 		r := h.m.roles[rid]
 		if r == nil {
@@ -276,16 +276,16 @@ func (h *holdings) of(roleIDs []string) (string, map[pkey]string) {
 
 type delta struct {
 	kind string
-	key  pkey
+	key  permKey
 	role string
 }
 
-type impKey struct {
+type impactKey struct {
 	kind, perm, res, role string
 	api                   bool
 }
 
-type impAcc struct {
+type impactTally struct {
 	orgs        map[string]*OrgSubjects
 	users, apps map[string]bool
 	lag         int
@@ -294,14 +294,14 @@ type impAcc struct {
 
 // impact computes the token impact of the operations (PRODUCT.md §5), or,
 // when done is not nil, of those for which it reports true.
-func (p *planner) impact(ops []opx, done func(int) bool) []Impact {
+func (p *planner) impact(ops []plannedOp, done func(int) bool) []Impact {
 	before := p.beforeModel()
 	after := before.derive()
 	for i, o := range ops {
 		if done != nil && !done(i) {
 			continue
 		}
-		for _, e := range o.eff {
+		for _, e := range o.modelChanges {
 			after.apply(e)
 		}
 	}
@@ -328,10 +328,10 @@ func (p *planner) impact(ops []opx, done func(int) bool) []Impact {
 		delete(fresh, n)
 	}
 
-	bh := &holdings{m: before, keys: bKeys, cache: map[string]map[pkey]string{}}
-	ah := &holdings{m: after, keys: aKeys, cache: map[string]map[pkey]string{}}
+	bh := &holdings{m: before, keys: bKeys, cache: map[string]map[permKey]string{}}
+	ah := &holdings{m: after, keys: aKeys, cache: map[string]map[permKey]string{}}
 	deltas := map[[2]string][]delta{}
-	acc := map[impKey]*impAcc{}
+	acc := map[impactKey]*impactTally{}
 
 	afterRoles := make(map[string]bool, len(after.roles))
 	for _, r := range after.roles {
@@ -350,10 +350,10 @@ func (p *planner) impact(ops []opx, done func(int) bool) []Impact {
 				cause = CauseRoleDeleted
 			}
 		}
-		k := impKey{kind: d.kind, perm: d.key.name, role: d.role, api: d.key.api, res: d.key.res}
+		k := impactKey{kind: d.kind, perm: d.key.name, role: d.role, api: d.key.api, res: d.key.res}
 		a := acc[k]
 		if a == nil {
-			a = &impAcc{orgs: map[string]*OrgSubjects{}, users: map[string]bool{}, apps: map[string]bool{}, api: d.key.api}
+			a = &impactTally{orgs: map[string]*OrgSubjects{}, users: map[string]bool{}, apps: map[string]bool{}, api: d.key.api}
 			if d.kind == ImpactRevocationLag {
 				a.lag = p.opts.TokenTTL
 				if ttl := p.resourceTTL[d.key.res]; d.key.api && ttl > 0 {
@@ -384,7 +384,7 @@ func (p *planner) impact(ops []opx, done func(int) bool) []Impact {
 		}
 	}
 
-	classify := func(k pkey, app bool) string {
+	classify := func(k permKey, app bool) string {
 		switch {
 		case app:
 			return ImpactRefresh
@@ -534,8 +534,8 @@ func anyIn(ids []string, set map[string]bool) bool {
 
 var kindOrder = map[string]int{ImpactReconsent: 0, ImpactRefresh: 1, ImpactRevocationLag: 2}
 
-func buildImpacts(acc map[impKey]*impAcc) []Impact {
-	keys := make([]impKey, 0, len(acc))
+func buildImpacts(acc map[impactKey]*impactTally) []Impact {
+	keys := make([]impactKey, 0, len(acc))
 	for k := range acc {
 		keys = append(keys, k)
 	}

@@ -30,7 +30,7 @@ func (p *planner) inviteByEmail(it *item, email string) *item {
 	it.ch.After["send_email"] = true
 	it.ch.Attrs = append(it.ch.Attrs, scalarAttrs(nil, map[string]any{"send_email": true}, "send_email")...)
 	addr := it.ch.Address
-	it.ops = append(it.ops, opx{op: Operation{Stage: StageMessages, Address: addr,
+	it.ops = append(it.ops, plannedOp{op: Operation{Stage: StageMessages, Address: addr,
 		Params: SendInvitationMessage{Invitation: refTo("invitation:" + addr), Invitee: email, Link: set.Link}}})
 	return it
 }
@@ -68,7 +68,7 @@ func (p *planner) revokeSuperseded(lo *state.LiveOrganization, m *state.Member, 
 			})
 		}
 		// Invitees are unique per organization only case-sensitively.
-		it.ops = append(it.ops, opx{op: Operation{Stage: StageRemoveMember, Address: addr,
+		it.ops = append(it.ops, plannedOp{op: Operation{Stage: StageRemoveMember, Address: addr,
 			Params: RevokeInvitation{Invitation: inv.ID, Invitee: inv.Invitee}}})
 	}
 }

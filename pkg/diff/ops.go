@@ -13,20 +13,20 @@ type groupKey struct {
 // operations builds the operations of the kept items: their own calls plus
 // bulk calls merging membership and role additions per organization, in
 // stage order and, within a stage, by address.
-func (p *planner) operations(items []*item) []opx {
-	var ops []opx
-	joins := map[groupKey][]intent{}
-	adds := map[groupKey]map[string][]intent{}
+func (p *planner) operations(items []*item) []plannedOp {
+	var ops []plannedOp
+	joins := map[groupKey][]assignment{}
+	adds := map[groupKey]map[string][]assignment{}
 	for _, it := range items {
 		ops = append(ops, it.ops...)
-		for _, in := range it.ints {
+		for _, in := range it.assignments {
 			k := groupKey{in.org, in.orgAddr, in.app}
 			if in.join {
 				joins[k] = append(joins[k], in)
 			}
 			if len(in.add) > 0 {
 				if adds[k] == nil {
-					adds[k] = map[string][]intent{}
+					adds[k] = map[string][]assignment{}
 				}
 				set := strings.Join(in.add, "\x00")
 				adds[k][set] = append(adds[k][set], in)
@@ -35,7 +35,7 @@ func (p *planner) operations(items []*item) []opx {
 	}
 	keys := make([]groupKey, 0, len(joins)+len(adds))
 	seen := map[groupKey]bool{}
-	for _, m := range []map[groupKey][]intent{joins} {
+	for _, m := range []map[groupKey][]assignment{joins} {
 		for k := range m {
 			if !seen[k] {
 				seen[k] = true
@@ -60,34 +60,34 @@ func (p *planner) operations(items []*item) []opx {
 		for _, chunk := range chunks(joins[k]) {
 			op := Operation{Stage: StageMemberships, Address: k.orgAddr, Covers: make([]string, 0, len(chunk))}
 			ids := make([]string, len(chunk))
-			eff := make([]effect, 0, len(chunk))
+			modelChanges := make([]modelChange, 0, len(chunk))
 			for i, in := range chunk {
 				ids[i] = in.subject
 				op.Covers = append(op.Covers, in.addr)
-				eff = append(eff, effect{k: effJoin, org: k.org, id: in.subject, app: k.app})
+				modelChanges = append(modelChanges, modelChange{k: effJoin, org: k.org, id: in.subject, app: k.app})
 			}
 			op.Params = AddMembers{Organization: org, Users: ids}
 			if k.app {
 				op.Params = AddApplications{Organization: org, Applications: ids}
 			}
-			ops = append(ops, opx{op: op, eff: eff})
+			ops = append(ops, plannedOp{op: op, modelChanges: modelChanges})
 		}
 		for _, g := range roleGroups(adds[k]) {
 			roleIDs := g.roles
 			for _, chunk := range chunks(g.subjects) {
 				op := Operation{Stage: StageAssignments, Address: k.orgAddr, Covers: make([]string, 0, len(chunk))}
 				ids := make([]string, len(chunk))
-				eff := make([]effect, 0, len(chunk))
+				modelChanges := make([]modelChange, 0, len(chunk))
 				for i, in := range chunk {
 					ids[i] = in.subject
 					op.Covers = append(op.Covers, in.addr)
-					eff = append(eff, effect{k: effAddRoles, org: k.org, id: in.subject, app: k.app, ids: roleIDs})
+					modelChanges = append(modelChanges, modelChange{k: effAddRoles, org: k.org, id: in.subject, app: k.app, ids: roleIDs})
 				}
 				op.Params = AssignMemberRoles{Organization: org, Users: ids, Roles: refs(roleIDs)}
 				if k.app {
 					op.Params = AssignApplicationRoles{Organization: org, Applications: ids, Roles: refs(roleIDs)}
 				}
-				ops = append(ops, opx{op: op, eff: eff})
+				ops = append(ops, plannedOp{op: op, modelChanges: modelChanges})
 			}
 		}
 	}
@@ -103,7 +103,7 @@ func (p *planner) operations(items []*item) []opx {
 // roleGroup is one bulk role assignment: roles given to every subject.
 type roleGroup struct {
 	roles    []string
-	subjects []intent
+	subjects []assignment
 }
 
 // roleGroups turns one organization's role additions (keyed by the role set
@@ -112,8 +112,8 @@ type roleGroup struct {
 // call per role with every subject that gains it. Members with one role
 // each favour the first; members with overlapping sets of several roles
 // the second.
-func roleGroups(bySet map[string][]intent) []roleGroup {
-	byRole := map[string][]intent{}
+func roleGroups(bySet map[string][]assignment) []roleGroup {
+	byRole := map[string][]assignment{}
 	for _, group := range bySet {
 		for _, in := range group {
 			for _, r := range in.add {
@@ -134,15 +134,15 @@ func roleGroups(bySet map[string][]intent) []roleGroup {
 	return out
 }
 
-// chunks sorts intents by subject and splits them into bulk-sized groups.
-func chunks(in []intent) [][]intent {
+// chunks sorts assignments by subject and splits them into bulk-sized groups.
+func chunks(in []assignment) [][]assignment {
 	if len(in) == 0 {
 		return nil
 	}
-	sorted := make([]intent, len(in))
+	sorted := make([]assignment, len(in))
 	copy(sorted, in)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].subject < sorted[j].subject })
-	var out [][]intent
+	var out [][]assignment
 	for len(sorted) > bulkChunk {
 		out = append(out, sorted[:bulkChunk])
 		sorted = sorted[bulkChunk:]
@@ -186,7 +186,7 @@ func (p *planner) cleanupRecord() {
 	// Members the plan adds back keep their record entry (the join records them).
 	joining := map[string]bool{}
 	for _, it := range p.items {
-		for _, in := range it.ints {
+		for _, in := range it.assignments {
 			if in.join {
 				joining[in.org+"\x00"+in.subject] = true
 			}

@@ -109,9 +109,9 @@ func (p *planner) planOrganizations() error {
 			continue
 		}
 		it.ch.Before = p.orgAttrs(lo)
-		it.ops = []opx{{
-			op:  Operation{Stage: StageDeleteOrgs, Address: addr, Params: DeleteOrganization{Organization: Ref(lo.ID)}},
-			eff: []effect{{k: effOrgDel, id: lo.ID}},
+		it.ops = []plannedOp{{
+			op:           Operation{Stage: StageDeleteOrgs, Address: addr, Params: DeleteOrganization{Organization: Ref(lo.ID)}},
+			modelChanges: []modelChange{{k: effOrgDel, id: lo.ID}},
 		}}
 		p.guardDelete(it, lo.ID, addr, recAddr)
 	}
@@ -225,9 +225,9 @@ func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganiza
 		p.track(KindOrganization, addr, "", orgID, "", nil, after, o.Tracked(trackedOrgAttrs(o)...), o.Sensitive)
 		p.add(sensitive(&item{
 			ch: Change{Address: addr, Kind: KindOrganization, Action: Create, After: after, Attrs: scalarAttrs(nil, after, orgAttrNames...)},
-			ops: []opx{{
-				op:  Operation{Stage: StageOrgs, Address: addr, Params: create},
-				eff: []effect{{k: effOrgCreate, id: orgID, name: o.Name}},
+			ops: []plannedOp{{
+				op:           Operation{Stage: StageOrgs, Address: addr, Params: create},
+				modelChanges: []modelChange{{k: effOrgCreate, id: orgID, name: o.Name}},
 			}},
 		}, o.Sensitive))
 	} else {
@@ -271,8 +271,8 @@ func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganiza
 			it := &item{
 				ch: Change{Address: addr, Kind: KindOrganization, Action: Update, ID: lo.ID, Before: before, After: after,
 					Attrs: scalarAttrs(before, after, orgAttrNames...)},
-				ops: []opx{{op: Operation{Stage: StageOrgs, Address: addr, Params: update},
-					eff: []effect{{k: effOrgName, id: lo.ID, name: o.Name}}}},
+				ops: []plannedOp{{op: Operation{Stage: StageOrgs, Address: addr, Params: update},
+					modelChanges: []modelChange{{k: effOrgName, id: lo.ID, name: o.Name}}}},
 			}
 			tr.classify(&it.ch)
 			p.add(sensitive(it, o.Sensitive))
@@ -375,7 +375,7 @@ func (p *planner) userLabel(id string) string {
 }
 
 func memberAttrs(key, id string, roles []string) map[string]any {
-	return map[string]any{key: id, "roles": strs(roles)}
+	return map[string]any{key: id, "roles": copyStrings(roles)}
 }
 
 // declared is a member or application block resolved to its live id.
@@ -450,7 +450,7 @@ func (p *planner) planSubject(lo *state.LiveOrganization, orgID string, d declar
 	if !isMember {
 		p.track(kind, d.addr, "", d.id, orgID, nil, after, d.ignored.Tracked("roles"), nil)
 		it := &item{ch: Change{Address: d.addr, Kind: kind, Action: Create, ID: d.id, After: after}, deps: deps,
-			ints: []intent{{org: orgID, orgAddr: d.orgAddr, subject: d.id, app: d.app, join: true, add: ids, addr: d.addr}}}
+			assignments: []assignment{{org: orgID, orgAddr: d.orgAddr, subject: d.id, app: d.app, join: true, add: ids, addr: d.addr}}}
 		if a, ok := setAttr("roles", nil, names); ok {
 			it.ch.Attrs = []AttrChange{a}
 		}
@@ -476,23 +476,23 @@ func (p *planner) planSubject(lo *state.LiveOrganization, orgID string, d declar
 	tr.classify(&it.ch)
 	switch {
 	case len(removed) == 0:
-		it.ints = []intent{{org: orgID, orgAddr: d.orgAddr, subject: d.id, app: d.app, add: added, addr: d.addr}}
+		it.assignments = []assignment{{org: orgID, orgAddr: d.orgAddr, subject: d.id, app: d.app, add: added, addr: d.addr}}
 	case !d.app:
 		// One PUT replaces a member's roles.
-		it.ops = []opx{{
-			op:  Operation{Stage: StageAssignments, Address: d.addr, Params: SetMemberRoles{Organization: Ref(orgID), User: d.id, Roles: refs(ids)}},
-			eff: []effect{{k: effSetRoles, org: orgID, id: d.id, ids: ids}},
+		it.ops = []plannedOp{{
+			op:           Operation{Stage: StageAssignments, Address: d.addr, Params: SetMemberRoles{Organization: Ref(orgID), User: d.id, Roles: refs(ids)}},
+			modelChanges: []modelChange{{k: effSetRoles, org: orgID, id: d.id, ids: ids}},
 		}}
 	default:
 		// An application's roles cannot be cleared with PUT: add, then
 		// remove one by one.
 		if len(added) > 0 {
-			it.ints = []intent{{org: orgID, orgAddr: d.orgAddr, subject: d.id, app: true, add: added, addr: d.addr}}
+			it.assignments = []assignment{{org: orgID, orgAddr: d.orgAddr, subject: d.id, app: true, add: added, addr: d.addr}}
 		}
 		for _, r := range removed {
-			it.ops = append(it.ops, opx{
-				op:  Operation{Stage: StageAssignments, Address: d.addr, Params: RemoveApplicationRole{Organization: Ref(orgID), Application: d.id, Role: Ref(r)}},
-				eff: []effect{{k: effDelRole, org: orgID, id: d.id, app: true, ids: []string{r}}},
+			it.ops = append(it.ops, plannedOp{
+				op:           Operation{Stage: StageAssignments, Address: d.addr, Params: RemoveApplicationRole{Organization: Ref(orgID), Application: d.id, Role: Ref(r)}},
+				modelChanges: []modelChange{{k: effDelRole, org: orgID, id: d.id, app: true, ids: []string{r}}},
 			})
 		}
 	}
@@ -559,9 +559,9 @@ func (p *planner) removeSubject(lo *state.LiveOrganization, o *state.Organizatio
 	}
 	p.guardDelete(it, state.AppliedKey(kind, lo.ID, id), saddr)
 	it.ch.Before = memberAttrs(attr, id, displays(roleIDs, p.roleDisplay))
-	it.ops = []opx{{
-		op:  Operation{Stage: StageRemoveMember, Address: saddr, Params: remove},
-		eff: []effect{{k: effLeave, org: lo.ID, id: id, app: app}},
+	it.ops = []plannedOp{{
+		op:           Operation{Stage: StageRemoveMember, Address: saddr, Params: remove},
+		modelChanges: []modelChange{{k: effLeave, org: lo.ID, id: id, app: app}},
 	}}
 }
 
@@ -601,7 +601,7 @@ func (p *planner) missingUser(lo *state.LiveOrganization, orgID, orgAddr string,
 			return
 		}
 		names := sortedUnique(m.Roles)
-		after := map[string]any{"invitee": email, "roles": strs(names)}
+		after := map[string]any{"invitee": email, "roles": copyStrings(names)}
 		attrs := scalarAttrs(nil, after, "invitee")
 		if a, ok := setAttr("roles", nil, names); ok {
 			attrs = append(attrs, a)
@@ -610,7 +610,7 @@ func (p *planner) missingUser(lo *state.LiveOrganization, orgID, orgAddr string,
 		p.add(p.inviteByEmail(&item{
 			ch:   Change{Address: maddr, Kind: KindInvitation, Action: Create, After: after, Attrs: attrs, Reason: "missing_user"},
 			deps: roleDeps(orgAddr, m.Roles),
-			ops: []opx{{op: Operation{Stage: StageAssignments, Address: maddr,
+			ops: []plannedOp{{op: Operation{Stage: StageAssignments, Address: maddr,
 				Params: CreateInvitation{Organization: Ref(orgID), Invitee: email, Roles: refs(ids), ExpiresAt: expires}}}},
 		}, email))
 	default:
@@ -718,7 +718,7 @@ func (p *planner) planJIT(o *state.Organization, lo *state.LiveOrganization, org
 	var before map[string]any
 	if lo != nil {
 		liveDomains, liveRoles = lowerAll(lo.JIT.EmailDomains), sortedUnique(lo.JIT.Roles)
-		before = map[string]any{"email_domains": strs(liveDomains), "roles": displays(liveRoles, p.roleDisplay)}
+		before = map[string]any{"email_domains": copyStrings(liveDomains), "roles": displays(liveRoles, p.roleDisplay)}
 		if o.JIT.Ignores("email_domains") {
 			domains = liveDomains
 		}
@@ -726,13 +726,13 @@ func (p *planner) planJIT(o *state.Organization, lo *state.LiveOrganization, org
 			ids, roleNames = liveRoles, displays(liveRoles, p.roleDisplay)
 		}
 	}
-	after := map[string]any{"email_domains": strs(domains), "roles": strs(roleNames)}
+	after := map[string]any{"email_domains": copyStrings(domains), "roles": copyStrings(roleNames)}
 	names := o.JIT.Tracked("email_domains", "roles")
 	manageSSO := o.JIT.ManageSSOConnectors && !o.JIT.Ignores("sso_connectors")
 	if manageSSO {
-		after["sso_connectors"] = strs(sso.names)
+		after["sso_connectors"] = copyStrings(sso.names)
 		if before != nil {
-			before["sso_connectors"] = strs(sso.liveNames)
+			before["sso_connectors"] = copyStrings(sso.liveNames)
 		}
 		names = append(names, "sso_connectors")
 	} else {
@@ -755,21 +755,21 @@ func (p *planner) planJIT(o *state.Organization, lo *state.LiveOrganization, org
 	if !sameDomains {
 		a, _ := setAttr("email_domains", liveDomains, domains)
 		it.ch.Attrs = append(it.ch.Attrs, a)
-		it.ops = append(it.ops, opx{op: Operation{Stage: StageAssignments, Address: addr,
-			Params: SetJITEmailDomains{Organization: Ref(orgID), EmailDomains: strs(domains)}}})
+		it.ops = append(it.ops, plannedOp{op: Operation{Stage: StageAssignments, Address: addr,
+			Params: SetJITEmailDomains{Organization: Ref(orgID), EmailDomains: copyStrings(domains)}}})
 	}
 	if !sameRoles {
 		added, removed, kept := setDiff(liveRoles, ids)
 		it.ch.Attrs = append(it.ch.Attrs, AttrChange{Name: "roles", Added: displays(added, p.roleName),
 			Removed: displays(removed, p.roleDisplay), Kept: kept, Set: true})
-		it.ops = append(it.ops, opx{op: Operation{Stage: StageAssignments, Address: addr,
+		it.ops = append(it.ops, plannedOp{op: Operation{Stage: StageAssignments, Address: addr,
 			Params: SetJITRoles{Organization: Ref(orgID), Roles: refs(ids)}}})
 	}
 	if sso.changed {
 		a, _ := setAttr("sso_connectors", sso.liveNames, sso.names)
 		it.ch.Attrs = append(it.ch.Attrs, a)
-		it.ops = append(it.ops, opx{op: Operation{Stage: StageAssignments, Address: addr,
-			Params: SetJITSSOConnectors{Organization: Ref(orgID), SSOConnectors: strs(sso.ids)}}})
+		it.ops = append(it.ops, plannedOp{op: Operation{Stage: StageAssignments, Address: addr,
+			Params: SetJITSSOConnectors{Organization: Ref(orgID), SSOConnectors: copyStrings(sso.ids)}}})
 	}
 	tr.classify(&it.ch)
 	p.add(it)

@@ -38,10 +38,10 @@ const bulkChunk = 500
 
 // item is one planned change with what is needed to carry it out.
 type item struct {
-	ch   Change
-	deps []string // addresses of the objects this change needs (roles, permissions, its organization)
-	ops  []opx
-	ints []intent // membership and role additions, merged into bulk calls after target filtering
+	ch          Change
+	deps        []string // addresses of the objects this change needs (roles, permissions, its organization)
+	ops         []plannedOp
+	assignments []assignment // membership and role additions, merged into bulk calls after target filtering
 	// problem refuses the plan if this item is kept (prevent_destroy).
 	problem *Problem
 	// massKind is the mass-delete guard kind of a delete; exclusive marks a
@@ -50,14 +50,14 @@ type item struct {
 	exclusive bool
 }
 
-// opx is an operation with its effect on the scope model (for token impact).
-type opx struct {
-	op  Operation
-	eff []effect
+// plannedOp is an operation with its effect on the scope model (for token impact).
+type plannedOp struct {
+	op           Operation
+	modelChanges []modelChange
 }
 
-// intent is a membership or role addition that bulk calls carry out.
-type intent struct {
+// assignment is a membership or role addition that bulk calls carry out.
+type assignment struct {
 	org, orgAddr string // org id (or reference) and address
 	subject      string // user or application id
 	app          bool
@@ -661,7 +661,7 @@ func pluralKind(n int, what string) string {
 
 // orderChanges lists the kept changes in the execution order of their first
 // operation, then by address.
-func (p *planner) orderChanges(items []*item, ops []opx) []Change {
+func (p *planner) orderChanges(items []*item, ops []plannedOp) []Change {
 	first := map[string]int{}
 	note := func(addr string, stage int) {
 		if s, ok := first[addr]; !ok || stage < s {

@@ -114,14 +114,14 @@ func (p *planner) matchTemplate(k templateKind, decls []templateDecl) ([]templat
 // deleteTemplate plans the delete of a live permission or role no block
 // claims, when orgsync manages it or the kind is exclusive; it returns nil
 // when the object is left alone.
-func (p *planner) deleteTemplate(kind, id, addr string, managed, exclusive bool, before map[string]any, op Operation, eff effect) *item {
+func (p *planner) deleteTemplate(kind, id, addr string, managed, exclusive bool, before map[string]any, op Operation, modelChanges modelChange) *item {
 	it := p.deleteItem(kind, id, addr, managed, exclusive)
 	if it == nil {
 		return nil
 	}
 	it.ch.Before = before
 	op.Address = addr
-	it.ops = []opx{{op: op, eff: []effect{eff}}}
+	it.ops = []plannedOp{{op: op, modelChanges: []modelChange{modelChanges}}}
 	p.guardDelete(it, id, addr, p.recordedAddress(id))
 	return it
 }
@@ -163,7 +163,7 @@ func (p *planner) planPermissions() {
 		it := p.deleteTemplate(KindPermission, lp.ID, state.PermissionAddress(lp.Name), p.rec.perms[lp.ID], p.cfg.Settings.ExclusivePermissions,
 			permAttrs(lp.Name, lp.Description),
 			Operation{Stage: StageDeletePerms, Params: DeletePermission{Permission: Ref(lp.ID), Name: lp.Name}},
-			effect{k: effPermDel, id: lp.ID})
+			modelChange{k: effPermDel, id: lp.ID})
 		if it == nil {
 			p.unmanaged.Permissions = append(p.unmanaged.Permissions, lp.Name)
 			continue
@@ -260,9 +260,9 @@ func (p *planner) planPermissionUpdate(d *state.Permission, lp *state.LivePermis
 		it.ch.Action, it.ch.PreviousName, it.ch.Reason = Rename, from, "renamed_from"
 	}
 	tr.classify(&it.ch)
-	it.ops = []opx{{
-		op:  Operation{Stage: StagePermissions, Address: addr, Params: update},
-		eff: []effect{{k: effPermSet, id: lp.ID, name: d.Name}},
+	it.ops = []plannedOp{{
+		op:           Operation{Stage: StagePermissions, Address: addr, Params: update},
+		modelChanges: []modelChange{{k: effPermSet, id: lp.ID, name: d.Name}},
 	}}
 	p.add(sensitive(it, d.Sensitive))
 }
@@ -276,10 +276,10 @@ func (p *planner) planPermissionCreate(d *state.Permission) {
 	p.add(sensitive(&item{
 		ch: Change{Address: addr, Kind: KindPermission, Action: Create, After: after,
 			Attrs: scalarAttrs(nil, after, "description", "name")},
-		ops: []opx{{
+		ops: []plannedOp{{
 			op: Operation{Stage: StagePermissions, Address: addr,
 				Params: CreatePermission{Name: d.Name, Description: d.Description, PreventDestroy: d.PreventDestroy}},
-			eff: []effect{{k: effPermSet, id: id, name: d.Name}},
+			modelChanges: []modelChange{{k: effPermSet, id: id, name: d.Name}},
 		}},
 	}, d.Sensitive))
 }
@@ -385,7 +385,7 @@ func roleAttrs(name, desc, typ string, perms, scopes []string) map[string]any {
 		typ = state.RoleTypeUser
 	}
 	return map[string]any{"name": name, "description": nullable(desc), "type": typ,
-		"permissions": strs(perms), "api_permissions": strs(scopes)}
+		"permissions": copyStrings(perms), "api_permissions": copyStrings(scopes)}
 }
 
 func (p *planner) planRoles() {
@@ -433,7 +433,7 @@ func (p *planner) planRoles() {
 		it := p.deleteTemplate(KindRole, lr.ID, state.RoleAddress(lr.Name), p.rec.roles[lr.ID], p.cfg.Settings.ExclusiveRoles,
 			roleAttrs(lr.Name, lr.Description, lr.Type, displays(lr.PermissionIDs, p.permDisplay), displays(lr.ResourceScopeIDs, p.scopeDisplay)),
 			Operation{Stage: StageDeleteRoles, Params: DeleteRole{Role: Ref(lr.ID), Name: lr.Name}},
-			effect{k: effRoleDel, id: lr.ID})
+			modelChange{k: effRoleDel, id: lr.ID})
 		if it == nil {
 			p.unmanaged.Roles = append(p.unmanaged.Roles, lr.Name)
 			continue
@@ -485,7 +485,7 @@ func (p *planner) planRoleUpdate(decl *state.Role, lr *state.LiveRole, from stri
 	after := roleAttrs(d.Name, d.Description, typ, w.permNames, w.scopeNames)
 	tr := p.track(KindRole, addr, lr.ID, lr.ID, "", before, after, d.Tracked(roleAttrNames...), d.Sensitive)
 	attrs := scalarAttrs(before, after, "description", "name", "type")
-	var ops []opx
+	var ops []plannedOp
 	update := UpdateRole{Role: Ref(lr.ID)}
 	if lr.Name != d.Name {
 		update.Name = &d.Name
@@ -497,27 +497,27 @@ func (p *planner) planRoleUpdate(decl *state.Role, lr *state.LiveRole, from stri
 		update.Type = &typ
 	}
 	if update.Name != nil || update.Description != nil || update.Type != nil {
-		ops = append(ops, opx{
-			op:  Operation{Stage: StageRoles, Address: addr, Params: update},
-			eff: []effect{{k: effRoleName, id: lr.ID, name: d.Name}},
+		ops = append(ops, plannedOp{
+			op:           Operation{Stage: StageRoles, Address: addr, Params: update},
+			modelChanges: []modelChange{{k: effRoleName, id: lr.ID, name: d.Name}},
 		})
 	}
 	if !sameSet(lr.PermissionIDs, w.permIDs) {
 		added, removed, kept := setDiff(lr.PermissionIDs, w.permIDs)
 		attrs = append(attrs, AttrChange{Name: "permissions", Added: displays(added, p.permDisplayOrDeclared),
 			Removed: displays(removed, p.permDisplay), Kept: kept, Set: true})
-		ops = append(ops, opx{
-			op:  Operation{Stage: StageRoles, Address: addr, Params: SetRolePermissions{Role: Ref(lr.ID), Permissions: refs(w.permIDs)}},
-			eff: []effect{{k: effRolePerms, id: lr.ID, ids: w.permIDs}},
+		ops = append(ops, plannedOp{
+			op:           Operation{Stage: StageRoles, Address: addr, Params: SetRolePermissions{Role: Ref(lr.ID), Permissions: refs(w.permIDs)}},
+			modelChanges: []modelChange{{k: effRolePerms, id: lr.ID, ids: w.permIDs}},
 		})
 	}
 	if !sameSet(lr.ResourceScopeIDs, w.scopeIDs) {
 		added, removed, kept := setDiff(lr.ResourceScopeIDs, w.scopeIDs)
 		attrs = append(attrs, AttrChange{Name: "api_permissions", Added: displays(added, p.scopeDisplay),
 			Removed: displays(removed, p.scopeDisplay), Kept: kept, Set: true})
-		ops = append(ops, opx{
-			op:  Operation{Stage: StageRoles, Address: addr, Params: SetRoleAPIPermissions{Role: Ref(lr.ID), APIPermissions: refs(w.scopeIDs)}},
-			eff: []effect{{k: effRoleScopes, id: lr.ID, ids: w.scopeIDs}},
+		ops = append(ops, plannedOp{
+			op:           Operation{Stage: StageRoles, Address: addr, Params: SetRoleAPIPermissions{Role: Ref(lr.ID), APIPermissions: refs(w.scopeIDs)}},
+			modelChanges: []modelChange{{k: effRoleScopes, id: lr.ID, ids: w.scopeIDs}},
 		})
 	}
 	if len(ops) == 0 {
@@ -565,10 +565,10 @@ func (p *planner) planRoleCreate(d *state.Role) {
 	p.add(sensitive(&item{
 		ch:   Change{Address: addr, Kind: KindRole, Action: Create, After: after, Attrs: attrs},
 		deps: p.roleDeps(d),
-		ops: []opx{{
+		ops: []plannedOp{{
 			op: Operation{Stage: StageRoles, Address: addr, Params: CreateRole{Name: d.Name, Description: d.Description, Type: typ,
 				Permissions: refs(w.permIDs), APIPermissions: refs(w.scopeIDs), PreventDestroy: d.PreventDestroy}},
-			eff: []effect{{k: effRoleCreate, id: id, name: d.Name}, {k: effRolePerms, id: id, ids: w.permIDs}, {k: effRoleScopes, id: id, ids: w.scopeIDs}},
+			modelChanges: []modelChange{{k: effRoleCreate, id: id, name: d.Name}, {k: effRolePerms, id: id, ids: w.permIDs}, {k: effRoleScopes, id: id, ids: w.scopeIDs}},
 		}},
 	}, d.Sensitive))
 }

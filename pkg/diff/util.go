@@ -181,9 +181,9 @@ func refs(ids []string) []Ref {
 	return out
 }
 
-// strs returns a copy of s that is never nil, so that attribute maps do not
+// copyStrings returns a copy of s that is never nil, so that attribute maps do not
 // alias their inputs and an empty set renders as [] rather than null.
-func strs(s []string) []string {
+func copyStrings(s []string) []string {
 	if s == nil {
 		return []string{}
 	}
