@@ -479,7 +479,7 @@ func (p *planner) finish() (*Plan, error) {
 // targeted reports whether addr is inside one of Options.Targets.
 func (p *planner) targeted(addr string) bool {
 	for _, t := range p.opts.Targets {
-		if covers(t, addr) {
+		if inTarget(t, addr) {
 			return true
 		}
 	}

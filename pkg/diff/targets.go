@@ -65,7 +65,7 @@ func (p *planner) checkTargets() []Problem {
 	var out []Problem
 	check := func(flag, target string) {
 		for _, a := range list {
-			if covers(target, a) {
+			if inTarget(target, a) {
 				return
 			}
 		}

@@ -158,10 +158,10 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// covers reports whether target names addr or an object inside it:
-// organization.acme covers organization.acme.member."x", and
-// organization.customer covers organization.customer["acme"].
-func covers(target, addr string) bool {
+// inTarget reports whether target names addr or an object inside it:
+// organization.acme.member."x" is in organization.acme, and
+// organization.customer["acme"] in organization.customer.
+func inTarget(target, addr string) bool {
 	if addr == target {
 		return true
 	}
