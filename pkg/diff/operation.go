@@ -489,11 +489,11 @@ func (o Operation) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	inTarget := o.Covers
-	if inTarget == nil {
-		inTarget = []string{}
+	covered := o.Covers
+	if covered == nil {
+		covered = []string{}
 	}
-	return marshal(jsonOperation{Stage: o.Stage, Kind: o.Kind(), Address: o.Address, Covers: inTarget, Parameters: params, Sensitive: o.Sensitive})
+	return marshal(jsonOperation{Stage: o.Stage, Kind: o.Kind(), Address: o.Address, Covers: covered, Parameters: params, Sensitive: o.Sensitive})
 }
 
 // UnmarshalJSON reads what MarshalJSON wrote; an unknown kind is an error.
