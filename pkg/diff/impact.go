@@ -293,7 +293,9 @@ type impactTally struct {
 }
 
 // impact computes the token impact of the operations (PRODUCT.md §5), or,
-// when done is not nil, of those for which it reports true.
+// when done is not nil, of those for which it reports true: it compares,
+// for every subject of every organization whose members are known, what
+// it holds before the plan and after.
 func (p *planner) impact(ops []plannedOp, done func(int) bool) []Impact {
 	before := p.beforeModel()
 	after := before.derive()
@@ -305,188 +307,216 @@ func (p *planner) impact(ops []plannedOp, done func(int) bool) []Impact {
 			after.apply(e)
 		}
 	}
-	bKeys, aKeys := p.roleKeys(before), p.roleKeys(after)
-	changed := map[string]bool{}
-	for id, ks := range bKeys {
-		if a, ok := aKeys[id]; !ok || !sameKeys(ks, a) {
-			changed[id] = true
-		}
+	r := p.newImpactRun(before, after)
+	for _, orgID := range r.orgIDs() {
+		r.visitOrg(orgID)
 	}
-	for id := range aKeys {
-		if _, ok := bKeys[id]; !ok {
-			changed[id] = true
-		}
-	}
-	// Organization permissions whose name did not exist before the plan.
-	fresh := map[string]bool{}
-	for id, n := range after.perms {
-		if old, ok := before.perms[id]; !ok || old != n {
-			fresh[n] = true
-		}
-	}
-	for _, n := range before.perms {
-		delete(fresh, n)
-	}
-
-	bh := &holdings{m: before, keys: bKeys, cache: map[string]map[permKey]string{}}
-	ah := &holdings{m: after, keys: aKeys, cache: map[string]map[permKey]string{}}
-	deltas := map[[2]string][]delta{}
-	acc := map[impactKey]*impactTally{}
-
-	afterRoles := make(map[string]bool, len(after.roles))
-	for _, r := range after.roles {
-		afterRoles[r.name] = true
-	}
-	afterPerms := make(map[string]bool, len(after.perms))
-	for _, n := range after.perms {
-		afterPerms[n] = true
-	}
-	record := func(d delta, app bool, orgID, orgName, subject, cause string) {
-		if d.kind == ImpactRevocationLag && cause == CauseRolePermissions {
-			switch {
-			case !d.key.api && !afterPerms[d.key.name]:
-				cause = CausePermissionDeleted
-			case !afterRoles[d.role]:
-				cause = CauseRoleDeleted
-			}
-		}
-		k := impactKey{kind: d.kind, perm: d.key.name, role: d.role, api: d.key.api, res: d.key.res}
-		a := acc[k]
-		if a == nil {
-			a = &impactTally{orgs: map[string]*OrgSubjects{}, users: map[string]bool{}, apps: map[string]bool{}, api: d.key.api}
-			if d.kind == ImpactRevocationLag {
-				a.lag = p.opts.TokenTTL
-				if ttl := p.resourceTTL[d.key.res]; d.key.api && ttl > 0 {
-					a.lag = ttl
-				}
-			}
-			acc[k] = a
-		}
-		os := a.orgs[orgID]
-		if os == nil {
-			os = &OrgSubjects{OrganizationID: orgID, OrganizationName: orgName}
-			a.orgs[orgID] = os
-		}
-		if app {
-			a.apps[subject] = true
-			os.Applications = append(os.Applications, subject)
-			if os.AppCauses == nil {
-				os.AppCauses = map[string]string{}
-			}
-			os.AppCauses[subject] = cause
-		} else {
-			a.users[subject] = true
-			os.Users = append(os.Users, subject)
-			if os.UserCauses == nil {
-				os.UserCauses = map[string]string{}
-			}
-			os.UserCauses[subject] = cause
-		}
-	}
-
-	classify := func(k permKey, app bool) string {
-		switch {
-		case app:
-			return ImpactRefresh
-		case k.api || fresh[k.name] || !p.grantsHave(k.name):
-			return ImpactReconsent
-		}
-		return ImpactRefresh
-	}
-
-	orgIDs := make([]string, 0, len(after.orgs)+len(before.orgs))
-	for id := range before.orgs {
-		orgIDs = append(orgIDs, id)
-	}
-	for id := range after.orgs {
-		if before.orgs[id] == nil {
-			orgIDs = append(orgIDs, id)
-		}
-	}
-	sort.Strings(orgIDs)
-	for _, orgID := range orgIDs {
-		bo, ao := before.orgs[orgID], after.orgs[orgID]
-		if bo == ao && len(changed) == 0 {
-			continue
-		}
-		name := ""
-		if bo != nil {
-			name = bo.name
-		}
-		if ao != nil {
-			name = ao.name
-		}
-		for _, app := range []bool{false, true} {
-			var bs, as map[string][]string
-			if bo != nil {
-				bs = bo.users
-				if app {
-					bs = bo.apps
-				}
-			}
-			if ao != nil {
-				as = ao.users
-				if app {
-					as = ao.apps
-				}
-			}
-			visit := func(subject string, br, ar []string, inB, inA bool) {
-				if inB && inA && sameSlice(br, ar) && !anyIn(br, changed) {
-					return
-				}
-				bk, bp := bh.of(br)
-				ak, ap := ah.of(ar)
-				dk := [2]string{bk, ak}
-				if app {
-					dk[0] = "app\x00" + dk[0]
-				}
-				ds, ok := deltas[dk]
-				if !ok {
-					for k, role := range ap {
-						if _, had := bp[k]; !had {
-							ds = append(ds, delta{kind: classify(k, app), key: k, role: role})
-						}
-					}
-					for k, role := range bp {
-						if _, has := ap[k]; !has {
-							ds = append(ds, delta{kind: ImpactRevocationLag, key: k, role: role})
-						}
-					}
-					deltas[dk] = ds
-				}
-				var cause string
-				switch {
-				case inB && !inA && ao == nil:
-					cause = CauseOrgDeleted
-				case inB && !inA:
-					cause = CauseMemberRemoved
-				case !inB:
-					cause = CauseMemberAdded
-				case !sameSlice(br, ar):
-					cause = CauseMemberRoles
-				default:
-					cause = CauseRolePermissions
-				}
-				for _, d := range ds {
-					record(d, app, orgID, name, subject, cause)
-				}
-			}
-			for s, br := range bs {
-				ar, inA := as[s]
-				visit(s, br, ar, true, inA)
-			}
-			for s, ar := range as {
-				if _, inB := bs[s]; !inB {
-					visit(s, nil, ar, false, true)
-				}
-			}
-		}
-	}
-	impacts := buildImpacts(acc)
+	impacts := buildImpacts(r.acc)
 	for i := range impacts {
 		impacts[i].Subjects = p.subjectsOf(impacts[i].Users, impacts[i].Applications)
 	}
 	return impacts
+}
+
+// impactRun is one computation of token impact: the models before and
+// after the plan, what changed in them, and the tallies so far.
+type impactRun struct {
+	p             *planner
+	before, after *model
+	changed       map[string]bool // role ids whose permissions changed
+	fresh         map[string]bool // organization permission names new in this plan
+	afterRoles    map[string]bool // role names after the plan
+	afterPerms    map[string]bool // permission names after the plan
+	bh, ah        *holdings
+	deltas        map[[2]string][]delta // per (before, after) role set
+	acc           map[impactKey]*impactTally
+}
+
+func (p *planner) newImpactRun(before, after *model) *impactRun {
+	bKeys, aKeys := p.roleKeys(before), p.roleKeys(after)
+	r := &impactRun{p: p, before: before, after: after,
+		changed: map[string]bool{}, fresh: map[string]bool{},
+		afterRoles: make(map[string]bool, len(after.roles)), afterPerms: make(map[string]bool, len(after.perms)),
+		bh:     &holdings{m: before, keys: bKeys, cache: map[string]map[permKey]string{}},
+		ah:     &holdings{m: after, keys: aKeys, cache: map[string]map[permKey]string{}},
+		deltas: map[[2]string][]delta{}, acc: map[impactKey]*impactTally{}}
+	for id, ks := range bKeys {
+		if a, ok := aKeys[id]; !ok || !sameKeys(ks, a) {
+			r.changed[id] = true
+		}
+	}
+	for id := range aKeys {
+		if _, ok := bKeys[id]; !ok {
+			r.changed[id] = true
+		}
+	}
+	// Organization permissions whose name did not exist before the plan.
+	for id, n := range after.perms {
+		if old, ok := before.perms[id]; !ok || old != n {
+			r.fresh[n] = true
+		}
+	}
+	for _, n := range before.perms {
+		delete(r.fresh, n)
+	}
+	for _, role := range after.roles {
+		r.afterRoles[role.name] = true
+	}
+	for _, n := range after.perms {
+		r.afterPerms[n] = true
+	}
+	return r
+}
+
+// orgIDs are the organizations to visit, sorted.
+func (r *impactRun) orgIDs() []string {
+	ids := make([]string, 0, len(r.after.orgs)+len(r.before.orgs))
+	for id := range r.before.orgs {
+		ids = append(ids, id)
+	}
+	for id := range r.after.orgs {
+		if r.before.orgs[id] == nil {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// classify is the impact kind of gaining permission k.
+func (r *impactRun) classify(k permKey, app bool) string {
+	switch {
+	case app:
+		return ImpactRefresh
+	case k.api || r.fresh[k.name] || !r.p.grantsHave(k.name):
+		return ImpactReconsent
+	}
+	return ImpactRefresh
+}
+
+// visitOrg tallies the gains and losses of every user and application of
+// one organization.
+func (r *impactRun) visitOrg(orgID string) {
+	bo, ao := r.before.orgs[orgID], r.after.orgs[orgID]
+	if bo == ao && len(r.changed) == 0 {
+		return
+	}
+	name := ""
+	if bo != nil {
+		name = bo.name
+	}
+	if ao != nil {
+		name = ao.name
+	}
+	for _, app := range []bool{false, true} {
+		bs, as := subjectsIn(bo, app), subjectsIn(ao, app)
+		for s, br := range bs {
+			ar, inA := as[s]
+			r.visit(orgID, name, app, s, br, ar, true, inA, ao == nil)
+		}
+		for s, ar := range as {
+			if _, inB := bs[s]; !inB {
+				r.visit(orgID, name, app, s, nil, ar, false, true, false)
+			}
+		}
+	}
+}
+
+func subjectsIn(o *modelOrg, app bool) map[string][]string {
+	switch {
+	case o == nil:
+		return nil
+	case app:
+		return o.apps
+	}
+	return o.users
+}
+
+// visit tallies what one subject gains and loses, with why.
+func (r *impactRun) visit(orgID, orgName string, app bool, subject string, br, ar []string, inB, inA, orgDeleted bool) {
+	if inB && inA && sameSlice(br, ar) && !anyIn(br, r.changed) {
+		return
+	}
+	bk, bp := r.bh.of(br)
+	ak, ap := r.ah.of(ar)
+	dk := [2]string{bk, ak}
+	if app {
+		dk[0] = "app\x00" + dk[0]
+	}
+	ds, ok := r.deltas[dk]
+	if !ok {
+		for k, role := range ap {
+			if _, had := bp[k]; !had {
+				ds = append(ds, delta{kind: r.classify(k, app), key: k, role: role})
+			}
+		}
+		for k, role := range bp {
+			if _, has := ap[k]; !has {
+				ds = append(ds, delta{kind: ImpactRevocationLag, key: k, role: role})
+			}
+		}
+		r.deltas[dk] = ds
+	}
+	var cause string
+	switch {
+	case inB && !inA && orgDeleted:
+		cause = CauseOrgDeleted
+	case inB && !inA:
+		cause = CauseMemberRemoved
+	case !inB:
+		cause = CauseMemberAdded
+	case !sameSlice(br, ar):
+		cause = CauseMemberRoles
+	default:
+		cause = CauseRolePermissions
+	}
+	for _, d := range ds {
+		r.record(d, app, orgID, orgName, subject, cause)
+	}
+}
+
+// record tallies one delta of one subject.
+func (r *impactRun) record(d delta, app bool, orgID, orgName, subject, cause string) {
+	if d.kind == ImpactRevocationLag && cause == CauseRolePermissions {
+		switch {
+		case !d.key.api && !r.afterPerms[d.key.name]:
+			cause = CausePermissionDeleted
+		case !r.afterRoles[d.role]:
+			cause = CauseRoleDeleted
+		}
+	}
+	k := impactKey{kind: d.kind, perm: d.key.name, role: d.role, api: d.key.api, res: d.key.res}
+	a := r.acc[k]
+	if a == nil {
+		a = &impactTally{orgs: map[string]*OrgSubjects{}, users: map[string]bool{}, apps: map[string]bool{}, api: d.key.api}
+		if d.kind == ImpactRevocationLag {
+			a.lag = r.p.opts.TokenTTL
+			if ttl := r.p.resourceTTL[d.key.res]; d.key.api && ttl > 0 {
+				a.lag = ttl
+			}
+		}
+		r.acc[k] = a
+	}
+	os := a.orgs[orgID]
+	if os == nil {
+		os = &OrgSubjects{OrganizationID: orgID, OrganizationName: orgName}
+		a.orgs[orgID] = os
+	}
+	if app {
+		a.apps[subject] = true
+		os.Applications = append(os.Applications, subject)
+		if os.AppCauses == nil {
+			os.AppCauses = map[string]string{}
+		}
+		os.AppCauses[subject] = cause
+		return
+	}
+	a.users[subject] = true
+	os.Users = append(os.Users, subject)
+	if os.UserCauses == nil {
+		os.UserCauses = map[string]string{}
+	}
+	os.UserCauses[subject] = cause
 }
 
 // subjectsOf names users and applications by what the tenant says of them.
