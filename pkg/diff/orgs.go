@@ -13,6 +13,26 @@ func labelPart(s string) string { return state.AddressPart(s) }
 
 func (p *planner) planOrganizations() error {
 	orgs := p.cfg.Organizations
+	match, failed, claimed := p.matchOrganizations()
+	for i := range orgs {
+		if failed[i] {
+			continue
+		}
+		if err := p.planOrganization(&orgs[i], match[i]); err != nil {
+			return err
+		}
+	}
+	p.deleteUnclaimedOrganizations(claimed)
+	return nil
+}
+
+// matchOrganizations matches each organization block to a live
+// organization: by pinned id, then by the id the ownership record last
+// managed under its address, then by exact name. It returns, per block,
+// the match (nil: create) and whether the block has a problem, and the
+// live ids claimed (by address).
+func (p *planner) matchOrganizations() ([]*state.LiveOrganization, []bool, map[string]string) {
+	orgs := p.cfg.Organizations
 	match := make([]*state.LiveOrganization, len(orgs))
 	failed := make([]bool, len(orgs))
 	claimed := map[string]string{}
@@ -85,14 +105,13 @@ func (p *planner) planOrganizations() error {
 			}
 		}
 	}
-	for i := range orgs {
-		if failed[i] {
-			continue
-		}
-		if err := p.planOrganization(&orgs[i], match[i]); err != nil {
-			return err
-		}
-	}
+	return match, failed, claimed
+}
+
+// deleteUnclaimedOrganizations plans the delete of the live organizations
+// no block claims that orgsync manages (or all of them, when organizations
+// are exclusive).
+func (p *planner) deleteUnclaimedOrganizations(claimed map[string]string) {
 	for i := range p.live.Organizations {
 		lo := &p.live.Organizations[i]
 		if claimed[lo.ID] != "" {
@@ -115,7 +134,6 @@ func (p *planner) planOrganizations() error {
 		}}
 		p.guardDelete(it, lo.ID, addr, recAddr)
 	}
-	return nil
 }
 
 func (p *planner) orgAttrs(lo *state.LiveOrganization) map[string]any {
