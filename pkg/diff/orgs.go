@@ -8,9 +8,6 @@ import (
 	"github.com/orgsync/orgsync/pkg/state"
 )
 
-// labelPart quotes s for an address unless it is an identifier.
-func labelPart(s string) string { return state.AddressPart(s) }
-
 func (p *planner) planOrganizations() error {
 	orgs := p.cfg.Organizations
 	match, failed, claimed := p.matchOrganizations()
@@ -117,7 +114,7 @@ func (p *planner) deleteUnclaimedOrganizations(claimed map[string]string) {
 		if claimed[lo.ID] != "" {
 			continue
 		}
-		addr := state.OrganizationAddress(labelPart(lo.Name))
+		addr := state.OrganizationAddress(state.AddressPart(lo.Name))
 		recAddr := p.recordedAddress(lo.ID)
 		if p.rec.orgs[lo.ID] && recAddr != "" {
 			addr = recAddr

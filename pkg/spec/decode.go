@@ -370,7 +370,7 @@ func (l *loader) loadOrganizations(blocks []*namedBlock) []state.Organization {
 			continue
 		}
 		if head.ForEachRange.Filename == "" {
-			all = append(all, l.loadOrganization(b, head.Body, addrPart(b.Name), b.Name, b.LabelRange, l.ctx))
+			all = append(all, l.loadOrganization(b, head.Body, state.AddressPart(b.Name), b.Name, b.LabelRange, l.ctx))
 			continue
 		}
 		for _, inst := range l.forEach(head.ForEach) {
@@ -381,7 +381,7 @@ func (l *loader) loadOrganizations(blocks []*namedBlock) []state.Organization {
 					"value": inst.value,
 				}),
 			}
-			key := addrPart(b.Name) + "[" + strconv.Quote(inst.key) + "]"
+			key := state.AddressPart(b.Name) + "[" + strconv.Quote(inst.key) + "]"
 			all = append(all, l.loadOrganization(b, head.Body, key, inst.key, head.ForEach.Range(), ctx))
 		}
 	}
@@ -464,10 +464,6 @@ func (l *loader) forEach(expr hcl.Expression) []forEachInstance {
 	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
 	return out
 }
-
-// addrPart is a block label in address form: as is when it is an
-// identifier, quoted otherwise.
-func addrPart(s string) string { return state.AddressPart(s) }
 
 func (l *loader) loadOrganization(b *namedBlock, body hcl.Body, key, defaultName string, nameRange hcl.Range, ctx *hcl.EvalContext) *orgInstance {
 	o := &orgInstance{nameRange: nameRange}

@@ -7,28 +7,25 @@ import (
 )
 
 // PermissionAddress is permission."name" (quoted when the name is not an identifier).
-func PermissionAddress(name string) string { return "permission." + addrPart(name) }
+func PermissionAddress(name string) string { return "permission." + AddressPart(name) }
 
 // RoleAddress is role.name.
-func RoleAddress(name string) string { return "role." + addrPart(name) }
+func RoleAddress(name string) string { return "role." + AddressPart(name) }
 
 // OrganizationAddress is organization.key; key is already in address form
 // (acme or customer["acme"]).
 func OrganizationAddress(key string) string { return "organization." + key }
 
 // MemberAddress is organization.acme.member."alice@acme.com".
-func MemberAddress(orgAddr, label string) string { return orgAddr + ".member." + addrPart(label) }
+func MemberAddress(orgAddr, label string) string { return orgAddr + ".member." + AddressPart(label) }
 
 // ApplicationAddress is organization.acme.application."ci-bot".
 func ApplicationAddress(orgAddr, label string) string {
-	return orgAddr + ".application." + addrPart(label)
+	return orgAddr + ".application." + AddressPart(label)
 }
 
 // JITAddress is organization.acme.jit.
 func JITAddress(orgAddr string) string { return orgAddr + ".jit" }
-
-// addrPart is AddressPart, for this file.
-func addrPart(s string) string { return AddressPart(s) }
 
 // AddressPart writes a name as one step of a plan address: bare when it is
 // made of letters, digits and underscores only (role.admin), quoted
