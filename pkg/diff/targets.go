@@ -89,33 +89,13 @@ func (p *planner) checkTargets() []Problem {
 func closest(s string, candidates []string) string {
 	best, bestD := "", len(s)/2+3
 	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestD {
+		if d := state.EditDistance(s, c); d < bestD {
 			best, bestD = c, d
 		}
 	}
 	return best
 }
 
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
 
 // targetWarning is shown above every targeted plan.
 func targetWarning(targets []string) string {

@@ -10,6 +10,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/orgsync/orgsync/pkg/state"
 )
 
 // strItem is one string of a list together with the range of the source
@@ -297,7 +299,7 @@ func didYouMean(given string, candidates []string) string {
 	sort.Strings(sorted)
 	best, bestDist := "", 3
 	for _, c := range sorted {
-		if d := levenshtein(given, c); d < bestDist {
+		if d := state.EditDistance(given, c); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
@@ -311,26 +313,4 @@ func didYouMean(given string, candidates []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" Did you mean %q?", best)
-}
-
-// levenshtein is the edit distance between a and b, counted in runes.
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

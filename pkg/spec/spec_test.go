@@ -142,20 +142,6 @@ func TestDidYouMean(t *testing.T) {
 	}
 }
 
-func TestLevenshtein(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0}, {"a", "", 1}, {"kitten", "sitting", 3}, {"héllo", "hello", 1}, {"abc", "abc", 0},
-	}
-	for _, tt := range tests {
-		if got := levenshtein(tt.a, tt.b); got != tt.want {
-			t.Errorf("levenshtein(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
-		}
-	}
-}
-
 func TestTopoSort(t *testing.T) {
 	sorted, cycles := topoSort([]string{"a", "b", "c", "d", "e"}, map[string][]string{
 		"a": {"b"}, "b": {"c"}, "d": {"e"}, "e": {"d"},
