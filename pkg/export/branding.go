@@ -1,13 +1,9 @@
 package export
 
 import (
-	"context"
-	"fmt"
-
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/state"
 )
 
@@ -48,36 +44,4 @@ func renderBranding(b *hclwrite.Body, o *Organization) {
 			cb.SetAttributeValue("dark_mode", cty.BoolVal(*c.DarkMode))
 		}
 	}
-}
-
-// exportBranding copies a live organization's branding and colours.
-func exportBranding(out *Organization, o logto.Organization) {
-	if b := o.Branding; b != nil {
-		out.Branding = &state.Branding{LogoURL: b.LogoURL, DarkLogoURL: b.DarkLogoURL, FaviconURL: b.Favicon, DarkFaviconURL: b.DarkFavicon}
-	}
-	if c := o.Color; c != nil {
-		out.Color = &state.Color{Primary: c.PrimaryColor, DarkPrimary: c.DarkPrimaryColor, DarkMode: c.IsDarkModeEnabled}
-	}
-}
-
-// readSSOConnectors returns the tenant's enterprise SSO connector names by
-// id, when the tenant has connectors and its Logto has organization JIT by
-// SSO connector (else nil: no organization's JIT connectors are read).
-func readSSOConnectors(ctx context.Context, c *logto.Client) (map[string]string, error) {
-	conns, err := c.ListSSOConnectors(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("reading enterprise SSO connectors: %w", err)
-	}
-	if len(conns) == 0 {
-		return nil, nil
-	}
-	ok, err := c.Supports(ctx, logto.FeatureJITSSOConnectors)
-	if err != nil || !ok {
-		return nil, err
-	}
-	names := make(map[string]string, len(conns))
-	for _, sc := range conns {
-		names[sc.ID] = sc.ConnectorName
-	}
-	return names, nil
 }

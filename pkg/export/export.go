@@ -25,6 +25,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/orgsync/orgsync/pkg/apply"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/state"
 )
@@ -88,14 +89,19 @@ func (e *ExistingFilesError) Error() string {
 
 // tenant is what is read before organizations are streamed.
 type tenant struct {
+	reader    *apply.TenantReader
+	live      *state.Live
 	perms     []Permission
 	roles     []Role
 	roleNames map[string]string // role id => name
 	appNames  map[string]int    // application name => how many applications have it
-	orgs      []logto.Organization
-	labels    []orgLabel
-	ssoNames  map[string]string // SSO connector id => name; nil: JIT connectors are not read
+	orgs      []int             // the selected organizations, as indexes into live.Organizations, in label order
+	labels    []orgLabel        // of orgs
+	ssoNames  map[string]string // SSO connector id => name
 }
+
+// org is the i-th selected organization.
+func (t *tenant) org(i int) *state.LiveOrganization { return &t.live.Organizations[t.orgs[i]] }
 
 // Run reads the tenant through c and writes the configuration to opts.Dir.
 // Files are written under temporary names and renamed into place only when
@@ -136,8 +142,8 @@ func Run(ctx context.Context, c *logto.Client, opts Options) (*Summary, error) {
 	case len(t.orgs) > 0:
 		names = append(names, OrganizationsFile)
 	}
-	for i, o := range t.orgs {
-		if o.CustomCSS != nil && *o.CustomCSS != "" {
+	for i := range t.orgs {
+		if t.org(i).CustomCSS != "" {
 			names = append(names, cssFileName(t.labels[i].Label))
 		}
 	}
@@ -196,66 +202,52 @@ func notNFC(addr, s string) string {
 func orgFileName(label string) string { return "org_" + label + ".hcl" }
 
 // readTenant reads permissions, roles, API resources, applications and the
-// list of organizations, and selects and labels the organizations.
+// list of organizations (apply.ReadTenant), and selects and labels the
+// organizations.
 func readTenant(ctx context.Context, c *logto.Client, opts Options) (*tenant, error) {
-	scopes, err := c.ListOrganizationScopes(ctx)
+	reader, live, err := apply.ReadTenant(ctx, c)
 	if err != nil {
-		return nil, fmt.Errorf("reading organization permissions: %w", err)
-	}
-	roles, err := c.ListOrganizationRoles(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("reading organization roles: %w", err)
-	}
-	var resources []logto.Resource
-	for _, r := range roles {
-		if len(r.ResourceScopes) > 0 {
-			if resources, err = c.ListResources(ctx); err != nil {
-				return nil, fmt.Errorf("reading API resources: %w", err)
-			}
-			break
-		}
-	}
-	apps, err := c.ListApplications(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("reading applications: %w", err)
-	}
-	orgs, err := c.ListOrganizations(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("reading organizations: %w", err)
-	}
-
-	t := &tenant{roleNames: map[string]string{}, appNames: map[string]int{}}
-	if t.ssoNames, err = readSSOConnectors(ctx, c); err != nil {
 		return nil, err
 	}
-	for _, s := range scopes {
-		t.perms = append(t.perms, Permission{Name: s.Name, Description: deref(s.Description)})
+	t := &tenant{reader: reader, live: live, roleNames: map[string]string{}, appNames: map[string]int{}, ssoNames: map[string]string{}}
+	for _, sc := range live.SSOConnectors {
+		t.ssoNames[sc.ID] = sc.Name
 	}
-	sort.Slice(t.perms, func(i, j int) bool { return t.perms[i].Name < t.perms[j].Name })
-
-	indicators := map[string]string{} // resource scope id => indicator
-	for _, res := range resources {
-		for _, s := range res.Scopes {
-			indicators[s.ID] = res.Indicator
+	permNames := make(map[string]string, len(live.Permissions))
+	for _, lp := range live.Permissions {
+		permNames[lp.ID] = lp.Name
+		t.perms = append(t.perms, Permission{Name: lp.Name, Description: lp.Description})
+	}
+	type apiScope struct{ indicator, name string }
+	scopes := map[string]apiScope{} // resource scope id => indicator and name
+	for _, res := range live.Resources {
+		for _, sc := range res.Scopes {
+			scopes[sc.ID] = apiScope{res.Indicator, sc.Name}
 		}
 	}
-	for _, r := range roles {
+	changed := func(what string) error {
+		return fmt.Errorf("%s, which the tenant's lists read earlier do not hold (the tenant changed during export? run it again)", what)
+	}
+	for _, r := range live.Roles {
 		t.roleNames[r.ID] = r.Name
-		out := Role{Name: r.Name, Description: deref(r.Description), Type: r.Type}
-		for _, s := range r.Scopes {
-			out.Permissions = append(out.Permissions, s.Name)
+		out := Role{Name: r.Name, Description: r.Description, Type: r.Type}
+		for _, id := range r.PermissionIDs {
+			n, ok := permNames[id]
+			if !ok {
+				return nil, changed(fmt.Sprintf("role %q has the permission %s", r.Name, id))
+			}
+			out.Permissions = append(out.Permissions, n)
 		}
 		sort.Strings(out.Permissions)
-		for _, s := range r.ResourceScopes {
-			ind, ok := indicators[s.ID]
+		for _, id := range r.ResourceScopeIDs {
+			sc, ok := scopes[id]
 			if !ok {
-				return nil, fmt.Errorf("role %q has the API permission %q of resource %q, which is not in the API resource list (the tenant changed during export? run it again)",
-					r.Name, s.Name, s.Resource.Name)
+				return nil, changed(fmt.Sprintf("role %q has the API permission %s", r.Name, id))
 			}
 			if out.APIPermissions == nil {
 				out.APIPermissions = map[string][]string{}
 			}
-			out.APIPermissions[ind] = append(out.APIPermissions[ind], s.Name)
+			out.APIPermissions[sc.indicator] = append(out.APIPermissions[sc.indicator], sc.name)
 		}
 		for _, v := range out.APIPermissions {
 			sort.Strings(v)
@@ -263,46 +255,46 @@ func readTenant(ctx context.Context, c *logto.Client, opts Options) (*tenant, er
 		t.roles = append(t.roles, out)
 	}
 	sort.Slice(t.roles, func(i, j int) bool { return t.roles[i].Name < t.roles[j].Name })
-
-	for _, a := range apps {
+	for _, a := range live.Applications {
 		t.appNames[a.Name]++
 	}
 
 	nameCount := map[string]int{}
-	for _, o := range orgs {
+	for _, o := range live.Organizations {
 		nameCount[o.Name]++
 	}
-	t.orgs, err = selectOrgs(orgs, nameCount, opts)
+	selected, err := selectOrgs(live.Organizations, nameCount, opts)
 	if err != nil {
 		return nil, err
 	}
-	sort.Slice(t.orgs, func(i, j int) bool {
-		if t.orgs[i].Name != t.orgs[j].Name {
-			return t.orgs[i].Name < t.orgs[j].Name
-		}
-		return t.orgs[i].ID < t.orgs[j].ID
-	})
-	t.labels = assignOrgLabels(t.orgs, nameCount)
+	// live.Organizations is sorted by name, then id.
+	orgs := make([]*state.LiveOrganization, len(selected))
+	for i, idx := range selected {
+		orgs[i] = &live.Organizations[idx]
+	}
+	labels := assignOrgLabels(orgs, nameCount)
 	// Write organizations in label order, the order a reader looks them up by.
-	idx := make([]int, len(t.orgs))
-	for i := range idx {
-		idx[i] = i
+	order := make([]int, len(selected))
+	for i := range order {
+		order[i] = i
 	}
-	sort.Slice(idx, func(a, b int) bool { return t.labels[idx[a]].Label < t.labels[idx[b]].Label })
-	orgsByLabel := make([]logto.Organization, len(idx))
-	labelsSorted := make([]orgLabel, len(idx))
-	for i, j := range idx {
-		orgsByLabel[i], labelsSorted[i] = t.orgs[j], t.labels[j]
+	sort.Slice(order, func(a, b int) bool { return labels[order[a]].Label < labels[order[b]].Label })
+	for _, j := range order {
+		t.orgs = append(t.orgs, selected[j])
+		t.labels = append(t.labels, labels[j])
 	}
-	t.orgs, t.labels = orgsByLabel, labelsSorted
 	return t, nil
 }
 
 // selectOrgs applies -org and -org-match. A -org name no organization has is
 // an error (a typo would otherwise export nothing silently).
-func selectOrgs(orgs []logto.Organization, nameCount map[string]int, opts Options) ([]logto.Organization, error) {
+func selectOrgs(orgs []state.LiveOrganization, nameCount map[string]int, opts Options) ([]int, error) {
 	if len(opts.Orgs) == 0 && opts.OrgMatch == nil {
-		return orgs, nil
+		all := make([]int, len(orgs))
+		for i := range all {
+			all[i] = i
+		}
+		return all, nil
 	}
 	var missing []string
 	named := map[string]bool{}
@@ -315,10 +307,10 @@ func selectOrgs(orgs []logto.Organization, nameCount map[string]int, opts Option
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("-org %s: no organization has this name (names are exact and case-sensitive)", strings.Join(missing, ", "))
 	}
-	var out []logto.Organization
-	for _, o := range orgs {
+	var out []int
+	for i, o := range orgs {
 		if named[o.Name] || (opts.OrgMatch != nil && opts.OrgMatch.MatchString(o.Name)) {
-			out = append(out, o)
+			out = append(out, i)
 		}
 	}
 	return out, nil
@@ -439,7 +431,7 @@ func streamOrganizations(ctx context.Context, c *logto.Client, t *tenant, opts O
 		sum.Members += r.members
 		sum.Applications += r.applications
 		sum.Warnings = append(sum.Warnings, r.warnings...)
-		opts.Log.Debug().Str("organization", t.orgs[i].Name).Int("done", i+1).Int("of", len(t.orgs)).Msg("exported organization")
+		opts.Log.Debug().Str("organization", t.org(i).Name).Int("done", i+1).Int("of", len(t.orgs)).Msg("exported organization")
 		if r.css != nil {
 			if err := w.writeFile(cssFileName(t.labels[i].Label), r.css); err != nil {
 				return err
@@ -469,99 +461,72 @@ func streamOrganizations(ctx context.Context, c *logto.Client, t *tenant, opts O
 }
 
 // readOrganization reads the i-th selected organization's members,
-// applications and JIT settings and renders its block.
+// applications and JIT settings (apply.TenantReader) and renders its block.
 func readOrganization(ctx context.Context, c *logto.Client, t *tenant, i int) orgResult {
-	o := t.orgs[i]
+	if err := t.reader.ReadOrganization(ctx, t.orgs[i]); err != nil {
+		return orgResult{err: err}
+	}
+	o := t.org(i)
 	label := t.labels[i]
 	addr := state.OrganizationAddress(label.Label)
-	fail := func(what string, err error) orgResult {
-		return orgResult{err: fmt.Errorf("reading the %s of organization %q (%s): %w", what, o.Name, o.ID, err)}
-	}
-	users, err := c.ListOrganizationUsers(ctx, o.ID)
-	if err != nil {
-		return fail("members", err)
-	}
-	apps, err := c.ListOrganizationApplications(ctx, o.ID)
-	if err != nil {
-		return fail("applications", err)
-	}
-	domains, err := c.ListJITEmailDomains(ctx, o.ID)
-	if err != nil {
-		return fail("JIT email domains", err)
-	}
-	jitRoles, err := c.ListJITRoles(ctx, o.ID)
-	if err != nil {
-		return fail("JIT roles", err)
-	}
-	var jitSSO []string
-	if t.ssoNames != nil {
-		conns, err := c.ListJITSSOConnectors(ctx, o.ID)
-		if err != nil {
-			return fail("JIT SSO connectors", err)
-		}
-		for _, sc := range conns {
-			n, ok := t.ssoNames[sc.ID]
-			if !ok {
-				return orgResult{err: fmt.Errorf("organization %q has the JIT SSO connector %s, which is not in the connector list read earlier (the tenant changed during export? run it again)",
-					o.Name, sc.ID)}
-			}
-			jitSSO = append(jitSSO, n)
-		}
-		sort.Strings(jitSSO)
+	changed := func(what string) orgResult {
+		return orgResult{err: fmt.Errorf("organization %q: %s, which the tenant's lists read earlier do not hold (the tenant changed during export? run it again)", o.Name, what)}
 	}
 
 	var res orgResult
 	out := &Organization{
 		Label:       label.Label,
 		Name:        o.Name,
-		Description: deref(o.Description),
+		Description: o.Description,
 		CustomData:  o.CustomData,
-		MFARequired: o.IsMfaRequired,
+		MFARequired: o.MFARequired,
+		Branding:    o.Branding,
+		Color:       o.Color,
 	}
-	exportBranding(out, o)
-	if o.CustomCSS != nil && *o.CustomCSS != "" {
+	if o.CustomCSS != "" {
 		out.CSSFile = cssFileName(label.Label)
-		res.css = []byte(*o.CustomCSS)
-		if _, bad := changedByHCL(*o.CustomCSS); bad {
+		res.css = []byte(o.CustomCSS)
+		if _, bad := changedByHCL(o.CustomCSS); bad {
 			res.warnings = append(res.warnings, addr+".custom_css: the CSS is not in Unicode NFC form; HCL normalizes strings to NFC, so plan will show it as a change")
 		}
 	}
 	if label.PinID {
 		out.ID = o.ID
 	}
-	roleNames := func(who string, refs []logto.IDName) ([]string, error) {
-		names := make([]string, 0, len(refs))
-		for _, r := range refs {
-			n, ok := t.roleNames[r.ID]
+	roleNames := func(who string, ids []string) ([]string, bool) {
+		names := make([]string, 0, len(ids))
+		for _, id := range ids {
+			n, ok := t.roleNames[id]
 			if !ok {
-				return nil, fmt.Errorf("%s of organization %q has the role %q (%s), which is not in the role list read earlier (the tenant changed during export? run it again)",
-					who, o.Name, r.Name, r.ID)
+				return nil, false
 			}
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		return names, nil
+		return names, true
 	}
-	for _, u := range users {
-		roles, err := roleNames("member "+memberLabel(u), u.OrganizationRoles)
-		if err != nil {
-			return orgResult{err: err}
+	for _, m := range o.Members {
+		l := memberLabel(t.live.Users[m.UserID], m.UserID)
+		roles, ok := roleNames("member "+l, m.RoleIDs)
+		if !ok {
+			return changed(fmt.Sprintf("member %s has a role", l))
 		}
-		out.Members = append(out.Members, Member{Label: memberLabel(u), Roles: roles})
+		out.Members = append(out.Members, Member{Label: l, Roles: roles})
 	}
 	sort.Slice(out.Members, func(i, j int) bool { return out.Members[i].Label < out.Members[j].Label })
-	for _, a := range apps {
-		roles, err := roleNames("application "+appLabel(a, t.appNames), a.OrganizationRoles)
-		if err != nil {
-			return orgResult{err: err}
+	for _, a := range o.Applications {
+		l := appLabel(a.AppID, t.live.Applications[a.AppID].Name, t.appNames)
+		roles, ok := roleNames("application "+l, a.RoleIDs)
+		if !ok {
+			return changed(fmt.Sprintf("application %s has a role", l))
 		}
-		out.Applications = append(out.Applications, Member{Label: appLabel(a, t.appNames), Roles: roles})
+		out.Applications = append(out.Applications, Member{Label: l, Roles: roles})
 	}
 	sort.Slice(out.Applications, func(i, j int) bool { return out.Applications[i].Label < out.Applications[j].Label })
-	if len(domains) > 0 || len(jitRoles) > 0 || len(jitSSO) > 0 {
-		j := &JIT{SSOConnectors: jitSSO}
+	if len(o.JIT.EmailDomains) > 0 || len(o.JIT.Roles) > 0 || len(o.JIT.SSOConnectors) > 0 {
+		j := &JIT{}
 		seen := map[string]bool{}
-		for _, d := range domains {
+		for _, d := range o.JIT.EmailDomains {
 			// The configuration compares domains case-insensitively.
 			if d = strings.ToLower(d); !seen[d] {
 				seen[d] = true
@@ -569,13 +534,18 @@ func readOrganization(ctx context.Context, c *logto.Client, t *tenant, i int) or
 			}
 		}
 		sort.Strings(j.EmailDomains)
-		refs := make([]logto.IDName, 0, len(jitRoles))
-		for _, r := range jitRoles {
-			refs = append(refs, logto.IDName{ID: r.ID, Name: r.Name})
+		var ok bool
+		if j.Roles, ok = roleNames("the JIT settings", o.JIT.Roles); !ok {
+			return changed("the JIT settings have a role")
 		}
-		if j.Roles, err = roleNames("the JIT settings", refs); err != nil {
-			return orgResult{err: err}
+		for _, id := range o.JIT.SSOConnectors {
+			n, ok := t.ssoNames[id]
+			if !ok {
+				return changed("the JIT settings have the SSO connector " + id)
+			}
+			j.SSOConnectors = append(j.SSOConnectors, n)
 		}
+		sort.Strings(j.SSOConnectors)
 		out.JIT = j
 	}
 	if s, bad := changedByHCL([]any{o.Name, out.Description}); bad {
@@ -584,6 +554,7 @@ func readOrganization(ctx context.Context, c *logto.Client, t *tenant, i int) or
 	if s, bad := changedByHCL(o.CustomData); bad {
 		res.warnings = append(res.warnings, notNFC(addr+".custom_data", s))
 	}
+	var err error
 	res.block, err = renderOrganization(out)
 	if err != nil {
 		return orgResult{err: fmt.Errorf("organization %q (%s): %w", o.Name, o.ID, err)}

@@ -418,7 +418,7 @@ func TestExportFailureLeavesDirectoryUnchanged(t *testing.T) {
 	}
 	srv.E.FailNext("GET", "/api/organizations/"+ids["org:"+exporttest.OrgBeta]+"/users", 403, "auth.forbidden")
 	_, err = export.Run(context.Background(), c, export.Options{Dir: dir, Parallelism: 2})
-	if err == nil || !strings.Contains(err.Error(), `reading the members of organization "beta"`) || !strings.Contains(err.Error(), "auth.forbidden") {
+	if err == nil || !strings.Contains(err.Error(), `read the members of organization "beta"`) || !strings.Contains(err.Error(), "auth.forbidden") {
 		t.Fatalf("err = %v, want one naming the organization and Logto's error", err)
 	}
 	files := readDir(t, dir)

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/state"
 )
 
@@ -24,7 +23,7 @@ type orgLabel struct {
 // every live organization by name, exported or not. Labels are unique, also
 // when compared case-insensitively (they name files on case-insensitive file
 // systems).
-func assignOrgLabels(orgs []logto.Organization, nameCount map[string]int) []orgLabel {
+func assignOrgLabels(orgs []*state.LiveOrganization, nameCount map[string]int) []orgLabel {
 	labels := make([]orgLabel, len(orgs))
 	taken := map[string]bool{}
 	// First the organizations labelled with their own name, so that a slug
@@ -107,23 +106,23 @@ const maxLabelLen = 128
 
 // memberLabel is how a user is declared: the email when it has one (lower
 // case, as the configuration compares it), else the username, else its id.
-func memberLabel(u logto.OrganizationUser) string {
+func memberLabel(u state.User, id string) string {
 	switch {
-	case u.PrimaryEmail != "" && emailPattern.MatchString(u.PrimaryEmail) && utf8.RuneCountInString(u.PrimaryEmail) <= maxLabelLen:
-		return strings.ToLower(u.PrimaryEmail)
+	case u.Email != "" && emailPattern.MatchString(u.Email) && utf8.RuneCountInString(u.Email) <= maxLabelLen:
+		return strings.ToLower(u.Email)
 	case u.Username != "" && usernamePattern.MatchString(u.Username) && utf8.RuneCountInString(u.Username) <= maxLabelLen:
 		return u.Username
 	}
-	return "id:" + u.ID
+	return "id:" + id
 }
 
 // appLabel is how an application is declared: its name when no other
 // application of the tenant has it (and it cannot be read as an id
 // reference), else its id.
-func appLabel(a logto.OrganizationApplication, appNameCount map[string]int) string {
-	if strings.TrimSpace(a.Name) != "" && appNameCount[a.Name] == 1 && !strings.HasPrefix(a.Name, "id:") &&
-		utf8.RuneCountInString(a.Name) <= maxLabelLen {
-		return a.Name
+func appLabel(id, name string, appNameCount map[string]int) string {
+	if strings.TrimSpace(name) != "" && appNameCount[name] == 1 && !strings.HasPrefix(name, "id:") &&
+		utf8.RuneCountInString(name) <= maxLabelLen {
+		return name
 	}
-	return "id:" + a.ID
+	return "id:" + id
 }

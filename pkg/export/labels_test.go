@@ -5,7 +5,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/state"
 )
 
@@ -33,7 +32,7 @@ func TestSlug(t *testing.T) {
 }
 
 func TestAssignOrgLabels(t *testing.T) {
-	orgs := []logto.Organization{
+	orgs := []*state.LiveOrganization{
 		{ID: "o1", Name: "Acme Inc."},
 		{ID: "o2", Name: "Twin"},
 		{ID: "o3", Name: "Twin"},
@@ -66,35 +65,36 @@ func TestAssignOrgLabels(t *testing.T) {
 
 func TestMemberAndAppLabels(t *testing.T) {
 	users := []struct {
-		u    logto.OrganizationUser
+		u    state.User
+		id   string
 		want string
 	}{
-		{logto.OrganizationUser{ID: "u1", PrimaryEmail: "Bob@Example.COM", Username: "bob"}, "bob@example.com"},
-		{logto.OrganizationUser{ID: "u2", Username: "carol"}, "carol"},
-		{logto.OrganizationUser{ID: "u3", Name: "No Handle"}, "id:u3"},
-		{logto.OrganizationUser{ID: "u4", PrimaryEmail: "not an email@x", Username: "dave"}, "dave"},
-		{logto.OrganizationUser{ID: "u5", Username: "has space"}, "id:u5"},
-		{logto.OrganizationUser{ID: "u6", Username: "9lives"}, "id:u6"},
+		{state.User{ID: "u1", Email: "Bob@Example.COM", Username: "bob"}, "u1", "bob@example.com"},
+		{state.User{ID: "u2", Username: "carol"}, "u2", "carol"},
+		{state.User{ID: "u3"}, "u3", "id:u3"},
+		{state.User{ID: "u4", Email: "not an email@x", Username: "dave"}, "u4", "dave"},
+		{state.User{ID: "u5", Username: "has space"}, "u5", "id:u5"},
+		{state.User{ID: "u6", Username: "9lives"}, "u6", "id:u6"},
 	}
 	for _, tt := range users {
-		if got := memberLabel(tt.u); got != tt.want {
+		if got := memberLabel(tt.u, tt.id); got != tt.want {
 			t.Errorf("memberLabel(%+v) = %q, want %q", tt.u, got, tt.want)
 		}
 	}
 	names := map[string]int{"ci-bot": 1, "twin-bot": 2, "id:tricky": 1, " ": 1}
 	apps := []struct {
-		a    logto.OrganizationApplication
-		want string
+		id, name string
+		want     string
 	}{
-		{logto.OrganizationApplication{ID: "a1", Name: "ci-bot"}, "ci-bot"},
-		{logto.OrganizationApplication{ID: "a2", Name: "twin-bot"}, "id:a2"},
-		{logto.OrganizationApplication{ID: "a3", Name: "id:tricky"}, "id:a3"},
-		{logto.OrganizationApplication{ID: "a4", Name: "unlisted"}, "id:a4"},
-		{logto.OrganizationApplication{ID: "a5", Name: " "}, "id:a5"},
+		{"a1", "ci-bot", "ci-bot"},
+		{"a2", "twin-bot", "id:a2"},
+		{"a3", "id:tricky", "id:a3"},
+		{"a4", "unlisted", "id:a4"},
+		{"a5", " ", "id:a5"},
 	}
 	for _, tt := range apps {
-		if got := appLabel(tt.a, names); got != tt.want {
-			t.Errorf("appLabel(%+v) = %q, want %q", tt.a, got, tt.want)
+		if got := appLabel(tt.id, tt.name, names); got != tt.want {
+			t.Errorf("appLabel(%q, %q) = %q, want %q", tt.id, tt.name, got, tt.want)
 		}
 	}
 }
