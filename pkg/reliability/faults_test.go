@@ -109,12 +109,18 @@ func TestFaultsSaaS(t *testing.T) {
 }
 
 // TestFaultsW1Slice applies the first 200 organizations of workload W1
-// (4,000 memberships) under 10% injected faults, with the same guarantees.
+// (4,000 memberships; 100 under the race detector) under 10% injected
+// faults, with the same guarantees.
 func TestFaultsW1Slice(t *testing.T) {
 	t.Parallel()
 	orgs, seeds := 200, 3
-	if testing.Short() {
+	switch {
+	case testing.Short():
 		orgs, seeds = 50, 1
+	case raceEnabled:
+		// The race detector makes each apply about ten times slower; the
+		// faults and guarantees are the same at half the size.
+		orgs, seeds = 100, 2
 	}
 	cfg := scale.W1Slice(orgs)
 	for i := range seeds {
