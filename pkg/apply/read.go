@@ -86,3 +86,20 @@ func (r *TenantReader) ReadOrganization(ctx context.Context, i int) error {
 	r.f.readOrg(g, &r.f.live.Organizations[i], orgRead{members: true, apps: true, jit: true, sso: r.sso})
 	return g.Wait()
 }
+
+// User is what the organizations read so far say about the user with the
+// given id. Safe to call while other organizations are being read.
+func (r *TenantReader) User(id string) state.User {
+	r.f.mu.Lock()
+	defer r.f.mu.Unlock()
+	return r.f.live.Users[id]
+}
+
+// Application is the tenant's application with the given id, as read by
+// ReadTenant or, for one that joined later, by ReadOrganization. Safe to
+// call while other organizations are being read.
+func (r *TenantReader) Application(id string) state.App {
+	r.f.mu.Lock()
+	defer r.f.mu.Unlock()
+	return r.f.live.Applications[id]
+}

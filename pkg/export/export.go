@@ -506,7 +506,7 @@ func readOrganization(ctx context.Context, c *logto.Client, t *tenant, i int) or
 		return names, true
 	}
 	for _, m := range o.Members {
-		l := memberLabel(t.live.Users[m.UserID], m.UserID)
+		l := memberLabel(t.reader.User(m.UserID), m.UserID)
 		roles, ok := roleNames("member "+l, m.RoleIDs)
 		if !ok {
 			return changed(fmt.Sprintf("member %s has a role", l))
@@ -515,7 +515,7 @@ func readOrganization(ctx context.Context, c *logto.Client, t *tenant, i int) or
 	}
 	sort.Slice(out.Members, func(i, j int) bool { return out.Members[i].Label < out.Members[j].Label })
 	for _, a := range o.Applications {
-		l := appLabel(a.AppID, t.live.Applications[a.AppID].Name, t.appNames)
+		l := appLabel(a.AppID, t.reader.Application(a.AppID).Name, t.appNames)
 		roles, ok := roleNames("application "+l, a.RoleIDs)
 		if !ok {
 			return changed(fmt.Sprintf("application %s has a role", l))
