@@ -96,7 +96,6 @@ func closest(s string, candidates []string) string {
 	return best
 }
 
-
 // targetWarning is shown above every targeted plan.
 func targetWarning(targets []string) string {
 	return "Targeting is in effect: this plan covers only " + strings.Join(targets, ", ") +
