@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/pkg/logto/emulator/emulatortest"
+	"github.com/orgsync/orgsync/internal/emulatortest"
 )
 
 // TestHelp: -h, -help and --help print a command's usage on stdout and exit

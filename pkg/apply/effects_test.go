@@ -12,7 +12,7 @@ import (
 	"github.com/orgsync/orgsync/pkg/diff"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/pkg/logto/emulator/emulatortest"
+	"github.com/orgsync/orgsync/internal/emulatortest"
 	"github.com/orgsync/orgsync/pkg/state"
 )
 

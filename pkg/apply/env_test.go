@@ -13,7 +13,7 @@ import (
 
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/pkg/logto/emulator/emulatortest"
+	"github.com/orgsync/orgsync/internal/emulatortest"
 )
 
 // testTenant is the Logto the end-to-end tests talk to: the in-memory

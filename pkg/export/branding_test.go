@@ -9,7 +9,7 @@ import (
 	"github.com/orgsync/orgsync/pkg/export"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/pkg/logto/emulator/emulatortest"
+	"github.com/orgsync/orgsync/internal/emulatortest"
 )
 
 // TestExportBrandingAndJITSSO: branding, colours, custom CSS (in a file of

@@ -19,10 +19,10 @@ import (
 	"github.com/orgsync/orgsync/pkg/apply"
 	"github.com/orgsync/orgsync/pkg/diff"
 	"github.com/orgsync/orgsync/pkg/export"
-	"github.com/orgsync/orgsync/pkg/export/exporttest"
+	"github.com/orgsync/orgsync/internal/exporttest"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/pkg/logto/emulator/emulatortest"
+	"github.com/orgsync/orgsync/internal/emulatortest"
 	"github.com/orgsync/orgsync/pkg/spec"
 	"github.com/orgsync/orgsync/pkg/state"
 )

@@ -15,7 +15,7 @@ import (
 
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/pkg/logto/emulator/emulatortest"
+	"github.com/orgsync/orgsync/internal/emulatortest"
 )
 
 // target is the Logto the end-to-end tests run against: the emulator, or a

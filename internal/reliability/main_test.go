@@ -1,3 +1,14 @@
+// Package reliability holds orgsync's fail-safe tests: applies under injected
+// faults (5xx, 429, dropped connections before and after the change),
+// processes killed mid-apply, reads that fail or lie, concurrent applies,
+// hostile configuration input, malformed API responses and secret handling.
+//
+// Each guarantee is one test that fails when the guarantee breaks. The
+// package has only test files; run it with
+//
+//	go test -race ./internal/reliability
+//
+// and with -short for a smaller number of seeds.
 package reliability
 
 import (

@@ -14,7 +14,7 @@ import (
 	"github.com/orgsync/orgsync/pkg/diff"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/pkg/scale"
+	"github.com/orgsync/orgsync/internal/scaletest"
 	"github.com/orgsync/orgsync/pkg/state"
 )
 
@@ -122,7 +122,7 @@ func TestFaultsW1Slice(t *testing.T) {
 		// faults and guarantees are the same at half the size.
 		orgs, seeds = 100, 2
 	}
-	cfg := scale.W1Slice(orgs)
+	cfg := scaletest.W1Slice(orgs)
 	for i := range seeds {
 		seed := int64(2000 + i)
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {

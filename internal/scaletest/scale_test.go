@@ -1,4 +1,4 @@
-package scale
+package scaletest
 
 import (
 	"context"
@@ -15,12 +15,12 @@ import (
 
 	"github.com/orgsync/orgsync/pkg/diff"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/pkg/logto/emulator/emulatortest"
+	"github.com/orgsync/orgsync/internal/emulatortest"
 )
 
 // Benchmarks against the emulator with benchLatency per request:
 //
-//	go test -bench . -run '^$' -benchtime 1x ./pkg/scale
+//	go test -bench . -run '^$' -benchtime 1x ./internal/scaletest
 
 const benchLatency = 2 * time.Millisecond
 

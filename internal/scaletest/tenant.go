@@ -1,4 +1,4 @@
-package scale
+package scaletest
 
 import (
 	"net/http"
@@ -7,7 +7,7 @@ import (
 
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/pkg/logto/emulator/emulatortest"
+	"github.com/orgsync/orgsync/internal/emulatortest"
 )
 
 // Tenant is an emulated Logto tenant with a client signed in to it.

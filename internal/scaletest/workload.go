@@ -1,4 +1,4 @@
-// Package scale holds orgsync's reference tenant workloads and the tooling to
+// Package scaletest holds orgsync's reference tenant workloads and the tooling to
 // measure plans and applies against them: W1 (1,000 organizations of 20
 // members) generated in code, Seed to create in an empty tenant what W1
 // refers to but orgsync does not manage, and helpers that start an emulated
@@ -6,7 +6,7 @@
 //
 // The benchmarks and request-budget tests of this package compare orgsync's
 // request counts with the minimum the Logto Management API allows.
-package scale
+package scaletest
 
 import (
 	"fmt"

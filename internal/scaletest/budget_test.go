@@ -1,14 +1,16 @@
-package scale
+package scaletest
 
 import (
 	"context"
 	"fmt"
-	"github.com/orgsync/orgsync/pkg/seed"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/orgsync/orgsync/pkg/seed"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/orgsync/orgsync/pkg/diff"
 	"github.com/orgsync/orgsync/pkg/logto"
@@ -288,40 +290,24 @@ func perObjectRefresh(ctx context.Context, c *logto.Client, cfg *state.Config, l
 			add("/api/organizations/%s/jit/roles", o.ID)
 		}
 	}
-	for _, id := range sortedKeys(users) {
+	for _, id := range slices.Sorted(maps.Keys(users)) {
 		add("/api/users/%s", id)
 	}
-	for _, id := range sortedKeys(apps) {
+	for _, id := range slices.Sorted(maps.Keys(apps)) {
 		add("/api/applications/%s", id)
 	}
 	if len(live.Organizations) != len(cfg.Organizations) {
 		return 0, fmt.Errorf("per-object refresh: %d live organizations for %d declared", len(live.Organizations), len(cfg.Organizations))
 	}
-	w := newWorkers(ctx, parallelism)
-	var mu sync.Mutex
-	var firstErr error
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(parallelism, 1))
 	for _, p := range paths {
-		w.do(func(ctx context.Context) error {
-			if err := c.Do(ctx, http.MethodGet, p, nil, nil); err != nil {
-				mu.Lock()
-				firstErr = cmpErr(firstErr, err)
-				mu.Unlock()
-				return err
-			}
-			return nil
-		})
+		g.Go(func() error { return c.Do(gctx, http.MethodGet, p, nil, nil) })
 	}
-	if err := w.wait(); err != nil {
+	if err := g.Wait(); err != nil {
 		return 0, err
 	}
-	return c.Requests() - before, firstErr
-}
-
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
+	return c.Requests() - before, nil
 }
 
 // checkNoChanges fails when p changes anything.

@@ -101,7 +101,7 @@ func TestHostileConfiguration(t *testing.T) {
 }
 
 // BenchmarkHostile measures decoding the hostile sources (and writing their
-// diagnostics): go test -bench Hostile -run '^$' ./pkg/reliability. The 20 MB
+// diagnostics): go test -bench Hostile -run '^$' ./internal/reliability. The 20 MB
 // string takes well under a second without the race detector.
 func BenchmarkHostile(b *testing.B) {
 	for _, tt := range hostileSources() {

@@ -1,7 +1,8 @@
-package scale
+package scaletest
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -97,7 +98,7 @@ func (c *Counter) Reset() {
 // String lists the per-route counts, one "count route" per line, by route.
 func (c *Counter) String() string {
 	routes := c.Routes()
-	keys := sortedKeys(routes)
+	keys := slices.Sorted(maps.Keys(routes))
 	slices.SortStableFunc(keys, func(a, b string) int { return routes[b] - routes[a] })
 	var sb strings.Builder
 	for _, k := range keys {
