@@ -137,6 +137,7 @@ func runApply(e *env, args []string) exitCode {
 		Commit:      configCommit(e.getenv),
 	})
 	prog.finish()
+	f.conn.log.Debug().Int64("requests", pl.client.Requests()).Msg("apply finished")
 	acct := accountFor(pl.plan, result, execErr)
 	code := exitOK
 	if acct.failed() {

@@ -25,6 +25,7 @@ type connFlags struct {
 	insecureHTTP bool
 	parallelism  int
 	timeout      time.Duration
+	log          zerolog.Logger // set by client; the zero Logger logs nothing
 }
 
 func (f *connFlags) register(fs *flag.FlagSet, defaultParallelism int) {
@@ -118,6 +119,7 @@ func (f *connFlags) client(e *env) (*logto.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.log = log
 	return f.connect(e, log)
 }
 

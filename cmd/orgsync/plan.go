@@ -105,6 +105,7 @@ func computePlan(e *env, conn *connFlags, c *logto.Client, res *spec.Result, in 
 	if err != nil {
 		return nil, err
 	}
+	conn.log.Debug().Int64("requests", c.Requests()).Int("organizations", len(live.Organizations)).Msg("read the tenant for the plan")
 	return &planned{spec: res, inputs: in, client: c, live: live, plan: p}, nil
 }
 
