@@ -11,8 +11,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/orgsync/orgsync/pkg/logto/emulator"
 	"github.com/orgsync/orgsync/internal/emulatortest"
+	"github.com/orgsync/orgsync/pkg/logto/emulator"
 )
 
 // TestHelp: -h, -help and --help print a command's usage on stdout and exit

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/orgsync/orgsync/internal/logtotest"
 )
 
 // m2mApp creates a machine-to-machine application named with the run
@@ -16,7 +18,9 @@ func (tn *e2eTenant) m2mApp(name string) string {
 		tn.t.Fatal(err)
 	}
 	if tn.real() {
-		tn.t.Cleanup(func() { tn.logCleanup("application "+a.ID, tn.C.DeleteApplication(context.Background(), a.ID)) })
+		tn.t.Cleanup(func() {
+			tn.logCleanup("application "+a.ID, logtotest.DeleteApplication(context.Background(), tn.C, a.ID))
+		})
 	}
 	return a.ID
 }

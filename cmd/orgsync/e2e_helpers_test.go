@@ -18,10 +18,11 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/orgsync/orgsync/internal/emulatortest"
+	"github.com/orgsync/orgsync/internal/logtotest"
 	"github.com/orgsync/orgsync/pkg/apply"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/internal/emulatortest"
 )
 
 // The end-to-end tests run orgsync commands in-process, as a user runs them,
@@ -203,7 +204,7 @@ func (tn *e2eTenant) user(local string) *logto.User {
 		tn.t.Fatalf("creating user %s: %v", local, err)
 	}
 	if tn.real() {
-		tn.t.Cleanup(func() { tn.logCleanup("user "+u.ID, tn.C.DeleteUser(context.Background(), u.ID)) })
+		tn.t.Cleanup(func() { tn.logCleanup("user "+u.ID, logtotest.DeleteUser(context.Background(), tn.C, u.ID)) })
 	}
 	return u
 }

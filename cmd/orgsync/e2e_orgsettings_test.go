@@ -12,9 +12,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/orgsync/orgsync/internal/emulatortest"
+	"github.com/orgsync/orgsync/internal/logtotest"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/internal/emulatortest"
 )
 
 // The end-to-end tests of what platform teams set per organization beyond
@@ -410,8 +411,10 @@ func (tn *e2eTenant) thirdPartyApp(name string, scopeIDs ...string) *logto.Appli
 	}, &a); err != nil {
 		tn.t.Fatalf("creating third-party application %s: %v", name, err)
 	}
-	tn.t.Cleanup(func() { tn.logCleanup("application "+name, tn.C.DeleteApplication(context.Background(), a.ID)) })
-	if err := tn.C.AddUserConsentOrganizationScopes(ctx, a.ID, scopeIDs); err != nil {
+	tn.t.Cleanup(func() {
+		tn.logCleanup("application "+name, logtotest.DeleteApplication(context.Background(), tn.C, a.ID))
+	})
+	if err := logtotest.AddUserConsentOrganizationScopes(ctx, tn.C, a.ID, scopeIDs); err != nil {
 		tn.t.Fatal(err)
 	}
 	return &a

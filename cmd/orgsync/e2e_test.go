@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/orgsync/orgsync/internal/logtotest"
 	"github.com/orgsync/orgsync/pkg/logto"
 )
 
@@ -555,7 +556,7 @@ organization "initech" {
 	if tn.scope("share:docs") != nil || tn.liveOrg("Initech") != nil {
 		t.Errorf("deleted objects are still live")
 	}
-	if o, err := tn.C.GetOrganization(context.Background(), console.ID); err != nil || o.Name != console.Name {
+	if o, err := logtotest.GetOrganization(context.Background(), tn.C, console.ID); err != nil || o.Name != console.Name {
 		t.Errorf("the unmanaged organization: %v, %v", o, err)
 	}
 	tn.noChanges()

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orgsync/orgsync/internal/emulatortest"
 	"github.com/orgsync/orgsync/internal/exporttest"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/internal/emulatortest"
 )
 
 // exportTenant starts a seeded emulator and returns the LOGTO_* variables

@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/orgsync/orgsync/pkg/logto"
+	"github.com/orgsync/orgsync/internal/logtotest"
 )
 
 // impactConfig has organization permissions, an API permission whose
@@ -66,7 +66,7 @@ func impactTenant(t *testing.T) *e2eTenant {
 	tn.user("alice")
 	bob := tn.user("bob")
 	tn.m2mApp("ci-bot")
-	res, err := tn.C.CreateResource(ctx, tn.prefix+"api", "https://api.example.com/"+tn.prefix, logto.WithAccessTokenTTL(7200))
+	res, err := tn.C.CreateResource(ctx, tn.prefix+"api", "https://api.example.com/"+tn.prefix, logtotest.WithAccessTokenTTL(7200))
 	if err != nil {
 		t.Fatal(err)
 	}

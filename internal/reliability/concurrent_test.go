@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orgsync/orgsync/internal/scaletest"
 	"github.com/orgsync/orgsync/pkg/apply"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
@@ -124,7 +125,7 @@ func TestConcurrentOverlappingApplies(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					<-start
-					_, results[i], errs[i] = applyConfig(ctx, c, cfg, apply.RunOptions{Exec: apply.ExecOptions{Parallelism: 1 + run%3}})
+					_, results[i], errs[i] = applyConfig(ctx, c, cfg, scaletest.RunOptions{Exec: apply.ExecOptions{Parallelism: 1 + run%3}})
 				}()
 			}
 			close(start)
@@ -158,7 +159,7 @@ func TestConcurrentOverlappingApplies(t *testing.T) {
 				}
 			}
 			// Whatever happened, the tenant converges to the union.
-			if _, _, err := applyConfig(ctx, c, union, apply.RunOptions{}); err != nil {
+			if _, _, err := applyConfig(ctx, c, union, scaletest.RunOptions{}); err != nil {
 				t.Fatalf("apply after the race: %v", err)
 			}
 			checkConverged(ctx, t, c, union)

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/orgsync/orgsync/pkg/apply"
+	"github.com/orgsync/orgsync/internal/scaletest"
 	"github.com/orgsync/orgsync/pkg/diff"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
 )
@@ -110,7 +110,7 @@ func TestDoubtfulReadsPlanNothing(t *testing.T) {
 				if err := seedConfig(ctx, c, cfg); err != nil {
 					t.Fatal(err)
 				}
-				if _, _, err := applyConfig(ctx, c, cfg, apply.RunOptions{}); err != nil {
+				if _, _, err := applyConfig(ctx, c, cfg, scaletest.RunOptions{}); err != nil {
 					t.Fatal(err)
 				}
 				broken.Store(true)

@@ -4,17 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	tenantseed "github.com/orgsync/orgsync/pkg/seed"
 	"path/filepath"
 	"sort"
 	"testing"
 	"time"
 
-	"github.com/orgsync/orgsync/pkg/apply"
+	"github.com/orgsync/orgsync/internal/scaletest"
 	"github.com/orgsync/orgsync/pkg/diff"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/internal/scaletest"
+	tenantseed "github.com/orgsync/orgsync/pkg/seed"
 	"github.com/orgsync/orgsync/pkg/state"
 )
 
@@ -45,7 +44,7 @@ func faultScenario(t *testing.T, cfg *state.Config, seedTenant func(context.Cont
 		if faulty {
 			tn.faultsOn()
 		}
-		p, res, execErr := applyConfig(ctx, c, cfg, apply.RunOptions{})
+		p, res, execErr := applyConfig(ctx, c, cfg, scaletest.RunOptions{})
 		if res == nil {
 			var refused *diff.RefusedError
 			if errors.As(execErr, &refused) || !faulty {

@@ -3,7 +3,6 @@ package reliability
 import (
 	"context"
 	"fmt"
-	"github.com/orgsync/orgsync/pkg/seed"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -12,10 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orgsync/orgsync/internal/scaletest"
 	"github.com/orgsync/orgsync/pkg/apply"
 	"github.com/orgsync/orgsync/pkg/diff"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
+	"github.com/orgsync/orgsync/pkg/seed"
 	"github.com/orgsync/orgsync/pkg/spec"
 	"github.com/orgsync/orgsync/pkg/state"
 )
@@ -138,13 +139,13 @@ func planFor(ctx context.Context, c *logto.Client, cfg *state.Config, opts diff.
 }
 
 // applyConfig applies cfg the way `orgsync apply -auto-approve` does: the
-// lock, then the plan, then its execution (apply.Run). res is nil when the
-// lock could not be taken or nothing was planned.
-func applyConfig(ctx context.Context, c *logto.Client, cfg *state.Config, opts apply.RunOptions) (*diff.Plan, *apply.Result, error) {
+// lock, then the plan, then its execution (scaletest.Run). res is nil when
+// the lock could not be taken or nothing was planned.
+func applyConfig(ctx context.Context, c *logto.Client, cfg *state.Config, opts scaletest.RunOptions) (*diff.Plan, *apply.Result, error) {
 	if opts.Lock.Info.Operation == "" {
 		opts.Lock.Info = apply.LockInfo{Operation: "apply", Who: "reliability-test"}
 	}
-	return apply.Run(ctx, c, cfg, opts)
+	return scaletest.Run(ctx, c, cfg, opts)
 }
 
 // seedConfig creates, in an empty tenant, the users, applications and API
@@ -215,7 +216,7 @@ func inspect(ctx context.Context, t testing.TB, c *logto.Client, cfg *state.Conf
 		s.permByName[p.Name] = p.ID
 		s.permIDs[p.ID] = true
 	}
-	s.record, _, err = apply.ReadRecord(ctx, c)
+	s.record, _, _, err = apply.ReadRecords(ctx, c, apply.DefaultWorkspace)
 	must("record")
 
 	want := map[string]bool{}

@@ -3,7 +3,6 @@ package scaletest
 import (
 	"context"
 	"fmt"
-	"github.com/orgsync/orgsync/pkg/seed"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -13,9 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orgsync/orgsync/internal/emulatortest"
 	"github.com/orgsync/orgsync/pkg/diff"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/internal/emulatortest"
+	"github.com/orgsync/orgsync/pkg/seed"
 )
 
 // Benchmarks against the emulator with benchLatency per request:

@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orgsync/orgsync/internal/emulatortest"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/internal/emulatortest"
 )
 
 // Tenant is an emulated Logto tenant with a client signed in to it.

@@ -9,10 +9,12 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/orgsync/orgsync/internal/emulatortest"
+	"github.com/orgsync/orgsync/internal/logtotest"
 	"github.com/orgsync/orgsync/pkg/diff"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/internal/emulatortest"
 	"github.com/orgsync/orgsync/pkg/state"
 )
 
@@ -29,9 +31,9 @@ func (tt *testTenant) thirdPartyApp(name string, scopeIDs ...string) *logto.Appl
 	if err != nil {
 		tt.t.Fatal(err)
 	}
-	tt.cleanup(func(ctx context.Context) error { return tt.C.DeleteApplication(ctx, a.ID) })
+	tt.cleanup(func(ctx context.Context) error { return logtotest.DeleteApplication(ctx, tt.C, a.ID) })
 	if len(scopeIDs) > 0 {
-		must(tt.t, tt.C.AddUserConsentOrganizationScopes(ctx, a.ID, scopeIDs))
+		must(tt.t, logtotest.AddUserConsentOrganizationScopes(ctx, tt.C, a.ID, scopeIDs))
 	}
 	return &a
 }

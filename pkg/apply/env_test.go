@@ -11,9 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orgsync/orgsync/internal/emulatortest"
+	"github.com/orgsync/orgsync/internal/logtotest"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/internal/emulatortest"
 )
 
 // testTenant is the Logto the end-to-end tests talk to: the in-memory
@@ -167,7 +168,7 @@ func (tt *testTenant) user(username string) *logto.User {
 	if err != nil {
 		tt.t.Fatal(err)
 	}
-	tt.cleanup(func(ctx context.Context) error { return tt.C.DeleteUser(ctx, u.ID) })
+	tt.cleanup(func(ctx context.Context) error { return logtotest.DeleteUser(ctx, tt.C, u.ID) })
 	return u
 }
 

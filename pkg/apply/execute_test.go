@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/orgsync/orgsync/internal/logtotest"
 	"github.com/orgsync/orgsync/pkg/diff"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/state"
@@ -25,7 +27,7 @@ func ptr[T any](v T) *T { return &v }
 
 func liveRecord(t *testing.T, c *logto.Client) *state.Live {
 	t.Helper()
-	rec, st, err := ReadRecord(context.Background(), c)
+	rec, st, _, err := ReadRecords(context.Background(), c, DefaultWorkspace)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +143,7 @@ func TestExecuteRefsStagesAndRecord(t *testing.T) {
 		users[0].OrganizationRoles[0].ID != res.IDs[roleKey] {
 		t.Fatalf("members: %+v, %v", users, err)
 	}
-	o, err := tt.C.GetOrganization(ctx, res.IDs[orgKey])
+	o, err := logtotest.GetOrganization(ctx, tt.C, res.IDs[orgKey])
 	if err != nil || o.Description == nil || *o.Description != "costs ${price}" {
 		t.Fatalf("text that only looks like a reference must be sent as it is: %+v, %v", o, err)
 	}

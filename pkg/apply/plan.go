@@ -81,28 +81,3 @@ func Plan(ctx context.Context, c *logto.Client, cfg *state.Config, opts PlanOpti
 	}
 	return live, p, nil
 }
-
-// RunOptions steer Run.
-type RunOptions struct {
-	Plan PlanOptions
-	Exec ExecOptions // Exec.Lock is taken by Run
-	Lock LockOptions
-}
-
-// Run is a whole unattended apply: it takes the apply lock, plans cfg
-// against the tenant as it is then, executes the plan and releases the
-// lock. The plan is returned even when executing it failed.
-func Run(ctx context.Context, c *logto.Client, cfg *state.Config, opts RunOptions) (*diff.Plan, *Result, error) {
-	lock, err := AcquireLock(ctx, c, opts.Lock)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer lock.Release(context.WithoutCancel(ctx))
-	live, p, err := Plan(ctx, c, cfg, opts.Plan)
-	if err != nil {
-		return nil, nil, err
-	}
-	opts.Exec.Lock = lock
-	res, err := Execute(ctx, c, p, live, opts.Exec)
-	return p, res, err
-}

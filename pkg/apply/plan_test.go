@@ -44,8 +44,20 @@ func TestRunReadsTheRecordOnce(t *testing.T) {
 		Organizations: []state.Organization{{Address: "organization.acme", Key: "acme", Name: tt.name("Acme")},
 			{Address: "organization.globex", Key: "globex", Name: tt.name("Globex")}},
 	}
-	_, res, err := Run(context.Background(), c, cfg, RunOptions{Lock: LockOptions{Info: LockInfo{Operation: "apply", Who: "test"}}})
+	ctx := context.Background()
+	lock, err := AcquireLock(ctx, c, LockOptions{Info: LockInfo{Operation: "apply", Who: "test"}})
 	if err != nil {
+		t.Fatal(err)
+	}
+	live, p, err := Plan(ctx, c, cfg, PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Execute(ctx, c, p, live, ExecOptions{Lock: lock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lock.Release(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Done) != 4 {

@@ -218,14 +218,6 @@ func sortedSet(in []string) []string {
 	return slices.Compact(out)
 }
 
-// ReadRecord reads the default workspace's ownership record from the custom
-// data of the application the client signs in as, and where it is stored.
-// A tenant without a record yields an empty record with serial 0.
-func ReadRecord(ctx context.Context, c *logto.Client) (state.Record, state.RecordStorage, error) {
-	rec, st, _, err := ReadRecords(ctx, c, DefaultWorkspace)
-	return rec, st, err
-}
-
 // ReadRecords reads, in one request, the ownership record of workspace ws
 // and those of every other workspace (by name) kept in the same custom
 // data. A damaged record of another workspace is an error too: what it
@@ -746,13 +738,6 @@ func splitChunks(text string, size int) []string {
 		text = text[size:]
 	}
 	return append(out, text)
-}
-
-// EncodedRecordSize is the size in bytes of one stored copy of rec (the
-// text of its chunks).
-func EncodedRecordSize(rec state.Record) (int, error) {
-	text, err := encodeBody(rec)
-	return len(text), err
 }
 
 // writeRecord stores rec as the next copy of the ownership record, in the

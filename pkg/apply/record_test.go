@@ -49,7 +49,7 @@ func store(t testing.TB, c *logto.Client, rec state.Record, st *state.RecordStor
 
 func readRecord(t testing.TB, c *logto.Client) (state.Record, state.RecordStorage) {
 	t.Helper()
-	rec, st, err := ReadRecord(context.Background(), c)
+	rec, st, _, err := ReadRecords(context.Background(), c, DefaultWorkspace)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestRecordChunkingAtScale(t *testing.T) {
 func TestRecordSizeHalved(t *testing.T) {
 	for _, n := range []int{1_000, 10_000} {
 		rec := scaleRecord(n, 20)
-		v2, err := EncodedRecordSize(rec)
+		v2, err := encodedRecordSize(rec)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -239,7 +239,7 @@ func BenchmarkRecordSize(b *testing.B) {
 			var size int
 			for b.Loop() {
 				var err error
-				if size, err = EncodedRecordSize(rec); err != nil {
+				if size, err = encodedRecordSize(rec); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -381,13 +381,13 @@ func TestReadRecordErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer tt.C.PatchApplicationCustomData(ctx, tt.C.AppID(), restore)
-			_, _, err := ReadRecord(ctx, tt.C)
+			_, _, _, err := ReadRecords(ctx, tt.C, DefaultWorkspace)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tc.want)
 			}
 		})
 	}
-	if _, _, err := ReadRecord(ctx, tt.C); err != nil {
+	if _, _, _, err := ReadRecords(ctx, tt.C, DefaultWorkspace); err != nil {
 		t.Fatalf("restored record: %v", err)
 	}
 }
@@ -434,4 +434,11 @@ func TestRecordAppliedRoundTrip(t *testing.T) {
 			t.Errorf("forgetting org1 kept %s", k)
 		}
 	}
+}
+
+// encodedRecordSize is the size in bytes of one stored copy of rec (the
+// text of its chunks).
+func encodedRecordSize(rec state.Record) (int, error) {
+	text, err := encodeBody(rec)
+	return len(text), err
 }

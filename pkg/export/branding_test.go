@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/orgsync/orgsync/internal/emulatortest"
 	"github.com/orgsync/orgsync/pkg/export"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/internal/emulatortest"
 )
 
 // TestExportBrandingAndJITSSO: branding, colours, custom CSS (in a file of

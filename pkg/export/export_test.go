@@ -16,13 +16,14 @@ import (
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
+	"github.com/orgsync/orgsync/internal/emulatortest"
+	"github.com/orgsync/orgsync/internal/exporttest"
+	"github.com/orgsync/orgsync/internal/scaletest"
 	"github.com/orgsync/orgsync/pkg/apply"
 	"github.com/orgsync/orgsync/pkg/diff"
 	"github.com/orgsync/orgsync/pkg/export"
-	"github.com/orgsync/orgsync/internal/exporttest"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/internal/emulatortest"
 	"github.com/orgsync/orgsync/pkg/spec"
 	"github.com/orgsync/orgsync/pkg/state"
 )
@@ -202,11 +203,11 @@ func TestExportRoundTrip(t *testing.T) {
 	assertNoChanges(t, p, dir)
 
 	// ...and apply adopts every exported object.
-	_, res, err := apply.Run(context.Background(), tn.c, cfg, apply.RunOptions{})
+	_, res, err := scaletest.Run(context.Background(), tn.c, cfg, scaletest.RunOptions{})
 	if err != nil {
 		t.Fatalf("apply: %v", err)
 	}
-	rec, _, err := apply.ReadRecord(context.Background(), tn.c)
+	rec, _, _, err := apply.ReadRecords(context.Background(), tn.c, apply.DefaultWorkspace)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -97,10 +97,3 @@ func (c *Client) CreateApplication(ctx context.Context, name, appType string) (*
 	}
 	return &out, nil
 }
-
-// DeleteApplication deletes an application.
-//
-// DELETE /api/applications/{id}
-func (c *Client) DeleteApplication(ctx context.Context, id string) error {
-	return c.Do(ctx, http.MethodDelete, pathf("/api/applications/%s", id), nil, nil)
-}

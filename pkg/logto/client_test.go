@@ -129,7 +129,7 @@ func TestAuthRequestShape(t *testing.T) {
 		writeJSON(w, 200, `{"id":"o1","name":"acme"}`)
 	})
 	f.server.Config.Handler = mux
-	if _, err := f.client.GetOrganization(context.Background(), "o1"); err != nil {
+	if _, err := getOrganization(context.Background(), f.client, "o1"); err != nil {
 		t.Fatal(err)
 	}
 	if tokenCalls != 1 {
@@ -147,7 +147,7 @@ func TestAuthTokenCachedAndShared(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := f.client.GetOrganization(context.Background(), "o1"); err != nil {
+			if _, err := getOrganization(context.Background(), f.client, "o1"); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -175,7 +175,7 @@ func TestAuthRenewsBeforeExpiry(t *testing.T) {
 	ctx := context.Background()
 	get := func() {
 		t.Helper()
-		if _, err := f.client.GetOrganization(ctx, "o1"); err != nil {
+		if _, err := getOrganization(ctx, f.client, "o1"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -197,7 +197,7 @@ func TestAuthShortLivedTokenMargin(t *testing.T) {
 	f.client.now = func() time.Time { return now }
 	f.handle("/api/organizations/o1", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{"id":"o1"}`) })
 	for range 3 {
-		if _, err := f.client.GetOrganization(context.Background(), "o1"); err != nil {
+		if _, err := getOrganization(context.Background(), f.client, "o1"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -217,7 +217,7 @@ func TestAuthReauthenticatesOnceOn401(t *testing.T) {
 		}
 		writeJSON(w, 200, `{"id":"o1","name":"acme"}`)
 	})
-	org, err := f.client.GetOrganization(context.Background(), "o1")
+	org, err := getOrganization(context.Background(), f.client, "o1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func TestAuthPersistent401IsAnError(t *testing.T) {
 		calls++
 		writeJSON(w, 401, `{"code":"auth.unauthorized","message":"Unauthorized"}`)
 	})
-	_, err := f.client.GetOrganization(context.Background(), "o1")
+	_, err := getOrganization(context.Background(), f.client, "o1")
 	e := asError(t, err)
 	if e.StatusCode != 401 || e.Code != "auth.unauthorized" {
 		t.Errorf("error = %+v", e)

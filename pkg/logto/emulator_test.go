@@ -13,9 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orgsync/orgsync/internal/emulatortest"
+	"github.com/orgsync/orgsync/internal/logtotest"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/internal/emulatortest"
 )
 
 // target is the Logto the end-to-end tests run against: the emulator, or a
@@ -174,7 +175,7 @@ func TestEndToEnd(t *testing.T) {
 	other, err := c.CreateOrganization(ctx, logto.CreateOrganization{Name: p + "acme-labs"})
 	check(t, err)
 	tg.cleanup(t, "organization "+other.ID, func(ctx context.Context) error { return c.DeleteOrganization(ctx, other.ID) })
-	got, err := c.GetOrganization(ctx, org.ID)
+	got, err := logtotest.GetOrganization(ctx, c, org.ID)
 	check(t, err)
 	if got.Name != p+"acme" || !got.IsMfaRequired || got.CustomData["tier"] != "gold" || got.CreatedAt == 0 {
 		t.Errorf("GetOrganization = %+v", got)
@@ -194,7 +195,7 @@ func TestEndToEnd(t *testing.T) {
 	}) {
 		t.Errorf("ListOrganizations lacks the updated %s", org.ID)
 	}
-	if _, err := c.GetOrganization(ctx, "does-not-exist"); !logto.IsNotFound(err) {
+	if _, err := logtotest.GetOrganization(ctx, c, "does-not-exist"); !logto.IsNotFound(err) {
 		t.Errorf("GetOrganization(missing) = %v, want a 404", err)
 	}
 
@@ -203,10 +204,10 @@ func TestEndToEnd(t *testing.T) {
 		PrimaryEmail: p + "alice@example.com", Username: strings.ReplaceAll(p, "-", "_") + "alice", Name: "Alice",
 	})
 	check(t, err)
-	tg.cleanup(t, "user "+alice.ID, func(ctx context.Context) error { return c.DeleteUser(ctx, alice.ID) })
+	tg.cleanup(t, "user "+alice.ID, func(ctx context.Context) error { return logtotest.DeleteUser(ctx, c, alice.ID) })
 	bob, err := c.CreateUser(ctx, logto.CreateUser{PrimaryEmail: p + "bob@example.com"})
 	check(t, err)
-	tg.cleanup(t, "user "+bob.ID, func(ctx context.Context) error { return c.DeleteUser(ctx, bob.ID) })
+	tg.cleanup(t, "user "+bob.ID, func(ctx context.Context) error { return logtotest.DeleteUser(ctx, c, bob.ID) })
 	users, err := c.FindUsersByEmail(ctx, []string{strings.ToUpper(p) + "ALICE@EXAMPLE.COM", p + "bob@example.com", p + "nobody@example.com"})
 	check(t, err)
 	if ids := userIDs(users); !slices.Equal(ids, sorted(alice.ID, bob.ID)) {
@@ -244,7 +245,7 @@ func TestEndToEnd(t *testing.T) {
 	// Applications.
 	app, err := c.CreateApplication(ctx, p+"ci", "MachineToMachine")
 	check(t, err)
-	tg.cleanup(t, "application "+app.ID, func(ctx context.Context) error { return c.DeleteApplication(ctx, app.ID) })
+	tg.cleanup(t, "application "+app.ID, func(ctx context.Context) error { return logtotest.DeleteApplication(ctx, c, app.ID) })
 	m2m, err := c.ListApplications(ctx, "MachineToMachine")
 	check(t, err)
 	if !slices.ContainsFunc(m2m, func(a logto.Application) bool { return a.ID == app.ID }) {
@@ -311,7 +312,7 @@ func TestEndToEndResourceLock(t *testing.T) {
 	ctx := context.Background()
 	indicator := "orgsync:" + p + "lock"
 
-	lock, err := c.CreateResource(ctx, p+"lock", indicator, logto.WithAccessTokenTTL(60))
+	lock, err := c.CreateResource(ctx, p+"lock", indicator, logtotest.WithAccessTokenTTL(60))
 	check(t, err)
 	tg.cleanup(t, "resource "+lock.ID, func(ctx context.Context) error { return c.DeleteResource(ctx, lock.ID) })
 	if lock.ID == "" || lock.Indicator != indicator || lock.AccessTokenTTL != 60 {
@@ -421,8 +422,8 @@ func TestEndToEndSSOConnectors(t *testing.T) {
 	org, err := c.CreateOrganization(ctx, logto.CreateOrganization{Name: p + "sso"})
 	check(t, err)
 	tg.cleanup(t, "organization "+org.ID, func(ctx context.Context) error { return c.DeleteOrganization(ctx, org.ID) })
-	check(t, c.AddJITSSOConnectors(ctx, org.ID, []string{a}))
-	check(t, c.AddJITSSOConnectors(ctx, org.ID, []string{a})) // idempotent
+	check(t, logtotest.AddJITSSOConnectors(ctx, c, org.ID, []string{a}))
+	check(t, logtotest.AddJITSSOConnectors(ctx, c, org.ID, []string{a})) // idempotent
 	check(t, c.SetJITSSOConnectors(ctx, org.ID, []string{a, b}))
 	err = c.SetJITSSOConnectors(ctx, org.ID, []string{a, "no-such-connector"})
 	if !logto.HasCode(err, "entity.relation_foreign_key_not_found") {
@@ -433,8 +434,8 @@ func TestEndToEndSSOConnectors(t *testing.T) {
 	if len(jit) != 2 || jit[0].ConnectorName != p+"idp-a" || jit[1].ConnectorName != p+"idp-b" {
 		t.Errorf("JIT SSO connectors after a failed replace = %+v, want both kept", jit)
 	}
-	check(t, c.RemoveJITSSOConnector(ctx, org.ID, a))
-	if err := c.RemoveJITSSOConnector(ctx, org.ID, a); !logto.IsNotFound(err) {
+	check(t, logtotest.RemoveJITSSOConnector(ctx, c, org.ID, a))
+	if err := logtotest.RemoveJITSSOConnector(ctx, c, org.ID, a); !logto.IsNotFound(err) {
 		t.Errorf("removing an unassigned connector = %v, want a 404", err)
 	}
 	check(t, c.Do(ctx, http.MethodDelete, "/api/sso-connectors/"+b, nil, nil))
@@ -472,7 +473,7 @@ func TestEndToEndOrganizationBranding(t *testing.T) {
 	upd, err := c.UpdateOrganization(ctx, org.ID, map[string]any{
 		"color": logto.OrganizationColor{PrimaryColor: "#112233"}, "customCss": ".logo{height:2em}"})
 	check(t, err)
-	got, err := c.GetOrganization(ctx, org.ID)
+	got, err := logtotest.GetOrganization(ctx, c, org.ID)
 	check(t, err)
 	for _, o := range []*logto.Organization{upd, got} {
 		if *o.Color != (logto.OrganizationColor{PrimaryColor: "#112233"}) || o.Branding.LogoURL != "https://cdn.example/l.png" ||
@@ -551,10 +552,10 @@ func TestEndToEndUserConsentScopes(t *testing.T) {
 	var partner logto.Application
 	check(t, c.Do(ctx, http.MethodPost, "/api/applications",
 		map[string]any{"name": p + "partner", "type": "Traditional", "isThirdParty": true}, &partner))
-	tg.cleanup(t, "application "+partner.ID, func(ctx context.Context) error { return c.DeleteApplication(ctx, partner.ID) })
+	tg.cleanup(t, "application "+partner.ID, func(ctx context.Context) error { return logtotest.DeleteApplication(ctx, c, partner.ID) })
 	first, err := c.CreateApplication(ctx, p+"web", "SPA")
 	check(t, err)
-	tg.cleanup(t, "application "+first.ID, func(ctx context.Context) error { return c.DeleteApplication(ctx, first.ID) })
+	tg.cleanup(t, "application "+first.ID, func(ctx context.Context) error { return logtotest.DeleteApplication(ctx, c, first.ID) })
 	third, err := c.FindApplications(ctx, logto.ApplicationFilter{ThirdParty: ptr(true)})
 	check(t, err)
 	if !slices.ContainsFunc(third, func(a logto.Application) bool { return a.ID == partner.ID && a.IsThirdParty }) ||
@@ -568,22 +569,22 @@ func TestEndToEndUserConsentScopes(t *testing.T) {
 	check(t, err)
 	tg.cleanup(t, "scope "+write.ID, func(ctx context.Context) error { return c.DeleteOrganizationScope(ctx, write.ID) })
 
-	if err := c.AddUserConsentOrganizationScopes(ctx, first.ID, []string{read.ID}); !logto.HasCode(err, "application.third_party_application_only") {
+	if err := logtotest.AddUserConsentOrganizationScopes(ctx, c, first.ID, []string{read.ID}); !logto.HasCode(err, "application.third_party_application_only") {
 		t.Errorf("consent scopes of a first-party app = %v", err)
 	}
-	if err := c.AddUserConsentOrganizationScopes(ctx, partner.ID, []string{"no-such-scope"}); !logto.HasCode(err, "application.user_consent_scopes_not_found") {
+	if err := logtotest.AddUserConsentOrganizationScopes(ctx, c, partner.ID, []string{"no-such-scope"}); !logto.HasCode(err, "application.user_consent_scopes_not_found") {
 		t.Errorf("unknown consent scope = %v", err)
 	}
-	check(t, c.AddUserConsentOrganizationScopes(ctx, partner.ID, []string{read.ID, write.ID}))
-	check(t, c.AddUserConsentOrganizationScopes(ctx, partner.ID, []string{read.ID}))
+	check(t, logtotest.AddUserConsentOrganizationScopes(ctx, c, partner.ID, []string{read.ID, write.ID}))
+	check(t, logtotest.AddUserConsentOrganizationScopes(ctx, c, partner.ID, []string{read.ID}))
 	got, err := c.ListUserConsentOrganizationScopes(ctx, partner.ID)
 	check(t, err)
 	if len(got) != 2 || got[0].Name != p+"read" || got[1].Name != p+"write" {
 		t.Errorf("consent scopes = %+v", got)
 	}
 	check(t, c.DeleteOrganizationScope(ctx, write.ID))
-	check(t, c.RemoveUserConsentOrganizationScope(ctx, partner.ID, read.ID))
-	if err := c.RemoveUserConsentOrganizationScope(ctx, partner.ID, read.ID); !logto.IsNotFound(err) {
+	check(t, logtotest.RemoveUserConsentOrganizationScope(ctx, c, partner.ID, read.ID))
+	if err := logtotest.RemoveUserConsentOrganizationScope(ctx, c, partner.ID, read.ID); !logto.IsNotFound(err) {
 		t.Errorf("removing an absent consent scope = %v, want 404", err)
 	}
 	got, err = c.ListUserConsentOrganizationScopes(ctx, partner.ID)
@@ -625,7 +626,7 @@ func TestEndToEndCheaperReads(t *testing.T) {
 	ctx := context.Background()
 	app, err := c.CreateApplication(ctx, p+"ci", "MachineToMachine")
 	check(t, err)
-	tg.cleanup(t, "application "+app.ID, func(ctx context.Context) error { return c.DeleteApplication(ctx, app.ID) })
+	tg.cleanup(t, "application "+app.ID, func(ctx context.Context) error { return logtotest.DeleteApplication(ctx, c, app.ID) })
 	bot, err := c.CreateOrganizationRole(ctx, logto.CreateOrganizationRole{Name: p + "bot", Type: "MachineToMachine"})
 	check(t, err)
 	tg.cleanup(t, "role "+bot.ID, func(ctx context.Context) error { return c.DeleteOrganizationRole(ctx, bot.ID) })
@@ -656,10 +657,10 @@ func TestEndToEndCheaperReads(t *testing.T) {
 
 	a, err := c.CreateUser(ctx, logto.CreateUser{PrimaryEmail: p + "a@example.com"})
 	check(t, err)
-	tg.cleanup(t, "user "+a.ID, func(ctx context.Context) error { return c.DeleteUser(ctx, a.ID) })
+	tg.cleanup(t, "user "+a.ID, func(ctx context.Context) error { return logtotest.DeleteUser(ctx, c, a.ID) })
 	b, err := c.CreateUser(ctx, logto.CreateUser{PrimaryEmail: p + "b@example.com"})
 	check(t, err)
-	tg.cleanup(t, "user "+b.ID, func(ctx context.Context) error { return c.DeleteUser(ctx, b.ID) })
+	tg.cleanup(t, "user "+b.ID, func(ctx context.Context) error { return logtotest.DeleteUser(ctx, c, b.ID) })
 	check(t, c.AddOrganizationUsers(ctx, orgs[0], []string{a.ID, b.ID}))
 	check(t, c.AssignOrganizationUsersRoles(ctx, orgs[0], []string{b.ID}, []string{admin.ID}))
 	holders, err := c.ListOrganizationUsersWithRole(ctx, orgs[0], admin.ID)

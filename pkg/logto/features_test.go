@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orgsync/orgsync/internal/emulatortest"
 	"github.com/orgsync/orgsync/pkg/logto"
 	"github.com/orgsync/orgsync/pkg/logto/emulator"
-	"github.com/orgsync/orgsync/internal/emulatortest"
 )
 
 // recorder remembers every request the client sends.

@@ -2,6 +2,7 @@ package logto
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -164,3 +165,13 @@ func asError(t *testing.T, err error) *Error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// getOrganization reads one organization (GET /api/organizations/{id}), a
+// read orgsync itself does not make, for the client's own tests.
+func getOrganization(ctx context.Context, c *Client, id string) (*Organization, error) {
+	var out Organization
+	if err := c.doRequired(ctx, http.MethodGet, pathf("/api/organizations/%s", id), nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

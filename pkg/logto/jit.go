@@ -69,23 +69,3 @@ func (c *Client) SetJITSSOConnectors(ctx context.Context, orgID string, connecto
 	body := map[string][]string{"ssoConnectorIds": nonNil(connectorIDs)}
 	return c.Do(ctx, http.MethodPut, pathf("/api/organizations/%s/jit/sso-connectors", orgID), body, nil)
 }
-
-// AddJITSSOConnectors adds JIT SSO connectors to the organization; adding
-// one already there is a no-op. The list must not be empty.
-//
-// POST /api/organizations/{id}/jit/sso-connectors
-func (c *Client) AddJITSSOConnectors(ctx context.Context, orgID string, connectorIDs []string) error {
-	if len(connectorIDs) == 0 {
-		return errEmptyList
-	}
-	body := map[string][]string{"ssoConnectorIds": connectorIDs}
-	return c.Do(Idempotent(ctx), http.MethodPost, pathf("/api/organizations/%s/jit/sso-connectors", orgID), body, nil)
-}
-
-// RemoveJITSSOConnector removes one JIT SSO connector from the organization;
-// one not assigned is a 404 entity.not_found.
-//
-// DELETE /api/organizations/{id}/jit/sso-connectors/{ssoConnectorId}
-func (c *Client) RemoveJITSSOConnector(ctx context.Context, orgID, connectorID string) error {
-	return c.Do(ctx, http.MethodDelete, pathf("/api/organizations/%s/jit/sso-connectors/%s", orgID, connectorID), nil, nil)
-}

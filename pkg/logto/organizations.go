@@ -116,17 +116,6 @@ func (c *Client) listOrganizations(ctx context.Context, query url.Values) ([]Org
 	return nil, err
 }
 
-// GetOrganization returns one organization.
-//
-// GET /api/organizations/{id}
-func (c *Client) GetOrganization(ctx context.Context, id string) (*Organization, error) {
-	var out Organization
-	if err := c.doRequired(ctx, http.MethodGet, pathf("/api/organizations/%s", id), nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
 // CreateOrganization creates an organization. Names are not unique: a
 // second create with the same name makes a second organization.
 //

@@ -55,12 +55,6 @@ func (c *Client) GetResource(ctx context.Context, id string) (*Resource, error) 
 // ResourceOption sets an optional field of an API resource creation.
 type ResourceOption func(body map[string]any)
 
-// WithAccessTokenTTL sets the lifetime of the access tokens issued for the
-// resource (Logto's default is 3600 seconds).
-func WithAccessTokenTTL(seconds int) ResourceOption {
-	return func(body map[string]any) { body["accessTokenTtl"] = seconds }
-}
-
 // CreateResource creates an API resource and returns it. The indicator is
 // unique in a tenant, so the create can serve as a lock: a used indicator is
 // a 422 resource.resource_identifier_in_use (CodeResourceIndicatorInUse).

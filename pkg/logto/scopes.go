@@ -82,7 +82,3 @@ func (c *Client) FindOrganizationScopesByName(ctx context.Context, name string) 
 	}
 	return exact, nil
 }
-
-// errEmptyList guards adds whose list Logto requires to be non-empty (or
-// answers an empty one with 422 entity.invalid_input on Logto 1.37).
-var errEmptyList = errors.New("logto: empty list: nothing to add (Logto rejects an empty list)")

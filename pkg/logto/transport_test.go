@@ -155,7 +155,7 @@ func TestGetRetriedWhenConnectionDrops(t *testing.T) {
 		calls.Add(1)
 		writeJSON(w, 200, `{"id":"o1"}`)
 	})
-	if _, err := f.client.GetOrganization(context.Background(), "o1"); err != nil {
+	if _, err := getOrganization(context.Background(), f.client, "o1"); err != nil {
 		t.Fatal(err)
 	}
 	if calls.Load() != 3 {
@@ -492,10 +492,10 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 		writeJSON(w, 200, `{"id":"o2"}`)
 	})
 	ctx := context.Background()
-	if _, err := f.client.GetOrganization(ctx, "o1"); err != nil {
+	if _, err := getOrganization(ctx, f.client, "o1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.client.GetOrganization(ctx, "o2"); err != nil {
+	if _, err := getOrganization(ctx, f.client, "o2"); err != nil {
 		t.Fatal(err)
 	}
 	logs := f.logs.String()

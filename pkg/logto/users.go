@@ -111,10 +111,3 @@ type MFAVerification struct {
 func (c *Client) ListUserMFAVerifications(ctx context.Context, userID string) ([]MFAVerification, error) {
 	return list[MFAVerification](ctx, c, pathf("/api/users/%s/mfa-verifications", userID))
 }
-
-// DeleteUser deletes a user.
-//
-// DELETE /api/users/{userId}
-func (c *Client) DeleteUser(ctx context.Context, id string) error {
-	return c.Do(ctx, http.MethodDelete, pathf("/api/users/%s", id), nil, nil)
-}
