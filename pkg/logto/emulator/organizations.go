@@ -740,12 +740,32 @@ func (e *Emulator) listJITRoles(c *call) error {
 	return nil
 }
 
-func (e *Emulator) jitRoleBody(c *call, nonempty bool) (*orgRow, []string, error) {
+// jitList is one of an organization's JIT lists that Logto serves with the
+// same three routes: add (POST, a non-empty list; ids already there are
+// kept once), replace (PUT) and remove one (DELETE .../:param).
+type jitList struct {
+	bodyKey string // the request body's list of ids
+	param   string // the DELETE route's id parameter
+	exists  func(e *Emulator, id string) bool
+	ids     func(o *orgRow) *[]string
+}
+
+var (
+	jitRoles = jitList{bodyKey: "organizationRoleIds", param: "roleId",
+		exists: func(e *Emulator, id string) bool { _, ok := e.db.OrgRoles[id]; return ok },
+		ids:    func(o *orgRow) *[]string { return &o.JITRoles }}
+	jitSSOConnectors = jitList{bodyKey: "ssoConnectorIds", param: "connectorId",
+		exists: func(e *Emulator, id string) bool { _, ok := e.db.SSOConnectors[id]; return ok },
+		ids:    func(o *orgRow) *[]string { return &o.JITSSOConnectors }}
+)
+
+// jitBody parses the list's ids and checks the foreign keys.
+func (e *Emulator) jitBody(c *call, l jitList, nonempty bool) (*orgRow, []string, error) {
 	m, g, err := c.object()
 	if err != nil {
 		return nil, nil, err
 	}
-	ids, _ := g.strs(m, "organizationRoleIds", true, nonempty, idRule)
+	ids, _ := g.strs(m, l.bodyKey, true, nonempty, idRule)
 	if err := g.err(); err != nil {
 		return nil, nil, err
 	}
@@ -754,47 +774,55 @@ func (e *Emulator) jitRoleBody(c *call, nonempty bool) (*orgRow, []string, error
 		return nil, nil, errForeignKey()
 	}
 	for _, id := range ids {
-		if _, ok := e.db.OrgRoles[id]; !ok {
+		if !l.exists(e, id) {
 			return nil, nil, errForeignKey()
 		}
 	}
 	return o, ids, nil
 }
 
-func (e *Emulator) addJITRoles(c *call) error {
-	o, ids, err := e.jitRoleBody(c, true)
-	if err != nil {
-		return err
-	}
-	o.JITRoles = addUnique(o.JITRoles, ids...)
-	c.changed = true
-	c.text(201)
-	return nil
-}
-
-func (e *Emulator) replaceJITRoles(c *call) error {
-	o, ids, err := e.jitRoleBody(c, false)
-	if err != nil {
-		return err
-	}
-	if hasDuplicates(ids) {
-		return errUnique()
-	}
-	if o != nil {
-		o.JITRoles = append([]string{}, ids...)
+func (e *Emulator) addJIT(l jitList) func(*call) error {
+	return func(c *call) error {
+		o, ids, err := e.jitBody(c, l, true)
+		if err != nil {
+			return err
+		}
+		list := l.ids(o)
+		*list = addUnique(*list, ids...)
 		c.changed = true
+		c.text(201)
+		return nil
 	}
-	c.noContent()
-	return nil
 }
 
-func (e *Emulator) removeJITRole(c *call) error {
-	o, ok := e.db.Orgs[c.param("id")]
-	if !ok || !contains(o.JITRoles, c.param("roleId")) {
-		return errNotFound()
+func (e *Emulator) replaceJIT(l jitList) func(*call) error {
+	return func(c *call) error {
+		o, ids, err := e.jitBody(c, l, false)
+		if err != nil {
+			return err
+		}
+		if hasDuplicates(ids) {
+			return errUnique()
+		}
+		if o != nil {
+			*l.ids(o) = append([]string{}, ids...)
+			c.changed = true
+		}
+		c.noContent()
+		return nil
 	}
-	o.JITRoles = remove(o.JITRoles, c.param("roleId"))
-	c.changed = true
-	c.noContent()
-	return nil
+}
+
+func (e *Emulator) removeJIT(l jitList) func(*call) error {
+	return func(c *call) error {
+		o, ok := e.db.Orgs[c.param("id")]
+		if !ok || !contains(*l.ids(o), c.param(l.param)) {
+			return errNotFound()
+		}
+		list := l.ids(o)
+		*list = remove(*list, c.param(l.param))
+		c.changed = true
+		c.noContent()
+		return nil
+	}
 }
