@@ -17,10 +17,10 @@ func (e *Emulator) addUserConsentScopes(c *call) error {
 	if err != nil {
 		return err
 	}
-	orgScopes, hasOrg := g.strs(m, "organizationScopes", false, false, strRule{})
-	resScopes, hasRes := g.strs(m, "resourceScopes", false, false, strRule{})
-	orgResScopes, hasOrgRes := g.strs(m, "organizationResourceScopes", false, false, strRule{})
-	users, _ := g.strs(m, "userScopes", false, false, strRule{enum: userScopes})
+	orgScopes, hasOrg := g.stringList(m, "organizationScopes", false, false, strRule{})
+	resScopes, hasRes := g.stringList(m, "resourceScopes", false, false, strRule{})
+	orgResScopes, hasOrgRes := g.stringList(m, "organizationResourceScopes", false, false, strRule{})
+	users, _ := g.stringList(m, "userScopes", false, false, strRule{enum: userScopes})
 	if err := g.err(); err != nil {
 		return err
 	}

@@ -309,8 +309,8 @@ var urlScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*$`)
 // emailGuard approximates zod's email check.
 var emailGuard = regexp.MustCompile(`^[A-Za-z0-9_'+\-.]*[A-Za-z0-9_+\-]@([A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$`)
 
-// strs validates a string array field.
-func (g *guard) strs(m map[string]json.RawMessage, key string, required, nonempty bool, item strRule) ([]string, bool) {
+// stringList validates a string array field.
+func (g *guard) stringList(m map[string]json.RawMessage, key string, required, nonempty bool, item strRule) ([]string, bool) {
 	v, present, _ := decodeField(m, key)
 	path := []any{key}
 	if !present {

@@ -107,7 +107,7 @@ func (e *Emulator) createInvitation(c *call) error {
 	orgID, _ := g.str(m, "organizationId", strRule{required: true, min: 1})
 	inviterID, _ := g.str(m, "inviterId", strRule{nullable: true})
 	expiresAt, _ := g.number(m, "expiresAt", true)
-	roleIDs, _ := g.strs(m, "organizationRoleIds", false, false, strRule{})
+	roleIDs, _ := g.stringList(m, "organizationRoleIds", false, false, strRule{})
 	var payload map[string]any // nil: no message (messagePayload false or absent)
 	if v, present, _ := decodeField(m, "messagePayload"); present {
 		if b, isBool := v.(bool); isBool {

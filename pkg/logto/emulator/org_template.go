@@ -163,8 +163,8 @@ func (e *Emulator) createOrgRole(c *call) error {
 	name, _ := g.str(m, "name", nameRule)
 	desc, _ := g.str(m, "description", descRule)
 	typ, _ := g.str(m, "type", roleTypeRule)
-	scopeIDs, _ := g.strs(m, "organizationScopeIds", false, false, strRule{})
-	resScopeIDs, _ := g.strs(m, "resourceScopeIds", false, false, strRule{})
+	scopeIDs, _ := g.stringList(m, "organizationScopeIds", false, false, strRule{})
+	resScopeIDs, _ := g.stringList(m, "resourceScopeIds", false, false, strRule{})
 	if err := g.err(); err != nil {
 		return err
 	}
@@ -328,7 +328,7 @@ func (e *Emulator) roleRelation(path, key string, set func(*orgRoleRow) *[]strin
 			if err != nil {
 				return err
 			}
-			ids, _ := g.strs(m, key, true, true, idRule)
+			ids, _ := g.stringList(m, key, true, true, idRule)
 			if err := g.err(); err != nil {
 				return err
 			}
@@ -351,7 +351,7 @@ func (e *Emulator) roleRelation(path, key string, set func(*orgRoleRow) *[]strin
 			if err != nil {
 				return err
 			}
-			ids, _ := g.strs(m, key, true, false, idRule)
+			ids, _ := g.stringList(m, key, true, false, idRule)
 			if err := g.err(); err != nil {
 				return err
 			}

@@ -345,7 +345,7 @@ func (k memberKind) doAdd(c *call) error {
 	if err != nil {
 		return err
 	}
-	ids, _ := g.strs(m, k.idsKey, true, true, idRule)
+	ids, _ := g.stringList(m, k.idsKey, true, true, idRule)
 	if err := g.err(); err != nil {
 		return err
 	}
@@ -378,7 +378,7 @@ func (k memberKind) doReplace(c *call) error {
 	if err != nil {
 		return err
 	}
-	ids, _ := g.strs(m, k.idsKey, true, false, idRule)
+	ids, _ := g.stringList(m, k.idsKey, true, false, idRule)
 	if err := g.err(); err != nil {
 		return err
 	}
@@ -452,8 +452,8 @@ func (k memberKind) doAssignRoles(c *call) error {
 	if err != nil {
 		return err
 	}
-	ids, _ := g.strs(m, k.idsKey, true, true, idRule)
-	roleIDs, _ := g.strs(m, "organizationRoleIds", true, true, idRule)
+	ids, _ := g.stringList(m, k.idsKey, true, true, idRule)
+	roleIDs, _ := g.stringList(m, "organizationRoleIds", true, true, idRule)
 	if err := g.err(); err != nil {
 		return err
 	}
@@ -521,10 +521,10 @@ func (k memberKind) roleBody(c *call, nonempty bool) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, _ := g.strs(m, "organizationRoleIds", !k.isUser, nonempty, idRule)
+	ids, _ := g.stringList(m, "organizationRoleIds", !k.isUser, nonempty, idRule)
 	var names []string
 	if k.isUser {
-		names, _ = g.strs(m, "organizationRoleNames", false, false, idRule)
+		names, _ = g.stringList(m, "organizationRoleNames", false, false, idRule)
 	}
 	if err := g.err(); err != nil {
 		return nil, err
@@ -694,7 +694,7 @@ func (e *Emulator) replaceJITDomains(c *call) error {
 	if err != nil {
 		return err
 	}
-	ds, _ := g.strs(m, "emailDomains", true, false, strRule{min: 1, max: 128})
+	ds, _ := g.stringList(m, "emailDomains", true, false, strRule{min: 1, max: 128})
 	if err := g.err(); err != nil {
 		return err
 	}
@@ -765,7 +765,7 @@ func (e *Emulator) jitBody(c *call, l jitList, nonempty bool) (*orgRow, []string
 	if err != nil {
 		return nil, nil, err
 	}
-	ids, _ := g.strs(m, l.bodyKey, true, nonempty, idRule)
+	ids, _ := g.stringList(m, l.bodyKey, true, nonempty, idRule)
 	if err := g.err(); err != nil {
 		return nil, nil, err
 	}

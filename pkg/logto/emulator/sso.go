@@ -141,7 +141,7 @@ func parseSSOConnectorBody(m map[string]json.RawMessage, g *guard) ssoConnectorI
 		in.connectorName = *cn
 	}
 	in.config, _ = g.object(m, "config", false)
-	in.domains, _ = g.strs(m, "domains", false, false, strRule{})
+	in.domains, _ = g.stringList(m, "domains", false, false, strRule{})
 	in.branding, _ = g.object(m, "branding", false)
 	for k, v := range in.branding {
 		switch k {
