@@ -1,7 +1,16 @@
 package scaletest
 
 import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -80,4 +89,126 @@ func BenchmarkLoadW1(b *testing.B) {
 	b.ReportMetric(mb, "MB-allocated")
 	b.ReportMetric(mb/loadGoalMB, "MB/goal")
 	b.ReportMetric(per/loadGoalSeconds, "time/goal")
+}
+
+// Plan and apply of memOrgs organizations (W1Scaled), issue 19's goals for
+// the maximum resident set size of orgsync plan and orgsync apply.
+const (
+	memOrgs       = 5000
+	planGoalRSSMB = 150
+	applyGoalMB   = 200
+)
+
+// BenchmarkHeap5000 plans and applies W1Scaled(5000), loaded from HCL, in
+// process against an emulator without latency, and reports the peak heap
+// in use over the heap before the load (plan-heap-MB, apply-heap-MB). The
+// emulator shares the heap: what it stores during apply is counted too, so
+// BenchmarkRSS5000 is the figure to compare with the goals.
+//
+//	go test -run '^$' -bench 'Heap5000' -benchtime 1x ./internal/scaletest
+func BenchmarkHeap5000(b *testing.B) {
+	cfg := W1Scaled(memOrgs)
+	dir := writeW1Dir(b, cfg)
+	for b.Loop() {
+		b.StopTimer()
+		tn := StartEmulator(b, 0)
+		seededTenant(b, cfg, tn, false)
+		c, _ := freshClient(b, tn)
+		base := heapInuse()
+		h := sampleHeap()
+		b.StartTimer()
+		if _, _, err := Plan(context.Background(), c, loadDir(b, dir), planParallelism); err != nil {
+			b.Fatal(err)
+		}
+		plan := h.Stop()
+		b.StopTimer()
+		base2 := heapInuse()
+		h = sampleHeap()
+		b.StartTimer()
+		if _, _, err := Apply(context.Background(), c, loadDir(b, dir), planParallelism); err != nil {
+			b.Fatal(err)
+		}
+		apply := h.Stop()
+		b.ReportMetric(float64(plan-min(plan, base))/(1<<20), "plan-heap-MB")
+		b.ReportMetric(float64(apply-min(apply, base2))/(1<<20), "apply-heap-MB")
+	}
+}
+
+// BenchmarkRSS5000 measures the maximum resident set size of the orgsync
+// binary (built from ./cmd/orgsync) running plan, then apply -auto-approve,
+// of W1Scaled(5000) against orgsync emulator in a separate process, so that
+// the emulator's memory is not counted. The figures come from the
+// rusage of each child process (ru_maxrss).
+//
+//	go test -run '^$' -bench 'RSS5000' -benchtime 1x -timeout 30m ./internal/scaletest
+func BenchmarkRSS5000(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "orgsync")
+	build := exec.Command("go", "build", "-o", bin, "../../cmd/orgsync")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	dir := writeW1Dir(b, W1Scaled(memOrgs))
+	for b.Loop() {
+		b.StopTimer()
+		env := startEmulatorProcess(b, bin, dir)
+		b.StartTimer()
+		plan := maxRSS(b, bin, env, "plan", "-c", dir, "-parallelism", "8")
+		apply := maxRSS(b, bin, env, "apply", "-auto-approve", "-c", dir, "-parallelism", "8")
+		b.ReportMetric(plan, "plan-maxrss-MB")
+		b.ReportMetric(plan/planGoalRSSMB, "plan-rss/goal")
+		b.ReportMetric(apply, "apply-maxrss-MB")
+		b.ReportMetric(apply/applyGoalMB, "apply-rss/goal")
+	}
+}
+
+// startEmulatorProcess runs bin emulator seeded with what dir refers to and
+// returns the environment that points orgsync at it. The emulator stops
+// when b ends.
+func startEmulatorProcess(b *testing.B, bin, dir string) []string {
+	b.Helper()
+	cmd := exec.Command(bin, "emulator", "-addr", "127.0.0.1:0", "-seed", "1", "-seed-config", dir)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	env := os.Environ()
+	var log strings.Builder
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		log.WriteString(line + "\n")
+		if v, ok := strings.CutPrefix(line, "export "); ok {
+			env = append(env, v)
+		}
+		if strings.HasPrefix(line, "Press Ctrl-C") {
+			go func() { _, _ = io.Copy(io.Discard, stderr) }()
+			return env
+		}
+	}
+	b.Fatalf("the emulator stopped before it was ready:\n%s", log.String())
+	return nil
+}
+
+// maxRSS runs bin with args and returns its maximum resident set size in MB.
+func maxRSS(b *testing.B, bin string, env []string, args ...string) float64 {
+	b.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("orgsync %s: %v\n%s", args[0], err, stderr.String())
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		b.Skip("no rusage on this platform")
+	}
+	return float64(ru.Maxrss) / 1024 // Linux reports kilobytes
 }
