@@ -472,8 +472,7 @@ func (l *loader) loadOrganization(b *namedBlock, body hcl.Body, key, defaultName
 	org.Address = state.OrganizationAddress(key)
 	org.Name = defaultName
 	org.Pos = Pos(b.DefRange)
-	var c organizationContent
-	l.decodeBody(body, ctx, &c)
+	c := l.decodeOrganization(body, ctx)
 	if id, set := l.evalString(c.ID, ctx, "id"); set {
 		if strings.TrimSpace(id) == "" || hasSpace(id) {
 			l.errorf(c.ID.Range(), "Invalid organization id",
