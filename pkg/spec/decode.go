@@ -317,16 +317,17 @@ func itemsOf(values []string) []strItem {
 // checkRoleRefs reports role names that are not declared, or whose type does
 // not fit the holder (User roles for members and JIT, MachineToMachine roles
 // for applications).
-func (l *loader) checkRoleRefs(items []strItem, holder, wantType string) {
+func (l *loader) checkRoleRefs(items []strItem, holderOf func() string, wantType string) {
 	for _, it := range items {
 		r, ok := l.roles[it.Value]
+		if ok && r.Type == wantType {
+			continue
+		}
+		holder := holderOf()
 		if !ok {
 			l.errorf(it.Range, "Reference to undeclared role",
 				"%s refers to the role %q, which no role block declares.%s Declare it with a role %q {} block, or fix the name.",
 				holder, it.Value, didYouMean(it.Value, mapKeys(l.roles)), it.Value)
-			continue
-		}
-		if r.Type == wantType {
 			continue
 		}
 		if wantType == state.RoleTypeUser {
@@ -562,8 +563,8 @@ func (l *loader) loadMembers(org *state.Organization, blocks []*memberContent, c
 		}
 		seen[refKey] = b
 		roles := l.evalStrings(b.Roles, ctx, "roles")
-		l.checkRoleRefs(roles, "Member "+strconv.Quote(b.Label), state.RoleTypeUser)
-		m.Roles = sortedUnique(roles)
+		l.checkRoleRefs(roles, func() string { return "Member " + strconv.Quote(b.Label) }, state.RoleTypeUser)
+		m.Roles = l.internRoles(roles)
 		m.PreventDestroy, m.Ignored = l.lifecycle(b.Lifecycle, ctx, "member", memberIgnorable)
 		org.Members = append(org.Members, m)
 	}
@@ -593,8 +594,8 @@ func (l *loader) loadApplications(org *state.Organization, blocks []*memberConte
 		}
 		seen[refKey] = b
 		roles := l.evalStrings(b.Roles, ctx, "roles")
-		l.checkRoleRefs(roles, "Application "+strconv.Quote(b.Label), state.RoleTypeM2M)
-		a.Roles = sortedUnique(roles)
+		l.checkRoleRefs(roles, func() string { return "Application " + strconv.Quote(b.Label) }, state.RoleTypeM2M)
+		a.Roles = l.internRoles(roles)
 		a.PreventDestroy, a.Ignored = l.lifecycle(b.Lifecycle, ctx, "application", memberIgnorable)
 		org.Applications = append(org.Applications, a)
 	}
@@ -621,7 +622,7 @@ func (l *loader) loadJIT(org *state.Organization, b *jitContent, ctx *hcl.EvalCo
 	}
 	jit.EmailDomains = sortedUnique(ok)
 	roles := l.evalStrings(b.Roles, ctx, "roles")
-	l.checkRoleRefs(roles, fmt.Sprintf("The jit block of %s", org.Address), state.RoleTypeUser)
+	l.checkRoleRefs(roles, func() string { return fmt.Sprintf("The jit block of %s", org.Address) }, state.RoleTypeUser)
 	jit.Roles = sortedUnique(roles)
 	l.loadJITSSO(org, jit, b, ctx)
 	jit.PreventDestroy, jit.Ignored = l.lifecycle(b.Lifecycle, ctx, "jit", jitIgnorable)

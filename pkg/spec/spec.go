@@ -18,11 +18,14 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/orgsync/orgsync/pkg/state"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
@@ -77,7 +80,11 @@ type Result struct {
 	// Config is the desired state; nil when the diagnostics have errors.
 	Config *state.Config
 	// Files holds every parsed file (configuration, variable files and
-	// command-line values) by name, for diagnostic snippets.
+	// command-line values) by name, for diagnostic snippets: its Bytes, and
+	// a Nav that names the block around a position. The syntax trees are
+	// not kept (Body is nil): a configuration's tree takes many times the
+	// memory of its source, and a diagnostic that asks for the block
+	// around a position has the file parsed again.
 	Files map[string]*hcl.File
 	// Sources are the inputs read, for loading the same configuration again.
 	Sources Sources
@@ -105,16 +112,52 @@ func Load(in Input) (*Result, hcl.Diagnostics) {
 	l.read.Env = map[string]string{}
 	cfg := l.load()
 	diags := normalizeDiags(l.diags)
-	res := &Result{Files: l.files, Sources: l.read}
+	res := &Result{Files: withoutSyntaxTrees(l.files), Sources: l.read}
 	if !diags.HasErrors() {
 		res.Config = cfg
 	}
 	return res, diags
 }
 
+// withoutSyntaxTrees returns files with only what diagnostics read of them.
+func withoutSyntaxTrees(files map[string]*hcl.File) map[string]*hcl.File {
+	out := make(map[string]*hcl.File, len(files))
+	for name, f := range files {
+		kept := &hcl.File{Bytes: f.Bytes}
+		if f.Nav != nil {
+			kept.Nav = &reparsedNav{src: f.Bytes, filename: name}
+		}
+		out[name] = kept
+	}
+	return out
+}
+
+// reparsedNav is the navigation of a native syntax file whose syntax tree
+// was dropped: the file is parsed again on first use.
+type reparsedNav struct {
+	src      []byte
+	filename string
+	once     sync.Once
+	nav      any
+}
+
+// ContextString describes the block that encloses the byte offset, as the
+// navigation of the parsed file does.
+func (n *reparsedNav) ContextString(offset int) string {
+	n.once.Do(func() {
+		if f, _ := hclsyntax.ParseConfig(n.src, n.filename, hcl.InitialPos); f != nil {
+			n.nav = f.Nav
+		}
+	})
+	if cs, ok := n.nav.(interface{ ContextString(int) string }); ok {
+		return cs.ContextString(offset)
+	}
+	return ""
+}
+
 // Pos formats the start of r as "file:line:col".
 func Pos(r hcl.Range) string {
-	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+	return r.Filename + ":" + strconv.Itoa(r.Start.Line) + ":" + strconv.Itoa(r.Start.Column)
 }
 
 // loader holds the state of one Load call.
@@ -136,6 +179,8 @@ type loader struct {
 	roles       map[string]*roleDecl
 
 	included map[string]string // files read by file(), by name
+
+	roleSets map[string][]string // interned role lists (internRoles)
 }
 
 // declared is one top-level block together with the file that holds it.
