@@ -261,7 +261,7 @@ func (l *loader) parseDir() (*parsed, bool) {
 			syntaxOK = false
 			continue
 		}
-		f, diags := l.parser.ParseHCL(src, name)
+		f, diags := l.parseConfigFile(src, name)
 		if f != nil {
 			diags = explainLabelTemplates(diags, f.Bytes)
 		}
@@ -288,6 +288,15 @@ func (l *loader) parseDir() (*parsed, bool) {
 	// references to them cannot be checked; unsupported top-level blocks
 	// or arguments do not stop the rest of the checks.
 	return p, syntaxOK
+}
+
+// parseConfigFile parses a configuration file: with parseLiteral when it is
+// in the literal subset, with hclsyntax otherwise.
+func (l *loader) parseConfigFile(src []byte, name string) (*hcl.File, hcl.Diagnostics) {
+	if f, ok := parseLiteral(src, name); ok {
+		return f, nil
+	}
+	return l.parser.ParseHCL(src, name)
 }
 
 // configFiles lists the configuration files of dir (from the snapshot when
