@@ -24,6 +24,8 @@ var (
 	memberSchema, _       = gohcl.ImpliedBodySchema(memberContent{})
 	lifecycleSchema, _    = gohcl.ImpliedBodySchema(lifecycleContent{})
 	jitSchema, _          = gohcl.ImpliedBodySchema(jitContent{})
+
+	organizationHeadSchema, _ = gohcl.ImpliedBodySchema(organizationHead{})
 )
 
 // organizationBlockTypes are the block types an organization body and the
@@ -88,6 +90,22 @@ func (l *loader) singleBlock(blocks hcl.Blocks, typeName string) *hcl.Block {
 		Subject: &blocks[1].DefRange,
 	})
 	return nil
+}
+
+// decodeOrganizationHead reads an organization block's for_each, and the
+// rest of its body.
+func decodeOrganizationHead(body hcl.Body) (organizationHead, hcl.Diagnostics) {
+	var head organizationHead
+	content, rest, diags := body.PartialContent(organizationHeadSchema)
+	if content == nil {
+		return head, diags
+	}
+	head.Body = rest
+	head.ForEach = attrExpr(content, body, "for_each")
+	if a := content.Attributes["for_each"]; a != nil {
+		head.ForEachRange = a.Range
+	}
+	return head, diags
 }
 
 // decodeOrganization decodes an organization body (after for_each) with its

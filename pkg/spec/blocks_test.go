@@ -54,6 +54,9 @@ func TestDecodeOrganizationMatchesGohcl(t *testing.T) {
       content { prevent_destroy = true }
     }
   }`,
+		"for_each": `
+  for_each = {a = 1}
+  name     = each.key`,
 		"unknown argument":            `colour = "red"`,
 		"argument named dynamic":      `dynamic = 1`,
 		"argument named like a block": `member = "x"`,
@@ -122,6 +125,22 @@ func TestDecodeOrganizationMatchesGohcl(t *testing.T) {
 			}
 			if d := cmp.Diff(describeOrganization(&want, ctx), describeOrganization(&got, ctx)); d != "" {
 				t.Errorf("decoded content differs (-gohcl +decodeOrganization):\n%s", d)
+			}
+
+			var wantHead organizationHead
+			wantHeadDiags := gohcl.DecodeBody(body, ctx, &wantHead)
+			gotHead, gotHeadDiags := decodeOrganizationHead(body)
+			if d := cmp.Diff(diagStrings(wantHeadDiags), diagStrings(gotHeadDiags)); d != "" {
+				t.Errorf("head diagnostics differ (-gohcl +decodeOrganizationHead):\n%s", d)
+			}
+			if wantHead.ForEach.Range() != gotHead.ForEach.Range() || wantHead.ForEachRange != gotHead.ForEachRange {
+				t.Errorf("for_each: gohcl %v %v, decodeOrganizationHead %v %v",
+					wantHead.ForEach.Range(), wantHead.ForEachRange, gotHead.ForEach.Range(), gotHead.ForEachRange)
+			}
+			wantRest, _ := wantHead.Body.JustAttributes()
+			gotRest, _ := gotHead.Body.JustAttributes()
+			if len(wantRest) != len(gotRest) {
+				t.Errorf("rest of the body: gohcl %d attributes, decodeOrganizationHead %d", len(wantRest), len(gotRest))
 			}
 		})
 	}

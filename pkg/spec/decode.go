@@ -349,44 +349,57 @@ type orgInstance struct {
 	idRange   hcl.Range
 }
 
-func (l *loader) loadOrganizations(blocks []*namedBlock) []state.Organization {
+func (l *loader) loadOrganizations(sources []orgSource) []state.Organization {
 	labels := map[string]hcl.Range{}
 	var all []*orgInstance
-	for _, b := range blocks {
-		if prev, dup := labels[b.Name]; dup {
-			l.errorf(b.LabelRange, "Duplicate organization block",
-				"An organization block labelled %q was already declared at %s. Block labels are addresses and must be unique across all files.",
-				b.Name, Pos(prev))
-			continue
-		}
-		labels[b.Name] = b.DefRange
-		if strings.TrimSpace(b.Name) == "" {
-			l.errorf(b.LabelRange, "Empty organization label", "An organization block needs a non-empty label.")
-			continue
-		}
-		var head organizationHead
-		diags := gohcl.DecodeBody(b.Body, l.ctx, &head)
-		l.diags = append(l.diags, diags...)
-		if diags.HasErrors() {
-			continue
-		}
-		if head.ForEachRange.Filename == "" {
-			all = append(all, l.loadOrganization(b, head.Body, state.AddressPart(b.Name), b.Name, b.LabelRange, l.ctx))
-			continue
-		}
-		for _, inst := range l.forEach(head.ForEach) {
-			ctx := l.ctx.NewChild()
-			ctx.Variables = map[string]cty.Value{
-				"each": cty.ObjectVal(map[string]cty.Value{
-					"key":   cty.StringVal(inst.key),
-					"value": inst.value,
-				}),
-			}
-			key := state.AddressPart(b.Name) + "[" + strconv.Quote(inst.key) + "]"
-			all = append(all, l.loadOrganization(b, head.Body, key, inst.key, head.ForEach.Range(), ctx))
+	for _, src := range sources {
+		for _, b := range organizationsOf(src) {
+			all = l.loadOrganizationBlock(b, labels, all)
 		}
 	}
+	return l.checkOrganizations(all)
+}
 
+// loadOrganizationBlock decodes an organization block (each instance of it,
+// with for_each) and appends it to all.
+func (l *loader) loadOrganizationBlock(b *namedBlock, labels map[string]hcl.Range, all []*orgInstance) []*orgInstance {
+	if prev, dup := labels[b.Name]; dup {
+		l.errorf(b.LabelRange, "Duplicate organization block",
+			"An organization block labelled %q was already declared at %s. Block labels are addresses and must be unique across all files.",
+			b.Name, Pos(prev))
+		return all
+	}
+	labels[b.Name] = b.DefRange
+	if strings.TrimSpace(b.Name) == "" {
+		l.errorf(b.LabelRange, "Empty organization label", "An organization block needs a non-empty label.")
+		return all
+	}
+	head, diags := decodeOrganizationHead(b.Body)
+	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() {
+		return all
+	}
+	if head.ForEachRange.Filename == "" {
+		all = append(all, l.loadOrganization(b, head.Body, state.AddressPart(b.Name), b.Name, b.LabelRange, l.ctx))
+		return all
+	}
+	for _, inst := range l.forEach(head.ForEach) {
+		ctx := l.ctx.NewChild()
+		ctx.Variables = map[string]cty.Value{
+			"each": cty.ObjectVal(map[string]cty.Value{
+				"key":   cty.StringVal(inst.key),
+				"value": inst.value,
+			}),
+		}
+		key := state.AddressPart(b.Name) + "[" + strconv.Quote(inst.key) + "]"
+		all = append(all, l.loadOrganization(b, head.Body, key, inst.key, head.ForEach.Range(), ctx))
+	}
+	return all
+}
+
+// checkOrganizations reports organizations with the same Logto name or id
+// and returns them sorted by address.
+func (l *loader) checkOrganizations(all []*orgInstance) []state.Organization {
 	// Logto names: organizations are matched by name unless pinned by id.
 	byName := map[string]*orgInstance{}
 	byID := map[string]*orgInstance{}

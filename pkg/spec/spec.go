@@ -123,13 +123,22 @@ func Load(in Input) (*Result, hcl.Diagnostics) {
 func withoutSyntaxTrees(files map[string]*hcl.File) map[string]*hcl.File {
 	out := make(map[string]*hcl.File, len(files))
 	for name, f := range files {
-		kept := &hcl.File{Bytes: f.Bytes}
-		if f.Nav != nil {
-			kept.Nav = &reparsedNav{src: f.Bytes, filename: name}
-		}
-		out[name] = kept
+		out[name] = withoutSyntaxTree(name, f)
 	}
 	return out
+}
+
+// withoutSyntaxTree returns the Bytes of f, and a Nav that parses them
+// again when it is asked for the block around a position.
+func withoutSyntaxTree(name string, f *hcl.File) *hcl.File {
+	if f.Body == nil {
+		return f
+	}
+	kept := &hcl.File{Bytes: f.Bytes}
+	if f.Nav != nil {
+		kept.Nav = &reparsedNav{src: f.Bytes, filename: name}
+	}
+	return kept
 }
 
 // reparsedNav is the navigation of a native syntax file whose syntax tree
@@ -190,7 +199,34 @@ type parsed struct {
 	locals        []*labelOnly
 	permissions   []*namedBlock
 	roles         []*namedBlock
-	organizations []*namedBlock
+	organizations []orgSource // in file order
+}
+
+// orgSource is where organization blocks come from: blocks already parsed,
+// or a file in the literal subset whose organization blocks are read
+// again, only when they are decoded (organizationsOf). A large
+// configuration is mostly organization blocks, and their syntax trees take
+// many times the memory of their source: read this way, the trees of one
+// file at a time are in memory, not those of the whole configuration.
+type orgSource struct {
+	blocks []*namedBlock
+	file   string // with src: parse again
+	src    []byte
+}
+
+// organizationsOf returns the organization blocks of s.
+func organizationsOf(s orgSource) []*namedBlock {
+	if s.file == "" {
+		return s.blocks
+	}
+	f, ok := parseLiteral(s.src, s.file)
+	if !ok {
+		panic("spec: a configuration file in the literal subset no longer parses as one: " + s.file)
+	}
+	var tl topLevel
+	// The first reading reported what decoding the top level says.
+	_ = gohcl.DecodeBody(f.Body, nil, &tl)
+	return tl.Organizations
 }
 
 // maxQuoted is how many runes of a value a diagnostic quotes; a longer
@@ -261,7 +297,7 @@ func (l *loader) parseDir() (*parsed, bool) {
 			syntaxOK = false
 			continue
 		}
-		f, diags := l.parseConfigFile(src, name)
+		f, literal, diags := l.parseConfigFile(src, name)
 		if f != nil {
 			diags = explainLabelTemplates(diags, f.Bytes)
 		}
@@ -270,7 +306,7 @@ func (l *loader) parseDir() (*parsed, bool) {
 			syntaxOK = false
 			continue
 		}
-		l.files[name] = f
+		l.files[name] = withoutSyntaxTree(name, f)
 		if diags.HasErrors() {
 			syntaxOK = false
 			continue
@@ -282,7 +318,13 @@ func (l *loader) parseDir() (*parsed, bool) {
 		p.locals = append(p.locals, tl.Locals...)
 		p.permissions = append(p.permissions, tl.Permissions...)
 		p.roles = append(p.roles, tl.Roles...)
-		p.organizations = append(p.organizations, tl.Organizations...)
+		switch {
+		case len(tl.Organizations) == 0:
+		case literal:
+			p.organizations = append(p.organizations, orgSource{file: name, src: src})
+		default:
+			p.organizations = append(p.organizations, orgSource{blocks: tl.Organizations})
+		}
 	}
 	// After a syntax error the blocks of the broken file are unknown, so
 	// references to them cannot be checked; unsupported top-level blocks
@@ -292,11 +334,12 @@ func (l *loader) parseDir() (*parsed, bool) {
 
 // parseConfigFile parses a configuration file: with parseLiteral when it is
 // in the literal subset, with hclsyntax otherwise.
-func (l *loader) parseConfigFile(src []byte, name string) (*hcl.File, hcl.Diagnostics) {
+func (l *loader) parseConfigFile(src []byte, name string) (f *hcl.File, literal bool, diags hcl.Diagnostics) {
 	if f, ok := parseLiteral(src, name); ok {
-		return f, nil
+		return f, true, nil
 	}
-	return l.parser.ParseHCL(src, name)
+	f, diags = l.parser.ParseHCL(src, name)
+	return f, false, diags
 }
 
 // configFiles lists the configuration files of dir (from the snapshot when
