@@ -219,3 +219,16 @@ func describeOrganization(c *organizationContent, ctx *hcl.EvalContext) []string
 	sort.Strings(out)
 	return out
 }
+
+func TestIsEmailMatchesEmailRE(t *testing.T) {
+	for _, s := range []string{
+		"", "a", "a@b.c", "@b.c", "a@.c", "a@b.", "a@b..", "a@@b.c", "@@b.c", "a@b.c.d", "a.b@c", "a.b@c.d",
+		"a b@c.d", "a@b c.d", "a@b.c ", "a\t@b.c", "a@b\n.c", "a@b.c\r", "a\f@b.c", "a\v@b.c",
+		"é@ü.ö", "a@b.ç", "a@ç.b", "\xff@\xfe.\xfd", "a@b@c.d", "a.@b.c", "a@.b.c", "user0001@w1.example.com",
+		"a@b.c.", "x@y..z", ".@..", "a@b.c\u00a0", "a@b\u2003.c",
+	} {
+		if got, want := isEmail(s), emailRE.MatchString(s); got != want {
+			t.Errorf("isEmail(%q) = %v, emailRE says %v", s, got, want)
+		}
+	}
+}

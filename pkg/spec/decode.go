@@ -28,6 +28,30 @@ var (
 	usernameRE = regexp.MustCompile(`^[A-Z_a-z]\w*$`)
 )
 
+// isEmail reports whether s matches emailRE: no whitespace (RE2's \s:
+// tab, newline, form feed, carriage return, space), an "@" after at least
+// one character, and a "." after at least one character following it with
+// at least one character after it. It is emailRE without the regexp
+// engine, which took a tenth of the time of loading a large configuration.
+func isEmail(s string) bool {
+	at, dot := -1, -1
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\t', '\n', '\f', '\r', ' ':
+			return false
+		case '@':
+			if at < 0 && i >= 1 {
+				at = i
+			}
+		case '.':
+			if i <= len(s)-2 {
+				dot = i
+			}
+		}
+	}
+	return at >= 1 && dot >= at+2
+}
+
 // permissionDecl is a declared permission with what later checks need.
 type permissionDecl struct {
 	state.Permission
@@ -353,7 +377,7 @@ func (l *loader) loadOrganizations(sources []orgSource) []state.Organization {
 	labels := map[string]hcl.Range{}
 	var all []*orgInstance
 	for _, src := range sources {
-		for _, b := range organizationsOf(src) {
+		for _, b := range l.organizationsOf(src) {
 			all = l.loadOrganizationBlock(b, labels, all)
 		}
 	}
@@ -544,7 +568,7 @@ func (l *loader) loadMembers(org *state.Organization, blocks []*memberContent, c
 			}
 		case strings.Contains(b.Label, "@"):
 			m.Kind, m.Value = state.RefEmail, strings.ToLower(b.Label)
-			if !emailRE.MatchString(b.Label) {
+			if !isEmail(b.Label) {
 				l.errorf(b.LabelRange, "Invalid member",
 					"The member label %q is not an email address like \"alice@example.com\".", b.Label)
 				continue

@@ -35,6 +35,13 @@ type literalParser struct {
 	filename string
 	i        int     // next byte
 	pos      hcl.Pos // position of src[i]
+
+	// skipType, when set, is a top-level block type whose items are
+	// checked but not built; skipped counts them. skipping is set while
+	// one is read.
+	skipType string
+	skipped  int
+	skipping bool
 }
 
 // errNotLiteral stops the parse when the source leaves the subset.
@@ -43,18 +50,33 @@ type errNotLiteral struct{}
 // parseLiteral parses src if it is in the literal subset; ok is false when
 // it is not (nothing was reported: parse it with hclsyntax).
 func parseLiteral(src []byte, filename string) (f *hcl.File, ok bool) {
-	p := &literalParser{src: src, filename: filename, pos: hcl.InitialPos}
+	f, _, ok = parseLiteralSkipping(src, filename, "")
+	return f, ok
+}
+
+// parseLiteralSkipping is parseLiteral leaving out of the tree the
+// top-level items named skipType (it accepts exactly the files parseLiteral
+// does); skipped counts them.
+func parseLiteralSkipping(src []byte, filename, skipType string) (f *hcl.File, skipped int, ok bool) {
+	p := &literalParser{src: src, filename: filename, pos: hcl.InitialPos, skipType: skipType}
 	defer func() {
 		if r := recover(); r != nil {
 			if _, is := r.(errNotLiteral); !is {
 				panic(r)
 			}
-			f, ok = nil, false
+			f, skipped, ok = nil, 0, false
 		}
 	}()
 	body := p.topBody()
-	return &hcl.File{Body: body, Bytes: src, Nav: &reparsedNav{src: src, filename: filename}}, true
+	return &hcl.File{Body: body, Bytes: src, Nav: &reparsedNav{src: src, filename: filename}}, p.skipped, true
 }
+
+// What a skipped item's expressions read as: nothing is built for them.
+var (
+	skippedValue  hclsyntax.Expression = &hclsyntax.LiteralValueExpr{}
+	skippedTuple  hclsyntax.Expression = &hclsyntax.TupleConsExpr{}
+	skippedObject hclsyntax.Expression = &hclsyntax.ObjectConsExpr{}
+)
 
 func (p *literalParser) fail() { panic(errNotLiteral{}) }
 
@@ -134,7 +156,7 @@ func isIdentStart(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <=
 func isIdentByte(c byte) bool  { return isIdentStart(c) || c >= '0' && c <= '9' || c == '-' }
 
 // ident reads a name.
-func (p *literalParser) ident() (string, hcl.Range) {
+func (p *literalParser) ident() ([]byte, hcl.Range) {
 	start, from := p.pos, p.i
 	if !isIdentStart(p.peekByte()) {
 		p.fail()
@@ -142,7 +164,7 @@ func (p *literalParser) ident() (string, hcl.Range) {
 	for p.i < len(p.src) && isIdentByte(p.src[p.i]) {
 		p.advance(1)
 	}
-	return string(p.src[from:p.i]), p.rangeFrom(start)
+	return p.src[from:p.i], p.rangeFrom(start)
 }
 
 // token reads a one-byte token c.
@@ -157,7 +179,7 @@ func (p *literalParser) token(c byte) hcl.Range {
 
 // quoted reads a quoted string: its value, the range of the whole and of
 // the characters between the quotes.
-func (p *literalParser) quoted() (value string, all, inner hcl.Range) {
+func (p *literalParser) quoted() (value []byte, all, inner hcl.Range) {
 	open := p.token('"')
 	start, from := p.pos, p.i
 	for {
@@ -173,7 +195,7 @@ func (p *literalParser) quoted() (value string, all, inner hcl.Range) {
 		}
 		p.advance(1)
 	}
-	value, inner = string(p.src[from:p.i]), p.rangeFrom(start)
+	value, inner = p.src[from:p.i], p.rangeFrom(start)
 	closing := p.token('"')
 	return value, hcl.RangeBetween(open, closing), inner
 }
@@ -182,6 +204,7 @@ func (p *literalParser) topBody() *hclsyntax.Body {
 	body := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}, Blocks: hclsyntax.Blocks{}}
 	first := true
 	var startRange hcl.Range // of the first token, as hclsyntax takes it
+	var skippedNames [][]byte
 	for {
 		p.spaces()
 		if p.i == len(p.src) {
@@ -199,29 +222,52 @@ func (p *literalParser) topBody() *hclsyntax.Body {
 			}
 			continue
 		}
-		nameRange := p.bodyItem(body, true)
+		p.skipping = p.skipType != "" && p.nameIs(p.skipType)
+		var nameRange hcl.Range
+		if p.skipping {
+			p.skipped++
+			nameRange = p.bodyItem(nil, &skippedNames, true)
+			p.skipping = false
+		} else {
+			nameRange = p.bodyItem(body, nil, true)
+		}
 		if first {
 			startRange, first = nameRange, false
 		}
 	}
 }
 
+// nameIs reports whether the name at p.i is name.
+func (p *literalParser) nameIs(name string) bool {
+	end := p.i
+	for end < len(p.src) && isIdentByte(p.src[end]) {
+		end++
+	}
+	return string(p.src[p.i:end]) == name
+}
+
 // blockBody reads the body of a block after its "{", up to and with its
-// "}", and returns it with the range of the "}".
+// "}", and returns it (nil while skipping) with the range of the "}".
 func (p *literalParser) blockBody(open hcl.Range) (*hclsyntax.Body, hcl.Range) {
-	body := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}, Blocks: hclsyntax.Blocks{}}
+	var body *hclsyntax.Body
+	var names [][]byte // the attributes, while skipping
+	if !p.skipping {
+		body = &hclsyntax.Body{Attributes: hclsyntax.Attributes{}, Blocks: hclsyntax.Blocks{}}
+	}
 	for {
 		p.spaces()
 		if p.peekByte() == '}' {
 			closing := p.token('}')
-			body.SrcRange = hcl.RangeBetween(open, closing)
-			body.EndRange = hcl.Range{Filename: p.filename, Start: closing.End, End: closing.End}
+			if body != nil {
+				body.SrcRange = hcl.RangeBetween(open, closing)
+				body.EndRange = hcl.Range{Filename: p.filename, Start: closing.End, End: closing.End}
+			}
 			return body, closing
 		}
 		if _, ok := p.lineEnd(); ok {
 			continue
 		}
-		p.bodyItem(body, false)
+		p.bodyItem(body, &names, false)
 	}
 }
 
@@ -238,8 +284,9 @@ func (p *literalParser) endOfItem(top bool) {
 }
 
 // bodyItem reads an attribute or a block into body and returns the range of
-// its name.
-func (p *literalParser) bodyItem(body *hclsyntax.Body, top bool) hcl.Range {
+// its name. While skipping, body is nil and names collects the attribute
+// names, for the same check of duplicates.
+func (p *literalParser) bodyItem(body *hclsyntax.Body, names *[][]byte, top bool) hcl.Range {
 	name, nameRange := p.ident()
 	p.spaces()
 	if p.peekByte() == '=' {
@@ -249,45 +296,64 @@ func (p *literalParser) bodyItem(body *hclsyntax.Body, top bool) hcl.Range {
 		equals := p.token('=')
 		p.spaces()
 		expr := p.expression()
-		if _, dup := body.Attributes[name]; dup {
-			p.fail() // hclsyntax reports it
-		}
-		body.Attributes[name] = &hclsyntax.Attribute{
-			Name:        name,
-			Expr:        expr,
-			SrcRange:    hcl.RangeBetween(nameRange, expr.Range()),
-			NameRange:   nameRange,
-			EqualsRange: equals,
+		if body == nil {
+			for _, n := range *names {
+				if string(n) == string(name) {
+					p.fail()
+				}
+			}
+			*names = append(*names, name)
+		} else {
+			if _, dup := body.Attributes[string(name)]; dup {
+				p.fail() // hclsyntax reports it
+			}
+			body.Attributes[string(name)] = &hclsyntax.Attribute{
+				Name:        string(name),
+				Expr:        expr,
+				SrcRange:    hcl.RangeBetween(nameRange, expr.Range()),
+				NameRange:   nameRange,
+				EqualsRange: equals,
+			}
 		}
 		p.endOfItem(top)
 		return nameRange
 	}
-	block := &hclsyntax.Block{Type: name, TypeRange: nameRange}
+	var block *hclsyntax.Block
+	if body != nil {
+		block = &hclsyntax.Block{Type: string(name), TypeRange: nameRange}
+	}
 	for {
 		p.spaces()
 		switch c := p.peekByte(); {
 		case c == '"':
 			label, all, _ := p.quoted()
-			block.Labels = append(block.Labels, label)
-			block.LabelRanges = append(block.LabelRanges, all)
+			if block != nil {
+				block.Labels = append(block.Labels, string(label))
+				block.LabelRanges = append(block.LabelRanges, all)
+			}
 			continue
 		case isIdentStart(c):
 			label, rng := p.ident()
-			block.Labels = append(block.Labels, label)
-			block.LabelRanges = append(block.LabelRanges, rng)
+			if block != nil {
+				block.Labels = append(block.Labels, string(label))
+				block.LabelRanges = append(block.LabelRanges, rng)
+			}
 			continue
 		case c != '{':
 			p.fail()
 		}
 		break
 	}
-	block.OpenBraceRange = p.token('{')
+	open := p.token('{')
 	p.spaces()
 	if c := p.peekByte(); c != '}' && c != '\n' && c != '#' && c != '/' {
 		p.fail() // a single-line block with content
 	}
-	block.Body, block.CloseBraceRange = p.blockBody(block.OpenBraceRange)
-	body.Blocks = append(body.Blocks, block)
+	inner, closing := p.blockBody(open)
+	if block != nil {
+		block.OpenBraceRange, block.Body, block.CloseBraceRange = open, inner, closing
+		body.Blocks = append(body.Blocks, block)
+	}
 	p.endOfItem(top)
 	return nameRange
 }
@@ -298,13 +364,16 @@ func (p *literalParser) expression() hclsyntax.Expression {
 	switch c := p.peekByte(); {
 	case c == '"':
 		value, all, inner := p.quoted()
-		if value == "" {
+		if p.skipping {
+			return skippedValue
+		}
+		if len(value) == 0 {
 			// hclsyntax gives an empty string one empty part, just after
 			// the closing quote.
 			inner = hcl.Range{Filename: p.filename, Start: all.End, End: all.End}
 		}
 		return &hclsyntax.TemplateExpr{
-			Parts:    []hclsyntax.Expression{&hclsyntax.LiteralValueExpr{Val: cty.StringVal(value), SrcRange: inner}},
+			Parts:    []hclsyntax.Expression{&hclsyntax.LiteralValueExpr{Val: cty.StringVal(string(value)), SrcRange: inner}},
 			SrcRange: all,
 		}
 	case c >= '0' && c <= '9':
@@ -317,6 +386,9 @@ func (p *literalParser) expression() hclsyntax.Expression {
 		if p.i < len(p.src) && (isIdentByte(p.src[p.i]) || p.src[p.i] == '.') {
 			p.fail()
 		}
+		if p.skipping {
+			return skippedValue // digits with at most one fraction always parse
+		}
 		v, err := cty.ParseNumberVal(string(p.src[from:p.i]))
 		if err != nil {
 			p.fail()
@@ -327,18 +399,28 @@ func (p *literalParser) expression() hclsyntax.Expression {
 		if n := p.peekByte(); n == '.' || n == '[' || n == '(' || n == ':' {
 			p.fail() // a traversal or a function call
 		}
-		switch name {
+		var keyword cty.Value
+		isKeyword := true
+		switch string(name) {
 		case "true":
-			return &hclsyntax.LiteralValueExpr{Val: cty.True, SrcRange: rng}
+			keyword = cty.True
 		case "false":
-			return &hclsyntax.LiteralValueExpr{Val: cty.False, SrcRange: rng}
+			keyword = cty.False
 		case "null":
-			return &hclsyntax.LiteralValueExpr{Val: cty.NullVal(cty.DynamicPseudoType), SrcRange: rng}
+			keyword = cty.NullVal(cty.DynamicPseudoType)
 		case "for":
 			p.fail()
+		default:
+			isKeyword = false
+		}
+		switch {
+		case p.skipping:
+			return skippedValue
+		case isKeyword:
+			return &hclsyntax.LiteralValueExpr{Val: keyword, SrcRange: rng}
 		}
 		return &hclsyntax.ScopeTraversalExpr{
-			Traversal: hcl.Traversal{hcl.TraverseRoot{Name: name, SrcRange: rng}},
+			Traversal: hcl.Traversal{hcl.TraverseRoot{Name: string(name), SrcRange: rng}},
 			SrcRange:  rng,
 		}
 	case c == '[':
@@ -364,7 +446,10 @@ func (p *literalParser) tuple() hclsyntax.Expression {
 		if p.peekByte() == ']' {
 			break
 		}
-		exprs = append(exprs, p.expression())
+		e := p.expression()
+		if !p.skipping {
+			exprs = append(exprs, e)
+		}
 		p.skipBlank()
 		if p.peekByte() == ']' {
 			break
@@ -372,6 +457,9 @@ func (p *literalParser) tuple() hclsyntax.Expression {
 		p.token(',')
 	}
 	closing := p.token(']')
+	if p.skipping {
+		return skippedTuple
+	}
 	return &hclsyntax.TupleConsExpr{Exprs: exprs, SrcRange: hcl.RangeBetween(open, closing), OpenRange: open}
 }
 
@@ -387,10 +475,8 @@ func (p *literalParser) object() hclsyntax.Expression {
 			break
 		}
 		key := p.expression()
-		if _, isTuple := key.(*hclsyntax.TupleConsExpr); isTuple {
-			p.fail()
-		}
-		if _, isObject := key.(*hclsyntax.ObjectConsExpr); isObject {
+		switch key.(type) {
+		case *hclsyntax.TupleConsExpr, *hclsyntax.ObjectConsExpr:
 			p.fail()
 		}
 		p.spaces()
@@ -404,10 +490,12 @@ func (p *literalParser) object() hclsyntax.Expression {
 		}
 		p.spaces()
 		value := p.expression()
-		items = append(items, hclsyntax.ObjectConsItem{
-			KeyExpr:   &hclsyntax.ObjectConsKeyExpr{Wrapped: key},
-			ValueExpr: value,
-		})
+		if !p.skipping {
+			items = append(items, hclsyntax.ObjectConsItem{
+				KeyExpr:   &hclsyntax.ObjectConsKeyExpr{Wrapped: key},
+				ValueExpr: value,
+			})
+		}
 		p.spaces()
 		if p.peekByte() == '}' {
 			break
@@ -421,5 +509,8 @@ func (p *literalParser) object() hclsyntax.Expression {
 		}
 	}
 	closing := p.token('}')
+	if p.skipping {
+		return skippedObject
+	}
 	return &hclsyntax.ObjectConsExpr{Items: items, SrcRange: hcl.RangeBetween(open, closing), OpenRange: open}
 }

@@ -126,6 +126,9 @@ k = "a b % $ 100% $x"
 	{"colon key", "a = {k: 1}\n", false},
 	{"block after block on a line", "a {\n}\n b {\n}\n", true},
 	{"two blocks on a line", "a {} b {}\n", false},
+	{"organization attribute", "organization = 1\nrole \"r\" {\n}\n", true},
+	{"duplicate in a skipped block", "organization \"a\" {\n  name = \"x\"\n  name = \"y\"\n}\n", false},
+	{"duplicate in a skipped member", "organization \"a\" {\n  member \"b\" {\n    roles = []\n    roles = []\n  }\n}\n", false},
 	{"dynamic", `organization "a" {
   dynamic "member" {
     for_each = var.staff
@@ -152,8 +155,39 @@ var syntaxTreeOptions = cmp.Options{
 func checkLiteralParse(t *testing.T, src []byte, filename string) bool {
 	t.Helper()
 	got, ok := parseLiteral(src, filename)
+	skimmed, skipped, skimOK := parseLiteralSkipping(src, filename, "organization")
+	if skimOK != ok {
+		t.Errorf("%s: parseLiteral accepts it: %v, parseLiteralSkipping: %v", filename, ok, skimOK)
+	}
 	if !ok {
 		return false
+	}
+	if skimOK {
+		// The tree without the organization blocks, and the count of them.
+		want := *got.Body.(*hclsyntax.Body)
+		want.Blocks = hclsyntax.Blocks{}
+		orgs := 0
+		for _, b := range got.Body.(*hclsyntax.Body).Blocks {
+			if b.Type == "organization" {
+				orgs++
+			} else {
+				want.Blocks = append(want.Blocks, b)
+			}
+		}
+		want.Attributes = hclsyntax.Attributes{}
+		for n, a := range got.Body.(*hclsyntax.Body).Attributes {
+			if n != "organization" {
+				want.Attributes[n] = a
+			} else {
+				orgs++ // skipped too: read again with the blocks
+			}
+		}
+		if d := cmp.Diff(&want, skimmed.Body, syntaxTreeOptions); d != "" {
+			t.Errorf("%s: the tree read skipping organizations differs (-expected +parseLiteralSkipping):\n%s", filename, d)
+		}
+		if skipped != orgs {
+			t.Errorf("%s: skipped %d organization blocks, want %d", filename, skipped, orgs)
+		}
 	}
 	want, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if len(diags) > 0 {

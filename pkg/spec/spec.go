@@ -215,7 +215,7 @@ type orgSource struct {
 }
 
 // organizationsOf returns the organization blocks of s.
-func organizationsOf(s orgSource) []*namedBlock {
+func (l *loader) organizationsOf(s orgSource) []*namedBlock {
 	if s.file == "" {
 		return s.blocks
 	}
@@ -224,8 +224,9 @@ func organizationsOf(s orgSource) []*namedBlock {
 		panic("spec: a configuration file in the literal subset no longer parses as one: " + s.file)
 	}
 	var tl topLevel
-	// The first reading reported what decoding the top level says.
-	_ = gohcl.DecodeBody(f.Body, nil, &tl)
+	// What it says of the other blocks was reported already, and
+	// normalizeDiags drops the repetition.
+	l.diags = append(l.diags, gohcl.DecodeBody(f.Body, nil, &tl)...)
 	return tl.Organizations
 }
 
@@ -297,7 +298,7 @@ func (l *loader) parseDir() (*parsed, bool) {
 			syntaxOK = false
 			continue
 		}
-		f, literal, diags := l.parseConfigFile(src, name)
+		f, skipped, literal, diags := l.parseConfigFile(src, name)
 		if f != nil {
 			diags = explainLabelTemplates(diags, f.Bytes)
 		}
@@ -319,10 +320,9 @@ func (l *loader) parseDir() (*parsed, bool) {
 		p.permissions = append(p.permissions, tl.Permissions...)
 		p.roles = append(p.roles, tl.Roles...)
 		switch {
-		case len(tl.Organizations) == 0:
-		case literal:
+		case literal && skipped > 0:
 			p.organizations = append(p.organizations, orgSource{file: name, src: src})
-		default:
+		case len(tl.Organizations) > 0:
 			p.organizations = append(p.organizations, orgSource{blocks: tl.Organizations})
 		}
 	}
@@ -334,12 +334,14 @@ func (l *loader) parseDir() (*parsed, bool) {
 
 // parseConfigFile parses a configuration file: with parseLiteral when it is
 // in the literal subset, with hclsyntax otherwise.
-func (l *loader) parseConfigFile(src []byte, name string) (f *hcl.File, literal bool, diags hcl.Diagnostics) {
-	if f, ok := parseLiteral(src, name); ok {
-		return f, true, nil
+// A file in the literal subset is read without its organization blocks
+// (skipped counts them): organizationsOf reads them when they are decoded.
+func (l *loader) parseConfigFile(src []byte, name string) (f *hcl.File, skipped int, literal bool, diags hcl.Diagnostics) {
+	if f, skipped, ok := parseLiteralSkipping(src, name, "organization"); ok {
+		return f, skipped, true, nil
 	}
 	f, diags = l.parser.ParseHCL(src, name)
-	return f, false, diags
+	return f, 0, false, diags
 }
 
 // configFiles lists the configuration files of dir (from the snapshot when
