@@ -472,6 +472,10 @@ func (p *planner) finish() (*Plan, error) {
 		plan.Warnings = append(plan.Warnings, plan.ImpactGap.String())
 	}
 	plan.Effects, plan.mfaChecks = p.effects(items, ops)
+	// ImpactOf keeps the planner for as long as the plan lives (an apply):
+	// what only planning needed is let go, the items of a large plan first.
+	p.items, p.edits, p.intentEdits, p.problems = nil, nil, nil, nil
+	p.drift, p.applied, p.warnings = nil, nil, nil
 	plan.impact = func(done func(int) bool) []Impact { return p.impact(ops, done) }
 	return plan, nil
 }
