@@ -127,6 +127,10 @@ type planner struct {
 	gone    map[string]bool
 
 	permNames, roleNames map[string]string // see cfgPermNames
+
+	// sharedFingerprints holds the one-attribute fingerprint maps track
+	// hands out, by attribute and fingerprint.
+	sharedFingerprints map[[2]string]map[string]string
 }
 
 // Compute plans how to bring the live state to the desired one. It returns a
