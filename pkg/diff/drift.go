@@ -84,12 +84,11 @@ func (p *planner) track(kind, addr, key, id, org string, live, desired map[strin
 	if live == nil {
 		applied = nil
 	}
-	fps := make(map[string]string, len(names))
+	fps := p.fingerprints(names, desired)
 	var moved []DriftAttr
 	changed := false
 	for _, n := range names {
-		fd := Fingerprint(desired[n])
-		fps[n] = fd
+		fd := fps[n]
 		if live == nil {
 			continue
 		}
@@ -134,6 +133,31 @@ func (p *planner) track(kind, addr, key, id, org string, live, desired map[strin
 		p.applied = append(p.applied, AppliedEdit{Address: addr, Kind: kind, ID: id, Org: org, Attrs: fps})
 	}
 	return t
+}
+
+// fingerprints returns the Fingerprint of each of the attributes names of
+// desired. The maps of objects with one tracked attribute (members and
+// applications: their roles) are shared between the objects with the same
+// value: tens of thousands of members hold a few role sets, and nothing
+// writes into an AppliedEdit's Attrs (ApplyAppliedEdits copies them).
+func (p *planner) fingerprints(names []string, desired map[string]any) map[string]string {
+	if len(names) != 1 {
+		fps := make(map[string]string, len(names))
+		for _, n := range names {
+			fps[n] = Fingerprint(desired[n])
+		}
+		return fps
+	}
+	k := [2]string{names[0], Fingerprint(desired[names[0]])}
+	if fps, ok := p.sharedFingerprints[k]; ok {
+		return fps
+	}
+	if p.sharedFingerprints == nil {
+		p.sharedFingerprints = map[[2]string]map[string]string{}
+	}
+	fps := map[string]string{k[0]: k[1]}
+	p.sharedFingerprints[k] = fps
+	return fps
 }
 
 func sameFingerprints(a, b map[string]string) bool {

@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -286,10 +287,20 @@ type impactKey struct {
 }
 
 type impactTally struct {
-	orgs        map[string]*OrgSubjects
+	orgs        map[string]*orgTally
 	users, apps map[string]bool
 	lag         int
 	api         bool
+}
+
+// orgTally is what one impact holds of one organization while it is
+// tallied: the subjects, and the cause of each (userCauses[i] is the cause
+// of subjects.Users[i]). The cause maps of OrgSubjects are built once the
+// tally is complete (buildImpacts), shared between the impacts of an
+// organization that have the same subjects and causes.
+type orgTally struct {
+	subjects              OrgSubjects
+	userCauses, appCauses []string
 }
 
 // impact computes the token impact of the operations (PRODUCT.md §5), or,
@@ -488,7 +499,7 @@ func (r *impactRun) record(d delta, app bool, orgID, orgName, subject, cause str
 	k := impactKey{kind: d.kind, perm: d.key.name, role: d.role, api: d.key.api, res: d.key.res}
 	a := r.acc[k]
 	if a == nil {
-		a = &impactTally{orgs: map[string]*OrgSubjects{}, users: map[string]bool{}, apps: map[string]bool{}, api: d.key.api}
+		a = &impactTally{orgs: map[string]*orgTally{}, users: map[string]bool{}, apps: map[string]bool{}, api: d.key.api}
 		if d.kind == ImpactRevocationLag {
 			a.lag = r.p.opts.TokenTTL
 			if ttl := r.p.resourceTTL[d.key.res]; d.key.api && ttl > 0 {
@@ -497,26 +508,20 @@ func (r *impactRun) record(d delta, app bool, orgID, orgName, subject, cause str
 		}
 		r.acc[k] = a
 	}
-	os := a.orgs[orgID]
-	if os == nil {
-		os = &OrgSubjects{OrganizationID: orgID, OrganizationName: orgName}
-		a.orgs[orgID] = os
+	ot := a.orgs[orgID]
+	if ot == nil {
+		ot = &orgTally{subjects: OrgSubjects{OrganizationID: orgID, OrganizationName: orgName}}
+		a.orgs[orgID] = ot
 	}
 	if app {
 		a.apps[subject] = true
-		os.Applications = append(os.Applications, subject)
-		if os.AppCauses == nil {
-			os.AppCauses = map[string]string{}
-		}
-		os.AppCauses[subject] = cause
+		ot.subjects.Applications = append(ot.subjects.Applications, subject)
+		ot.appCauses = append(ot.appCauses, cause)
 		return
 	}
 	a.users[subject] = true
-	os.Users = append(os.Users, subject)
-	if os.UserCauses == nil {
-		os.UserCauses = map[string]string{}
-	}
-	os.UserCauses[subject] = cause
+	ot.subjects.Users = append(ot.subjects.Users, subject)
+	ot.userCauses = append(ot.userCauses, cause)
 }
 
 // subjectsOf names users and applications by what the tenant says of them.
@@ -586,6 +591,7 @@ func buildImpacts(acc map[impactKey]*impactTally) []Impact {
 		return a.role < b.role
 	})
 	out := make([]Impact, 0, len(keys))
+	shared := sharedSubjects{}
 	for _, k := range keys {
 		a := acc[k]
 		im := Impact{Kind: k.kind, Permission: k.perm, Role: k.role, MaxLagSeconds: a.lag,
@@ -601,16 +607,66 @@ func buildImpacts(acc map[impactKey]*impactTally) []Impact {
 		names := make(map[string]bool, len(a.orgs))
 		im.PerOrganization = make([]OrgSubjects, 0, len(a.orgs))
 		for _, id := range sortedKeys(a.orgs) {
-			os := a.orgs[id]
-			sort.Strings(os.Users)
-			sort.Strings(os.Applications)
+			ot := a.orgs[id]
+			os := ot.subjects
+			os.Users, os.UserCauses = shared.subjects(id, false, ot.subjects.Users, ot.userCauses)
+			os.Applications, os.AppCauses = shared.subjects(id, true, ot.subjects.Applications, ot.appCauses)
 			names[os.OrganizationName] = true
-			im.PerOrganization = append(im.PerOrganization, *os)
+			im.PerOrganization = append(im.PerOrganization, os)
 		}
 		im.Organizations = sortedKeys(names)
 		out = append(out, im)
 	}
 	return out
+}
+
+// sharedSubjects hands out the sorted subject lists and cause maps of
+// OrgSubjects. In a large plan most impacts of an organization name the same
+// subjects for the same causes (every permission of a role reaches the
+// members holding it), so equal lists and maps are built once and shared;
+// nothing writes into a plan's impacts.
+type sharedSubjects map[sharedKey][]sharedEntry
+
+type sharedKey struct {
+	org string
+	app bool
+}
+
+type sharedEntry struct {
+	ids, causes []string // sorted by id
+	byID        map[string]string
+}
+
+// subjects sorts ids with their causes and returns them with the cause
+// map (nil, nil when there are none).
+func (s sharedSubjects) subjects(org string, app bool, ids, causes []string) ([]string, map[string]string) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	sort.Sort(idsWithCauses{ids, causes})
+	k := sharedKey{org, app}
+	for _, e := range s[k] {
+		if slices.Equal(e.ids, ids) && slices.Equal(e.causes, causes) {
+			return e.ids, e.byID
+		}
+	}
+	byID := make(map[string]string, len(ids))
+	for i, id := range ids {
+		byID[id] = causes[i]
+	}
+	ids = slices.Clip(ids)
+	s[k] = append(s[k], sharedEntry{ids: ids, causes: causes, byID: byID})
+	return ids, byID
+}
+
+// idsWithCauses sorts subject ids and their causes together.
+type idsWithCauses struct{ ids, causes []string }
+
+func (x idsWithCauses) Len() int           { return len(x.ids) }
+func (x idsWithCauses) Less(i, j int) bool { return x.ids[i] < x.ids[j] }
+func (x idsWithCauses) Swap(i, j int) {
+	x.ids[i], x.ids[j] = x.ids[j], x.ids[i]
+	x.causes[i], x.causes[j] = x.causes[j], x.causes[i]
 }
 
 // GrantLifetime is how long a user's grant lasts in Logto (its default, 180

@@ -127,6 +127,10 @@ type planner struct {
 	gone    map[string]bool
 
 	permNames, roleNames map[string]string // see cfgPermNames
+
+	// sharedFingerprints holds the one-attribute fingerprint maps track
+	// hands out, by attribute and fingerprint.
+	sharedFingerprints map[[2]string]map[string]string
 }
 
 // Compute plans how to bring the live state to the desired one. It returns a
@@ -472,6 +476,10 @@ func (p *planner) finish() (*Plan, error) {
 		plan.Warnings = append(plan.Warnings, plan.ImpactGap.String())
 	}
 	plan.Effects, plan.mfaChecks = p.effects(items, ops)
+	// ImpactOf keeps the planner for as long as the plan lives (an apply):
+	// what only planning needed is let go, the items of a large plan first.
+	p.items, p.edits, p.intentEdits, p.problems = nil, nil, nil, nil
+	p.drift, p.applied, p.warnings = nil, nil, nil
 	plan.impact = func(done func(int) bool) []Impact { return p.impact(ops, done) }
 	return plan, nil
 }

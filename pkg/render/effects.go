@@ -66,7 +66,7 @@ func quoteAll(names []string) []string {
 }
 
 // writeEffectsText writes the "Effects:" section of the text plan.
-func writeEffectsText(b *strings.Builder, effects []diff.Effect, s Style) {
+func writeEffectsText(b textWriter, effects []diff.Effect, s Style) {
 	if len(effects) == 0 {
 		return
 	}

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -19,15 +20,26 @@ import (
 // "Plan: N to add, N to change, N to destroy." line, what was left alone, and
 // the token impact.
 func Text(w io.Writer, p *diff.Plan, s Style) error {
-	var b strings.Builder
-	writeText(&b, redact(p), s)
-	if _, err := io.WriteString(w, b.String()); err != nil {
+	// Written as it is made: the text of a plan of thousands of
+	// organizations is tens of megabytes.
+	b := bufio.NewWriterSize(w, 64<<10)
+	writeText(b, redact(p), s)
+	if err := b.Flush(); err != nil {
 		return fmt.Errorf("writing the text plan: %w", err)
 	}
 	return nil
 }
 
-func writeText(b *strings.Builder, p *diff.Plan, s Style) {
+// textWriter is where the text plan is written: a *bufio.Writer, or a
+// *strings.Builder when it is embedded in another format. Errors are the
+// writer's to keep (bufio.Writer reports the first on Flush).
+type textWriter interface {
+	io.Writer
+	io.StringWriter
+	io.ByteWriter
+}
+
+func writeText(b textWriter, p *diff.Plan, s Style) {
 	for _, warn := range p.Warnings {
 		fmt.Fprintf(b, "%s %s\n\n", s.Bold(s.Yellow("Warning:")), warn)
 	}
@@ -53,7 +65,7 @@ func writeText(b *strings.Builder, p *diff.Plan, s Style) {
 
 // writeDriftText writes the "Changes outside orgsync" section: what moved
 // in the tenant since orgsync applied it, before the plan that acts on it.
-func writeDriftText(b *strings.Builder, p *diff.Plan, s Style) {
+func writeDriftText(b textWriter, p *diff.Plan, s Style) {
 	if len(p.Drift) == 0 {
 		return
 	}
@@ -73,7 +85,7 @@ func writeDriftText(b *strings.Builder, p *diff.Plan, s Style) {
 }
 
 // writeLegend explains the symbols the plan uses, in a fixed order.
-func writeLegend(b *strings.Builder, p *diff.Plan, s Style) {
+func writeLegend(b textWriter, p *diff.Plan, s Style) {
 	used := map[diff.Action]bool{}
 	for _, c := range p.Changes {
 		used[c.Action] = true
@@ -91,14 +103,14 @@ func writeLegend(b *strings.Builder, p *diff.Plan, s Style) {
 }
 
 // writeChanges writes one block per change, each followed by a blank line.
-func writeChanges(b *strings.Builder, p *diff.Plan, s Style) {
+func writeChanges(b textWriter, p *diff.Plan, s Style) {
 	for _, c := range p.Changes {
 		writeChange(b, c, s)
 		b.WriteString("\n")
 	}
 }
 
-func writeChange(b *strings.Builder, c diff.Change, s Style) {
+func writeChange(b textWriter, c diff.Change, s Style) {
 	fmt.Fprintf(b, "  # %s %s\n", s.Bold(c.Address), actionPhrase(c))
 	if why := reasonPhrase(c); why != "" {
 		fmt.Fprintf(b, "  # (%s)\n", why)
@@ -440,7 +452,7 @@ func splitAddress(address string) []string {
 }
 
 // writeImpactText writes the "Token impact:" section, grouped by kind.
-func writeImpactText(b *strings.Builder, impacts []diff.Impact, gap *diff.ImpactGap, s Style) {
+func writeImpactText(b textWriter, impacts []diff.Impact, gap *diff.ImpactGap, s Style) {
 	if len(impacts) == 0 && gap == nil {
 		return
 	}
@@ -492,10 +504,30 @@ func impactSentence(im diff.Impact, groupLag int) string {
 // []any, string, json.Number, bool, nil) so that []string, ints and structs
 // render like the values they encode to.
 func normalize(v any) any {
-	switch v.(type) {
+	switch v := v.(type) {
 	case nil, string, bool, json.Number, sensitiveValue:
 		return v
+	case []string:
+		// Role lists, one per member of a large plan: what the JSON round
+		// trip below gives, without it (strings that are not valid UTF-8
+		// take it, as json.Marshal replaces their bad bytes).
+		if v == nil {
+			return nil
+		}
+		out := make([]any, len(v))
+		for i, s := range v {
+			if !utf8.ValidString(s) {
+				return normalizeJSON(v)
+			}
+			out[i] = s
+		}
+		return out
 	}
+	return normalizeJSON(v)
+}
+
+// normalizeJSON is normalize through encoding/json.
+func normalizeJSON(v any) any {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Sprint(v)

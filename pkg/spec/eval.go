@@ -3,10 +3,12 @@ package spec
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -148,11 +150,47 @@ func (l *loader) evalBool(expr hcl.Expression, ctx *hcl.EvalContext, what string
 // literal list keep their own ranges, so that a diagnostic points at the one
 // wrong string.
 func (l *loader) evalStrings(expr hcl.Expression, ctx *hcl.EvalContext, what string) []strItem {
+	if items, ok := literalStrings(expr); ok {
+		return items
+	}
 	v, ok := l.value(expr, ctx)
 	if !ok || v.IsNull() {
 		return nil
 	}
 	return l.stringsOf(v, expr, what)
+}
+
+// literalStrings reads a list written as literal strings, like ["a", "b"],
+// without evaluating it: the result is what evaluating it gives (each
+// element with its own range), at a fraction of the cost. ok is false for
+// any other expression.
+func literalStrings(expr hcl.Expression) (items []strItem, ok bool) {
+	tuple, ok := expr.(*hclsyntax.TupleConsExpr)
+	if !ok {
+		return nil, false
+	}
+	items = make([]strItem, len(tuple.Exprs))
+	for i, e := range tuple.Exprs {
+		s, ok := literalString(e)
+		if !ok {
+			return nil, false
+		}
+		items[i] = strItem{Value: s, Range: e.Range()}
+	}
+	return items, true
+}
+
+// literalString is the value of a quoted string without interpolations.
+func literalString(expr hclsyntax.Expression) (string, bool) {
+	t, ok := expr.(*hclsyntax.TemplateExpr)
+	if !ok || len(t.Parts) != 1 {
+		return "", false
+	}
+	lit, ok := t.Parts[0].(*hclsyntax.LiteralValueExpr)
+	if !ok || lit.Val.Type() != cty.String || lit.Val.IsMarked() || lit.Val.IsNull() || !lit.Val.IsKnown() {
+		return "", false
+	}
+	return lit.Val.AsString(), true
 }
 
 func (l *loader) stringsOf(v cty.Value, expr hcl.Expression, what string) []strItem {
@@ -271,15 +309,39 @@ func (l *loader) customData(expr hcl.Expression, v cty.Value, ok bool) (map[stri
 
 // sortedUnique returns the values of items sorted and de-duplicated (nil when empty).
 func sortedUnique(items []strItem) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, it := range items {
-		if !seen[it.Value] {
-			seen[it.Value] = true
-			out = append(out, it.Value)
-		}
+	if len(items) == 0 {
+		return nil
+	}
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it.Value
 	}
 	sort.Strings(out)
+	return slices.Clip(slices.Compact(out))
+}
+
+// internRoles is sortedUnique for the roles of a member, an application or
+// a jit block. Thousands of blocks hold the same few role sets, so equal
+// results share one slice (capacity = length, so appending copies; nothing
+// writes into a configuration's slices).
+func (l *loader) internRoles(items []strItem) []string {
+	if len(items) == 0 {
+		return nil
+	}
+	if len(items) == 1 {
+		if cached, ok := l.roleSets[items[0].Value]; ok {
+			return cached
+		}
+	}
+	out := sortedUnique(items)
+	key := strings.Join(out, "\x00")
+	if cached, ok := l.roleSets[key]; ok {
+		return cached
+	}
+	if l.roleSets == nil {
+		l.roleSets = map[string][]string{}
+	}
+	l.roleSets[key] = out
 	return out
 }
 

@@ -18,11 +18,14 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/orgsync/orgsync/pkg/state"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
@@ -77,7 +80,11 @@ type Result struct {
 	// Config is the desired state; nil when the diagnostics have errors.
 	Config *state.Config
 	// Files holds every parsed file (configuration, variable files and
-	// command-line values) by name, for diagnostic snippets.
+	// command-line values) by name, for diagnostic snippets: its Bytes, and
+	// a Nav that names the block around a position. The syntax trees are
+	// not kept (Body is nil): a configuration's tree takes many times the
+	// memory of its source, and a diagnostic that asks for the block
+	// around a position has the file parsed again.
 	Files map[string]*hcl.File
 	// Sources are the inputs read, for loading the same configuration again.
 	Sources Sources
@@ -105,16 +112,61 @@ func Load(in Input) (*Result, hcl.Diagnostics) {
 	l.read.Env = map[string]string{}
 	cfg := l.load()
 	diags := normalizeDiags(l.diags)
-	res := &Result{Files: l.files, Sources: l.read}
+	res := &Result{Files: withoutSyntaxTrees(l.files), Sources: l.read}
 	if !diags.HasErrors() {
 		res.Config = cfg
 	}
 	return res, diags
 }
 
+// withoutSyntaxTrees returns files with only what diagnostics read of them.
+func withoutSyntaxTrees(files map[string]*hcl.File) map[string]*hcl.File {
+	out := make(map[string]*hcl.File, len(files))
+	for name, f := range files {
+		out[name] = withoutSyntaxTree(name, f)
+	}
+	return out
+}
+
+// withoutSyntaxTree returns the Bytes of f, and a Nav that parses them
+// again when it is asked for the block around a position.
+func withoutSyntaxTree(name string, f *hcl.File) *hcl.File {
+	if f.Body == nil {
+		return f
+	}
+	kept := &hcl.File{Bytes: f.Bytes}
+	if f.Nav != nil {
+		kept.Nav = &reparsedNav{src: f.Bytes, filename: name}
+	}
+	return kept
+}
+
+// reparsedNav is the navigation of a native syntax file whose syntax tree
+// was dropped: the file is parsed again on first use.
+type reparsedNav struct {
+	src      []byte
+	filename string
+	once     sync.Once
+	nav      any
+}
+
+// ContextString describes the block that encloses the byte offset, as the
+// navigation of the parsed file does.
+func (n *reparsedNav) ContextString(offset int) string {
+	n.once.Do(func() {
+		if f, _ := hclsyntax.ParseConfig(n.src, n.filename, hcl.InitialPos); f != nil {
+			n.nav = f.Nav
+		}
+	})
+	if cs, ok := n.nav.(interface{ ContextString(int) string }); ok {
+		return cs.ContextString(offset)
+	}
+	return ""
+}
+
 // Pos formats the start of r as "file:line:col".
 func Pos(r hcl.Range) string {
-	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+	return r.Filename + ":" + strconv.Itoa(r.Start.Line) + ":" + strconv.Itoa(r.Start.Column)
 }
 
 // loader holds the state of one Load call.
@@ -136,6 +188,8 @@ type loader struct {
 	roles       map[string]*roleDecl
 
 	included map[string]string // files read by file(), by name
+
+	roleSets map[string][]string // interned role lists (internRoles)
 }
 
 // declared is one top-level block together with the file that holds it.
@@ -145,7 +199,35 @@ type parsed struct {
 	locals        []*labelOnly
 	permissions   []*namedBlock
 	roles         []*namedBlock
-	organizations []*namedBlock
+	organizations []orgSource // in file order
+}
+
+// orgSource is where organization blocks come from: blocks already parsed,
+// or a file in the literal subset whose organization blocks are read
+// again, only when they are decoded (organizationsOf). A large
+// configuration is mostly organization blocks, and their syntax trees take
+// many times the memory of their source: read this way, the trees of one
+// file at a time are in memory, not those of the whole configuration.
+type orgSource struct {
+	blocks []*namedBlock
+	file   string // with src: parse again
+	src    []byte
+}
+
+// organizationsOf returns the organization blocks of s.
+func (l *loader) organizationsOf(s orgSource) []*namedBlock {
+	if s.file == "" {
+		return s.blocks
+	}
+	f, ok := parseLiteral(s.src, s.file)
+	if !ok {
+		panic("spec: a configuration file in the literal subset no longer parses as one: " + s.file)
+	}
+	var tl topLevel
+	// What it says of the other blocks was reported already, and
+	// normalizeDiags drops the repetition.
+	l.diags = append(l.diags, gohcl.DecodeBody(f.Body, nil, &tl)...)
+	return tl.Organizations
 }
 
 // maxQuoted is how many runes of a value a diagnostic quotes; a longer
@@ -216,7 +298,7 @@ func (l *loader) parseDir() (*parsed, bool) {
 			syntaxOK = false
 			continue
 		}
-		f, diags := l.parser.ParseHCL(src, name)
+		f, skipped, literal, diags := l.parseConfigFile(src, name)
 		if f != nil {
 			diags = explainLabelTemplates(diags, f.Bytes)
 		}
@@ -225,7 +307,7 @@ func (l *loader) parseDir() (*parsed, bool) {
 			syntaxOK = false
 			continue
 		}
-		l.files[name] = f
+		l.files[name] = withoutSyntaxTree(name, f)
 		if diags.HasErrors() {
 			syntaxOK = false
 			continue
@@ -237,12 +319,29 @@ func (l *loader) parseDir() (*parsed, bool) {
 		p.locals = append(p.locals, tl.Locals...)
 		p.permissions = append(p.permissions, tl.Permissions...)
 		p.roles = append(p.roles, tl.Roles...)
-		p.organizations = append(p.organizations, tl.Organizations...)
+		switch {
+		case literal && skipped > 0:
+			p.organizations = append(p.organizations, orgSource{file: name, src: src})
+		case len(tl.Organizations) > 0:
+			p.organizations = append(p.organizations, orgSource{blocks: tl.Organizations})
+		}
 	}
 	// After a syntax error the blocks of the broken file are unknown, so
 	// references to them cannot be checked; unsupported top-level blocks
 	// or arguments do not stop the rest of the checks.
 	return p, syntaxOK
+}
+
+// parseConfigFile parses a configuration file: with parseLiteral when it is
+// in the literal subset, with hclsyntax otherwise.
+// A file in the literal subset is read without its organization blocks
+// (skipped counts them): organizationsOf reads them when they are decoded.
+func (l *loader) parseConfigFile(src []byte, name string) (f *hcl.File, skipped int, literal bool, diags hcl.Diagnostics) {
+	if f, skipped, ok := parseLiteralSkipping(src, name, "organization"); ok {
+		return f, skipped, true, nil
+	}
+	f, diags = l.parser.ParseHCL(src, name)
+	return f, 0, false, diags
 }
 
 // configFiles lists the configuration files of dir (from the snapshot when
