@@ -563,10 +563,3 @@ func readOrganization(ctx context.Context, c *logto.Client, t *tenant, i int) or
 	res.applications = len(out.Applications)
 	return res
 }
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
