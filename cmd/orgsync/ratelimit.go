@@ -120,3 +120,45 @@ func (r *rateLimit) resolve(getenv func(string) string) (rateLimit, error) {
 func (r rateLimit) apply(cfg *logto.Config) {
 	cfg.RequestsPerSecond, cfg.RateBurst, cfg.AdaptiveRate = r.rps, r.burst, r.adaptive
 }
+
+// serverLimit is the emulator's -rate-limit: a boolean flag (Logto Cloud's
+// bucket) that also takes a bucket of its own, -rate-limit=N/PERIOD or =N.
+type serverLimit struct {
+	on        bool
+	capacity  int
+	perSecond float64
+	text      string
+}
+
+// IsBoolFlag lets -rate-limit stand alone.
+func (l *serverLimit) IsBoolFlag() bool { return true }
+
+// String implements flag.Value.
+func (l *serverLimit) String() string {
+	if l == nil || l.text == "" {
+		return "false"
+	}
+	return l.text
+}
+
+// Set implements flag.Value.
+func (l *serverLimit) Set(s string) error {
+	switch strings.ToLower(s) {
+	case "true":
+		*l = serverLimit{on: true, text: s}
+		return nil
+	case "false", "0":
+		*l = serverLimit{text: s}
+		return nil
+	}
+	r, err := parseRateLimit(s)
+	if err != nil || r.rps <= 0 {
+		return errors.New("use -rate-limit alone for Logto Cloud's 200 requests per 10 s, or a bucket: -rate-limit=N/PERIOD (20/2s) or -rate-limit=N per second")
+	}
+	capacity := r.burst
+	if capacity == 0 {
+		capacity = r.rps
+	}
+	*l = serverLimit{on: true, capacity: max(1, int(capacity)), perSecond: r.rps, text: s}
+	return nil
+}

@@ -118,3 +118,35 @@ func firstLines(s string, n int) string {
 	lines := strings.SplitN(s, "\n", n+1)
 	return strings.Join(lines[:min(n, len(lines))], "\n")
 }
+
+func TestEmulatorRateLimitFlag(t *testing.T) {
+	tests := []struct {
+		in        string
+		on        bool
+		capacity  int
+		perSecond float64
+	}{
+		{in: "true", on: true},
+		{in: "false"},
+		{in: "0"},
+		{in: "1", on: true, capacity: 1, perSecond: 1},
+		{in: "20/2s", on: true, capacity: 20, perSecond: 10},
+		{in: "5", on: true, capacity: 5, perSecond: 5},
+	}
+	for _, tt := range tests {
+		var l serverLimit
+		if err := l.Set(tt.in); err != nil {
+			t.Errorf("%q: %v", tt.in, err)
+			continue
+		}
+		if l.on != tt.on || l.capacity != tt.capacity || l.perSecond != tt.perSecond {
+			t.Errorf("%q: %+v, want on %v capacity %d per second %v", tt.in, l, tt.on, tt.capacity, tt.perSecond)
+		}
+	}
+	for _, bad := range []string{"adaptive", "unlimited", "auto", "fast", "-3"} {
+		var l serverLimit
+		if err := l.Set(bad); err == nil {
+			t.Errorf("%q accepted: %+v", bad, l)
+		}
+	}
+}
