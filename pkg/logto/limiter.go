@@ -148,7 +148,7 @@ func (l *limiter) reserve(now time.Time) (time.Duration, ticket, <-chan struct{}
 	if l.tokens < 0 {
 		wait += time.Duration(-l.tokens / l.rate * float64(time.Second))
 	}
-	tk.limited = wait > 0 || l.tokens < 1
+	tk.limited = wait > 0 || l.burst() > 1 && l.tokens < 1
 	return wait, tk, l.changed
 }
 

@@ -4,11 +4,9 @@ import (
 	"container/heap"
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -353,8 +351,6 @@ func (q *simQueue) Pop() any {
 	return e
 }
 
-var simTrace = os.Getenv("SIMTRACE") != ""
-
 type simResult struct {
 	requests, throttled int
 	elapsed             time.Duration
@@ -404,9 +400,6 @@ func simulate(l *limiter, clock *fakeClock, srv *simServer, workers, calls int, 
 		next := e.at.Add(latency)
 		if status == http.StatusTooManyRequests {
 			res.throttled++
-			if simTrace {
-				fmt.Printf("429 at %v worker %d epoch %d/%d rate %.2f at %.2f tokens %.2f\n", e.at.Sub(start), e.worker, e.tk.epoch, l.epoch, l.rate, l.throttleAt, l.tokens)
-			}
 			next = next.Add(max(ra, 250*time.Millisecond))
 		} else {
 			ok++
