@@ -24,14 +24,13 @@ const (
 	// decreaseFactor lowers the rate on a 429 (multiplicative decrease).
 	decreaseFactor = 0.8
 	// probeStep raises the rate by this fraction per answer that the
-	// budget held back, near and above the rate that last drew a 429: from
-	// decreaseFactor back to that rate takes about 450 answers, so a 429
-	// every few hundred requests at most while probing for the limit.
+	// budget held back, after a decrease: from decreaseFactor to
+	// nearThrottle of the rate that drew the 429 takes about 340 answers.
 	probeStep = 0.0005
 	// nearThrottle: from this share of the rate that drew the last 429 on,
-	// the rate rises ten times slower still (about 2,000 answers from there
-	// to 5% above that rate), so that a limit once found is seldom
-	// overrun again within a run.
+	// the rate rises ten times slower (about 1,000 answers to that rate,
+	// 2,000 to 5% above it), so that a limit once found is seldom overrun
+	// again within a run.
 	nearThrottle = 0.95
 	// fastProbeStep is the step far from that rate: below what one decrease
 	// gives (several 429s in a row lowered it further), or a quarter above
@@ -54,16 +53,17 @@ const (
 // first 429 only brings the bucket in step with the server's (someone else
 // had used it: a run just before, another client), later ones lower the
 // rate. An unknown limit (adaptive) sends without a budget until the first
-// 429, then starts from the rate at which Logto answered over the last
-// second, with a bucket of one request.
+// 429, then starts at decreaseFactor × the answers of the last second (per
+// second), with a bucket of one request.
 //
 // At most one reaction per flight: a 429 for a request reserved before the
 // last reaction says nothing new. A reaction lowers the rate by
 // decreaseFactor (down to minRequestsPerSecond), leaves the bucket
 // jitterAllowance in debt and wakes the waiting callers, which reserve
 // again; a Retry-After holds every caller until then. Answers to requests
-// the budget held back raise the rate again by probeStep (fastProbeStep
-// far from the rate that drew the last 429), up to the known limit.
+// the budget held back raise the rate again by probeStep (a tenth of it
+// near the rate that drew the last 429, fastProbeStep far from it), up to
+// the known limit.
 //
 // Concurrent callers queue in arrival order: each takes its token first,
 // then waits for it to be due.
