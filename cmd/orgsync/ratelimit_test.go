@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -98,12 +99,19 @@ func TestRateLimitReachesClient(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := map[string]string{rateLimitEnv: tt.env}
+			vars := map[string]string{rateLimitEnv: tt.env}
 			for k, v := range base {
-				env[k] = v
+				vars[k] = v
 			}
 			args := append([]string{"plan", "-c", dir, "-log-level", "debug", "-log-format", "json"}, tt.args...)
-			code, _, errOut := runCmd(t, env, args...)
+			// Debug lines come from concurrent requests: a buffer safe for that.
+			var out, errb e2eBuffer
+			code := run(&env{
+				ctx:    context.Background(),
+				s:      streams{In: strings.NewReader(""), Out: &out, Err: &errb},
+				getenv: func(k string) string { return vars[k] },
+			}, args)
+			errOut := errb.String()
 			if code != exitOK {
 				t.Fatalf("exit %d, stderr:\n%s", code, errOut)
 			}
