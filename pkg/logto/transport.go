@@ -414,7 +414,7 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		}
 		if changed, rate := t.limiter.observe(tk, resp.StatusCode, wait); changed && t.log.GetLevel() <= zerolog.DebugLevel {
 			t.log.Debug().Float64("requests_per_second", rate).Dur("retry_after", wait).
-				Msg("logto: 429 received, rate budget lowered")
+				Msg("logto: 429 received, rate budget adjusted")
 		}
 	}
 	if e := t.log.Debug(); e != nil {
