@@ -27,7 +27,7 @@ func runApply(e *env, args []string) exitCode {
 	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
 	fs.SetOutput(e.s.Err)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: orgsync apply [-c DIR | PLANFILE] [-auto-approve] [-format text|json] [-parallelism N] [-lock-timeout D] [-impact-out FILE] [-result-out FILE]\n\n"+
+		fmt.Fprint(fs.Output(), "Usage: orgsync apply [-c DIR | PLANFILE] [-auto-approve] [-format text|json] [-parallelism N] [-rate-limit RATE] [-lock-timeout D] [-impact-out FILE] [-result-out FILE]\n\n"+
 			"Plan (or recompute a plan saved with 'orgsync plan -out') and make the tenant match it.\n"+
 			"Without -auto-approve, asks for 'yes' on a terminal and refuses without one.\n"+
 			"With PLANFILE, the plan is recomputed from the inputs in the file and applied only when its\n"+

@@ -26,6 +26,7 @@ type connFlags struct {
 	parallelism  int
 	timeout      time.Duration
 	log          zerolog.Logger // set by client; the zero Logger logs nothing
+	rateLimit    rateLimit
 }
 
 func (f *connFlags) register(fs *flag.FlagSet, defaultParallelism int) {
@@ -35,6 +36,9 @@ func (f *connFlags) register(fs *flag.FlagSet, defaultParallelism int) {
 	f.parallelism = defaultParallelism
 	fs.Var(intRange{p: &f.parallelism, min: 1, max: maxParallelism}, "parallelism",
 		fmt.Sprintf("concurrent requests to Logto, `N` from 1 to %d", maxParallelism))
+	fs.Var(&f.rateLimit, "rate-limit", "client-side budget of requests to Logto: `RATE` per second (10), a bucket of N per PERIOD (200/10s), "+
+		"adaptive (learned from 429s), or 0 / unlimited for none (default auto: Logto Cloud's 200/10s on *.logto.app, none on a loopback endpoint, "+
+		"adaptive elsewhere; "+rateLimitEnv+" sets it too)")
 	fs.Func("timeout", "overall deadline `D` (e.g. 90s, 10m): fail once the command has run this long, sending nothing more to Logto (default: none)",
 		func(s string) error {
 			d, err := time.ParseDuration(s)
@@ -102,7 +106,11 @@ func (f *connFlags) connect(e *env, log zerolog.Logger) (*logto.Client, error) {
 		return nil, errors.New("not connected: set " + strings.Join(missing, ", ") +
 			" (a machine-to-machine app with the Management API role; see README \"Connecting to a tenant\"), or try `orgsync demo`")
 	}
-	return logto.New(logto.Config{
+	budget, err := f.rateLimit.resolve(e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	cfg := logto.Config{
 		Endpoint:     endpoint,
 		AppID:        e.getenv("LOGTO_APP_ID"),
 		AppSecret:    e.getenv("LOGTO_APP_SECRET"),
@@ -110,7 +118,9 @@ func (f *connFlags) connect(e *env, log zerolog.Logger) (*logto.Client, error) {
 		InsecureHTTP: f.insecureHTTP,
 		Logger:       log,
 		OnRetry:      f.retryNotice(e, log),
-	})
+	}
+	budget.apply(&cfg)
+	return logto.New(cfg)
 }
 
 // client builds the logger and the Management API client.

@@ -25,7 +25,10 @@ func runEmulator(e *env, args []string) exitCode {
 	statePath := fs.String("state", "", "JSON state `FILE`: loaded at start if it exists, saved after every change")
 	latency := fs.Duration("latency", 0, "latency added to every request, e.g. 50ms")
 	faultRate := fs.Float64("fault-rate", 0, "share of /api requests that fail (500, 503, 429 or a dropped connection), 0..1")
-	rateLimit := fs.Bool("rate-limit", false, "enforce a Logto Cloud-like limit of 200 requests per 10 s (429 above it)")
+	var limit serverLimit
+	fs.Var(&limit, "rate-limit", "enforce a Logto Cloud-like limit of 200 requests per 10 s (429 above it); "+
+		"-rate-limit=N/PERIOD (e.g. 20/2s) or =N (per second) sets another token bucket, as a proxy in front of a self-hosted Logto would")
+	retryAfter := fs.Bool("rate-limit-retry-after", false, "with -rate-limit, send Retry-After on its 429s (Logto Cloud documents none)")
 	appID := fs.String("app-id", "", "id of the machine-to-machine app clients sign in as (default "+emulator.DefaultAppID+")")
 	appSecret := fs.String("app-secret", "", "secret of that app (default "+emulator.DefaultAppSecret+")")
 	seed := fs.Int64("seed", 0, "random seed for ids and faults (0: random)")
@@ -56,7 +59,8 @@ func runEmulator(e *env, args []string) exitCode {
 	}
 	emu, err := emulator.New(emulator.Options{
 		AppID: *appID, AppSecret: *appSecret, Latency: *latency, FaultRate: *faultRate,
-		RateLimit: *rateLimit, Seed: *seed, StatePath: *statePath, Logger: log,
+		RateLimit: limit.on, RateLimitCapacity: limit.capacity, RateLimitPerSecond: limit.perSecond, RateLimitRetryAfter: *retryAfter,
+		Seed: *seed, StatePath: *statePath, Logger: log,
 	})
 	if err != nil {
 		fmt.Fprintf(e.s.Err, "orgsync emulator: %v\n", err)

@@ -2,8 +2,6 @@ package scaletest
 
 import (
 	"context"
-	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"runtime/metrics"
@@ -264,64 +262,6 @@ func BenchmarkApplyW1Empty(b *testing.B) {
 	requests, wall = requests/n, wall/time.Duration(n)
 	reportRequests(b, "apply of W1 into an empty tenant", requests, minimum, wall, W1Organizations)
 	b.ReportMetric(requests/wall.Seconds(), "requests/s")
-}
-
-// rateLimitedOrgs is the W1 slice BenchmarkApplyRateLimited applies: 200
-// organizations, about 2,150 requests, so close to two minutes at the
-// limit's 20 requests per second.
-const rateLimitedOrgs = 200
-
-// BenchmarkApplyRateLimited applies a W1 slice under the emulator's Logto
-// Cloud-like limit (a bucket of 200 requests refilled at 20/s) with the
-// client's Cloud default budget, and with a budget twice the limit, which
-// the adaptive limiter must lower on 429 and raise again.
-func BenchmarkApplyRateLimited(b *testing.B) {
-	for _, rps := range []float64{18, 40} {
-		b.Run(fmt.Sprintf("client-%.0frps", rps), func(b *testing.B) { benchRateLimited(b, rps) })
-	}
-}
-
-func benchRateLimited(b *testing.B, rps float64) {
-	cfg := W1Slice(rateLimitedOrgs)
-	for b.Loop() {
-		b.StopTimer()
-		opts := emulator.Options{Latency: benchLatency, Seed: 1, RateLimit: true}
-		tn := StartTenant(b, opts, -1)
-		tn.Server.E.SetRateLimit(false)
-		seededTenant(b, cfg, tn, false)
-		counter := &Counter{}
-		c, err := NewClient(tn.Server, rps, counter)
-		if err != nil {
-			b.Fatal(err)
-		}
-		tn.Server.E.SetRateLimit(true)
-		tn.Server.E.ResetRequests()
-		b.StartTimer()
-		start := time.Now()
-		_, res, err := Apply(context.Background(), c, cfg, planParallelism)
-		wall := time.Since(start)
-		if err != nil {
-			b.Fatal(err)
-		}
-		throttled := float64(tn.Server.E.Throttled())
-		served := float64(counter.Total()) - throttled
-		allowed := float64(200) + 20*wall.Seconds() // bucket capacity + refill
-		b.ReportMetric(float64(counter.Total()), "requests")
-		b.ReportMetric(throttled, "429s")
-		b.ReportMetric(float64(len(res.Failed)), "failed")
-		b.ReportMetric(served/wall.Seconds(), "requests/s")
-		b.ReportMetric(served/allowed, "share-of-allowed")
-		b.ReportMetric(float64(wall.Milliseconds()), "wall-ms")
-		if counter.Status(http.StatusTooManyRequests) != int(throttled) {
-			b.Errorf("the client saw %d 429s, the emulator sent %.0f", counter.Status(http.StatusTooManyRequests), throttled)
-		}
-		if len(res.Failed) > 0 {
-			b.Fatalf("%d operations failed under the rate limit, e.g. %v", len(res.Failed), res.Failed[0])
-		}
-		if served/allowed < 0.85 {
-			b.Errorf("used %.0f%% of the allowed throughput, want at least 85%%", 100*served/allowed)
-		}
-	}
 }
 
 func BenchmarkPerObjectRefreshW1(b *testing.B) {

@@ -60,10 +60,22 @@ type Config struct {
 	// RetryWaitMin and RetryWaitMax bound the exponential backoff between
 	// retries (0 means 500 ms and 30 s). A Retry-After header overrides them.
 	RetryWaitMin, RetryWaitMax time.Duration
-	// RequestsPerSecond is the client-side adaptive rate budget: 0 means 18
-	// for *.logto.app hosts (Logto Cloud allows 200 requests per 10 s) and
-	// unlimited otherwise; a negative value means unlimited.
+	// RequestsPerSecond is the client-side rate budget (orgsync's
+	// -rate-limit). 0 means auto: on a *.logto.app host, Logto Cloud's limit
+	// (a bucket of 200 refilled at 20 per second, kept 5 requests smaller);
+	// on a loopback host none; on any other host none until Logto answers
+	// 429, then one learned from the answers (adaptive). A positive value is
+	// a known limit: at most that many requests per second, in bursts of
+	// RateBurst. Budgets are lowered on 429s and raised back, never above a
+	// known limit. A negative value means no budget at all: nothing waits,
+	// nothing adapts (429s are still retried).
 	RequestsPerSecond float64
+	// RateBurst is the bucket size for a positive RequestsPerSecond, in
+	// requests: 0 means one second's worth.
+	RateBurst float64
+	// AdaptiveRate, with RequestsPerSecond 0, learns the limit from 429s
+	// whatever the host (also *.logto.app and loopback).
+	AdaptiveRate bool
 	// OnRetry, when set, is called before the client waits to repeat a
 	// failed attempt, so that a caller can say why a call takes long. It is
 	// called from the goroutine making the call and must not block. When nil,
@@ -142,13 +154,8 @@ func New(cfg Config) (*Client, error) {
 		retry:     retryPolicy{max: maxRetries, waitMin: waitMin, waitMax: waitMax},
 		onRetry:   cfg.OnRetry,
 	}
-	rps := cfg.RequestsPerSecond
-	if rps == 0 && isCloudHost(endpoint.Hostname()) {
-		rps = cloudRequestsPerSecond
-	}
-	if rps > 0 {
-		c.limiter = newLimiter(rps, time.Now)
-	}
+	c.limiter = rateBudget(cfg.RequestsPerSecond, cfg.RateBurst, cfg.AdaptiveRate, endpoint.Hostname())
+	c.logBudget(cfg.RequestsPerSecond)
 
 	base := cfg.HTTPClient
 	if base == nil {

@@ -66,32 +66,6 @@ func TestDefaultResource(t *testing.T) {
 	}
 }
 
-func TestRateBudgetDefaults(t *testing.T) {
-	tests := []struct {
-		endpoint string
-		rps      float64
-		want     float64 // 0 = unlimited (no limiter at all)
-	}{
-		{"https://abc.logto.app", 0, cloudRequestsPerSecond},
-		{"https://abc.logto.app", 5, 5},
-		{"https://abc.logto.app", -1, 0},
-		{"http://127.0.0.1:3001", 0, 0},
-		{"http://127.0.0.1:3001", 40, 40},
-	}
-	for _, tt := range tests {
-		c, err := New(Config{Endpoint: tt.endpoint, AppID: "a", AppSecret: "s", RequestsPerSecond: tt.rps})
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch {
-		case tt.want == 0 && c.limiter != nil:
-			t.Errorf("%s rps=%v: limiter set, want none (unlimited adds no overhead)", tt.endpoint, tt.rps)
-		case tt.want != 0 && (c.limiter == nil || c.limiter.currentRate() != tt.want):
-			t.Errorf("%s rps=%v: limiter %+v, want rate %v", tt.endpoint, tt.rps, c.limiter, tt.want)
-		}
-	}
-}
-
 func TestAuthRequestShape(t *testing.T) {
 	f := setup(t, func(c *Config) { c.Resource = "https://custom.example/api" })
 	var tokenCalls int

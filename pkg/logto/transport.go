@@ -14,7 +14,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,9 +28,6 @@ const (
 	defaultRetryWaitMax = 30 * time.Second
 	// maxRetryAfter bounds how long a server-sent Retry-After may hold a call.
 	maxRetryAfter = 2 * time.Minute
-	// cloudRequestsPerSecond stays under Logto Cloud's 200 requests / 10 s
-	// token bucket (logto-api.md §15), leaving room for other clients.
-	cloudRequestsPerSecond = 18
 	// attemptTimeout bounds one HTTP attempt on the default client, body
 	// included.
 	attemptTimeout = 60 * time.Second
@@ -393,8 +389,10 @@ type countingTransport struct {
 }
 
 func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var tk ticket
 	if t.limiter != nil {
-		if err := t.limiter.wait(req.Context()); err != nil {
+		var err error
+		if tk, err = t.limiter.wait(req.Context()); err != nil {
 			if req.Body != nil {
 				req.Body.Close()
 			}
@@ -410,12 +408,13 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	resp, err := t.next.RoundTrip(req)
 	elapsed := time.Since(start)
 	if t.limiter != nil && resp != nil {
+		var wait time.Duration
 		if resp.StatusCode == http.StatusTooManyRequests {
-			if rate := t.limiter.throttle(); t.log.GetLevel() <= zerolog.DebugLevel {
-				t.log.Debug().Float64("requests_per_second", rate).Msg("logto: 429 received, rate budget lowered")
-			}
-		} else if resp.StatusCode < 500 {
-			t.limiter.recover()
+			wait, _ = retryAfter(resp.Header.Get("Retry-After"), time.Now())
+		}
+		if changed, rate := t.limiter.observe(tk, resp.StatusCode, wait); changed && t.log.GetLevel() <= zerolog.DebugLevel {
+			t.log.Debug().Float64("requests_per_second", rate).Dur("retry_after", wait).
+				Msg("logto: 429 received, rate budget adjusted")
 		}
 	}
 	if e := t.log.Debug(); e != nil {
@@ -427,98 +426,4 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		}
 	}
 	return resp, err
-}
-
-// limiterBurst is how many seconds' worth of its rate the limiter's bucket
-// holds: Logto Cloud's limit is a bucket of 10 seconds' worth (200 requests
-// refilled at 20/s), so a client at 18/s may start with 180 requests at once
-// and never exceed it.
-const limiterBurst = 10
-
-// limiter is an adaptive token bucket: it refills at rate tokens per second
-// up to limiterBurst seconds' worth (it starts full); a 429 halves the rate
-// (down to a floor) and empties the bucket, and every other answer adds
-// back a twentieth of the configured maximum. Waiting callers reserve their token first, so
-// concurrent callers queue in arrival order.
-type limiter struct {
-	mu         sync.Mutex
-	max, floor float64
-	rate       float64
-	tokens     float64
-	last       time.Time
-	now        func() time.Time
-}
-
-func newLimiter(rps float64, now func() time.Time) *limiter {
-	return &limiter{
-		max:    rps,
-		floor:  math.Min(rps, math.Max(0.5, rps/32)),
-		rate:   rps,
-		tokens: math.Max(1, rps*limiterBurst),
-		last:   now(),
-		now:    now,
-	}
-}
-
-func (l *limiter) refill(now time.Time) {
-	if elapsed := now.Sub(l.last).Seconds(); elapsed > 0 {
-		l.tokens = math.Min(math.Max(1, l.rate*limiterBurst), l.tokens+elapsed*l.rate)
-	}
-	l.last = now
-}
-
-// reserve takes a token and returns how long the caller must wait for it.
-func (l *limiter) reserve() time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.refill(l.now())
-	l.tokens--
-	if l.tokens >= 0 {
-		return 0
-	}
-	return time.Duration(-l.tokens / l.rate * float64(time.Second))
-}
-
-func (l *limiter) wait(ctx context.Context) error {
-	d := l.reserve()
-	if d <= 0 {
-		return nil
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return nil
-	case <-ctx.Done():
-		l.mu.Lock()
-		l.tokens++ // give the reservation back
-		l.mu.Unlock()
-		return context.Cause(ctx)
-	}
-}
-
-// throttle halves the rate after a 429 and returns the new rate.
-func (l *limiter) throttle() float64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.refill(l.now())
-	l.rate = math.Max(l.floor, l.rate/2)
-	l.tokens = math.Min(l.tokens, 0)
-	return l.rate
-}
-
-// recover raises the rate additively after a successful answer.
-func (l *limiter) recover() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.rate < l.max {
-		l.refill(l.now())
-		l.rate = math.Min(l.max, l.rate+l.max/20)
-	}
-}
-
-func (l *limiter) currentRate() float64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.rate
 }

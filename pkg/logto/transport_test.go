@@ -7,9 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -367,116 +365,6 @@ func TestBackoff(t *testing.T) {
 	}
 	if d := backoff(minW, maxW, 1000, nil); d < maxW/2 || d >= maxW {
 		t.Errorf("huge attempt: %v, want capped at %v", d, maxW)
-	}
-}
-
-func TestLimiterAdapts(t *testing.T) {
-	now := time.Unix(0, 0)
-	l := newLimiter(16, func() time.Time { return now })
-	if r := l.throttle(); r != 8 {
-		t.Errorf("after a 429: %v, want 8", r)
-	}
-	for range 6 {
-		l.throttle()
-	}
-	if r := l.currentRate(); r != 0.5 {
-		t.Errorf("floor: %v, want 0.5", r)
-	}
-	for range 100 {
-		l.recover()
-	}
-	if r := l.currentRate(); r != 16 {
-		t.Errorf("recovered to %v, want the configured 16", r)
-	}
-	l.throttle()
-	l.recover()
-	if r := l.currentRate(); r != 8.8 {
-		t.Errorf("one success after halving: %v, want 8 + 16/20 = 8.8", r)
-	}
-}
-
-func TestLimiterReservations(t *testing.T) {
-	now := time.Unix(0, 0)
-	l := newLimiter(10, func() time.Time { return now })
-	for i := range 100 { // a full bucket: limiterBurst seconds' worth
-		if d := l.reserve(); d != 0 {
-			t.Fatalf("request %d waited %v", i, d)
-		}
-	}
-	if d := l.reserve(); d != 100*time.Millisecond {
-		t.Errorf("101st: %v, want 100ms", d)
-	}
-	if d := l.reserve(); d != 200*time.Millisecond {
-		t.Errorf("102nd: %v, want 200ms (queued behind the 101st)", d)
-	}
-	now = now.Add(time.Second)
-	if d := l.reserve(); d != 0 {
-		t.Errorf("after the refill: %v", d)
-	}
-	l.throttle() // 5/s and an empty bucket
-	if d := l.reserve(); d != 200*time.Millisecond {
-		t.Errorf("after a 429: %v, want 200ms", d)
-	}
-	now = now.Add(time.Hour) // idle: the bucket holds limiterBurst seconds' worth of the lowered rate, no more
-	for i := range 50 {
-		if d := l.reserve(); d != 0 {
-			t.Fatalf("after an hour, request %d waited %v", i, d)
-		}
-	}
-	if d := l.reserve(); d <= 0 {
-		t.Errorf("after an hour, the 51st did not wait")
-	}
-}
-
-// TestLimiterConcurrentWaits: concurrent callers queue in arrival order,
-// each waiting one token's refill longer than the one before (checked on the
-// reserved waits, with a frozen clock), and a cancelled wait gives its
-// reservation back.
-func TestLimiterConcurrentWaits(t *testing.T) {
-	now := time.Unix(0, 0)
-	l := newLimiter(20, func() time.Time { return now })
-	var (
-		mu    sync.Mutex
-		waits []time.Duration
-		wg    sync.WaitGroup
-	)
-	for range 8 {
-		wg.Go(func() {
-			for range 30 { // 240 requests, 200 in the bucket: 40 more at 50 ms each
-				d := l.reserve()
-				mu.Lock()
-				waits = append(waits, d)
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	slices.Sort(waits)
-	for i, d := range waits {
-		want := time.Duration(max(0, i-199)) * 50 * time.Millisecond
-		if d.Round(time.Millisecond) != want {
-			t.Fatalf("request %d of 240 waits %v, want %v", i+1, d, want)
-		}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := l.wait(ctx); !errors.Is(err, context.Canceled) {
-		t.Errorf("wait on a cancelled context = %v", err)
-	}
-	if d := l.reserve().Round(time.Millisecond); d != 41*50*time.Millisecond {
-		t.Errorf("after a cancelled wait the next one waits %v, want %v (the reservation given back)", d, 41*50*time.Millisecond)
-	}
-}
-
-func TestClientLowersRateOn429(t *testing.T) {
-	f := setup(t, func(c *Config) { c.RequestsPerSecond = 1000 })
-	failFirst(f, "/api/x", 1, 429, nil)
-	if err := f.client.Do(context.Background(), http.MethodGet, "/api/x", nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	// halved to 500 by the 429, then +50 for the successful retry
-	if r := f.client.limiter.currentRate(); r != 550 {
-		t.Errorf("rate = %v, want 550", r)
 	}
 }
 

@@ -20,10 +20,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -60,12 +62,19 @@ type Options struct {
 	// is applied.
 	FaultRate float64
 	// RateLimit enables a Logto Cloud-like limit: a token bucket of 200
-	// requests refilled at 20 per second; requests over it get 429.
+	// requests refilled at 20 per second (logto-api.md §15), shared by
+	// every /api and /oidc request; requests over it get 429.
 	RateLimit bool
 	// RateLimitCapacity and RateLimitPerSecond override the bucket (0 → 200
-	// and 20).
+	// and 20), e.g. 20 and 10 for a self-hosted Logto behind a proxy that
+	// limits it.
 	RateLimitCapacity  int
 	RateLimitPerSecond float64
+	// RateLimitRetryAfter makes a 429 of the limit carry Retry-After: the
+	// whole seconds until the bucket holds a request again (at least 1), as
+	// proxies that limit self-hosted instances commonly send. Logto Cloud
+	// documents no Retry-After, so the Cloud-like limit sends none.
+	RateLimitRetryAfter bool
 	// Version is the Logto release to answer as, from OldestVersion to
 	// NewestVersion ("" means NewestVersion): routes, fields and behaviours
 	// introduced after it are absent, as on a tenant running that release.
@@ -428,11 +437,13 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if e.rateLimit.Load() && !e.takeToken() {
-		e.throttled.Add(1)
-		writeJSON(w, http.StatusTooManyRequests, map[string]string{"message": "Too Many Requests"})
-		e.logRequest(r, http.StatusTooManyRequests, start, "rate limit")
-		return
+	if e.rateLimit.Load() {
+		if ok, due := e.takeToken(); !ok {
+			e.throttled.Add(1)
+			e.writeThrottled(w, due)
+			e.logRequest(r, http.StatusTooManyRequests, start, "rate limit")
+			return
+		}
 	}
 	rule, injected := e.takeFail(r.Method, path)
 	if injected && !rule.after {
@@ -483,7 +494,9 @@ func (e *Emulator) logRequest(r *http.Request, status int, start time.Time, note
 	ev.Msg("emulator request")
 }
 
-func (e *Emulator) takeToken() bool {
+// takeToken takes a request from the rate limit's bucket; when there is
+// none, due is how long until there is.
+func (e *Emulator) takeToken() (ok bool, due time.Duration) {
 	e.bucketMu.Lock()
 	defer e.bucketMu.Unlock()
 	now := e.now()
@@ -493,10 +506,22 @@ func (e *Emulator) takeToken() bool {
 		e.bucketLast = now
 	}
 	if e.bucket < 1 {
-		return false
+		return false, time.Duration((1 - e.bucket) / e.opts.RateLimitPerSecond * float64(time.Second))
 	}
 	e.bucket--
-	return true
+	return true, 0
+}
+
+// writeThrottled answers a request over the rate limit. What Logto Cloud's
+// limit answers is not documented beyond the status (logto-api.md §15: it
+// comes from infrastructure in front of Logto), so the body is a bare
+// message like Logto's other errors without a code, and Retry-After is
+// sent only when Options.RateLimitRetryAfter asks for it.
+func (e *Emulator) writeThrottled(w http.ResponseWriter, due time.Duration) {
+	if e.opts.RateLimitRetryAfter {
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(due.Seconds())))))
+	}
+	writeJSON(w, http.StatusTooManyRequests, map[string]string{"message": "Too Many Requests"})
 }
 
 func (e *Emulator) takeFail(method, path string) (failRule, bool) {

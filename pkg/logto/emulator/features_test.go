@@ -263,10 +263,41 @@ func TestRateLimitRefill(t *testing.T) {
 	}
 	e.now = clk.now
 	e.bucketLast = clk.now()
-	got := []bool{e.takeToken(), e.takeToken(), e.takeToken()}
+	var got []bool
+	var dues []time.Duration
+	take := func() {
+		ok, due := e.takeToken()
+		got, dues = append(got, ok), append(dues, due)
+	}
+	take()
+	take()
+	take()
 	clk.advance(1500 * time.Millisecond)
-	got = append(got, e.takeToken(), e.takeToken())
+	take()
+	take()
 	equal(t, "allowed", got, []bool{true, true, false, true, false})
+	equal(t, "due", dues, []time.Duration{0, 0, time.Second, 0, 500 * time.Millisecond})
+}
+
+// TestRateLimitAnswer: the limit's 429 carries a bare message, and
+// Retry-After (whole seconds until the bucket holds a request, at least 1)
+// only when asked for.
+func TestRateLimitAnswer(t *testing.T) {
+	for _, retryAfter := range []bool{false, true} {
+		// The harness's token request takes the bucket's only request.
+		h := start(t, Options{RateLimit: true, RateLimitCapacity: 1, RateLimitPerSecond: 0.25, RateLimitRetryAfter: retryAfter})
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/api/organizations", nil)
+		req.Header.Set("Authorization", "Bearer "+h.token)
+		h.e.ServeHTTP(rec, req)
+		equal(t, "status", rec.Code, http.StatusTooManyRequests)
+		equal(t, "body", strings.TrimSpace(rec.Body.String()), `{"message":"Too Many Requests"}`)
+		want := ""
+		if retryAfter {
+			want = "4"
+		}
+		equal(t, "Retry-After", rec.Header().Get("Retry-After"), want)
+	}
 }
 
 func TestStateRoundTrip(t *testing.T) {
