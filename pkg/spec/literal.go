@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"unicode/utf8"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -58,6 +60,9 @@ func parseLiteral(src []byte, filename string) (f *hcl.File, ok bool) {
 // top-level items named skipType (it accepts exactly the files parseLiteral
 // does); skipped counts them.
 func parseLiteralSkipping(src []byte, filename, skipType string) (f *hcl.File, skipped int, ok bool) {
+	if !utf8.Valid(src) {
+		return nil, 0, false // hclsyntax's own account of the bad bytes
+	}
 	p := &literalParser{src: src, filename: filename, pos: hcl.InitialPos, skipType: skipType}
 	defer func() {
 		if r := recover(); r != nil {

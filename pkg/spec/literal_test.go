@@ -256,3 +256,16 @@ func TestParseLiteralContext(t *testing.T) {
 		t.Errorf("ContextString = %q, want it to name %s", got, want)
 	}
 }
+
+// FuzzParseLiteral: whatever the input, a file parseLiteral accepts parses
+// to the tree hclsyntax builds, without diagnostics. `go test` runs the
+// seeds (the literal cases); `go test -fuzz ParseLiteral ./pkg/spec`
+// searches further.
+func FuzzParseLiteral(f *testing.F) {
+	for _, tc := range literalCases {
+		f.Add([]byte(tc.src))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		checkLiteralParse(t, src, "x.hcl")
+	})
+}
