@@ -7,6 +7,7 @@ package apply
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -83,14 +84,21 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 		f.live.Roles, err = convertRoles(roles)
 		return err
 	})
-	g.Go(func(ctx context.Context) error {
-		orgs, err := c.ListOrganizations(ctx)
+	// The organizations' pages after the first are read at once, as soon as
+	// the first page's Total-Number tells how many there are.
+	orgPages := c.OrganizationPages()
+	var readOrgPage func(ctx context.Context, page int) error
+	readOrgPage = func(ctx context.Context, page int) error {
+		more, err := orgPages.Read(ctx, page)
 		if err != nil {
 			return fmt.Errorf("read organizations (GET /api/organizations): %w", err)
 		}
-		f.live.Organizations, err = convertOrganizations(orgs)
-		return err
-	})
+		for _, p := range more {
+			g.Spawn(func(ctx context.Context) error { return readOrgPage(ctx, p) })
+		}
+		return nil
+	}
+	g.Go(func(ctx context.Context) error { return readOrgPage(ctx, 1) })
 	g.Go(func(ctx context.Context) error {
 		rec, storage, others, err := ReadRecords(ctx, c, cfg.Settings.Workspace)
 		f.live.Record, f.live.RecordStorage, f.live.OtherRecords = rec, storage, others
@@ -122,10 +130,30 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 			if err != nil {
 				return fmt.Errorf("read machine-to-machine applications (GET /api/applications): %w", err)
 			}
+			f.m2mApps = make([]string, 0, len(apps))
+			for _, a := range apps {
+				f.m2mApps = append(f.m2mApps, a.ID)
+			}
+			f.m2mApps = sortedSet(f.m2mApps)
+			if f.m2mApps == nil {
+				f.m2mApps = []string{}
+			}
 			return f.addApps(apps)
 		})
 	}
 	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	orgs, err := orgPages.Rows()
+	if errors.Is(err, logto.ErrIncompleteRead) {
+		// Rows moved between pages read at the same time: read the list
+		// again, page after page (the client retries a few times).
+		orgs, err = c.ListOrganizations(ctx)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read organizations (GET /api/organizations): %w", err)
+	}
+	if f.live.Organizations, err = convertOrganizations(orgs); err != nil {
 		return nil, err
 	}
 
@@ -142,6 +170,10 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 		})
 	}
 	plans := f.orgReads(scope)
+	apps := f.byApplication(plans)
+	if apps != nil {
+		apps.schedule(g, f) // first: they would otherwise be the last to finish
+	}
 	for i := range f.live.Organizations {
 		if p, ok := plans[f.live.Organizations[i].ID]; ok {
 			f.readOrg(g, &f.live.Organizations[i], p)
@@ -149,6 +181,9 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	if apps != nil {
+		apps.publish()
 	}
 
 	// Phase 3: the declared members who are not members yet.
@@ -164,6 +199,9 @@ type fetcher struct {
 	cfg  *state.Config
 	live *state.Live
 	mu   sync.Mutex // guards live.Users and live.Applications
+	// m2mApps are the ids of the tenant's machine-to-machine applications,
+	// sorted, when Fetch listed them (nil otherwise).
+	m2mApps []string
 }
 
 // orgRead says which relations of one organization to read.
@@ -283,27 +321,7 @@ func (f *fetcher) readOrg(g *group, o *state.LiveOrganization, r orgRead) {
 		})
 	}
 	if r.apps {
-		g.Go(func(ctx context.Context) error {
-			apps, err := f.c.ListOrganizationApplications(ctx, id)
-			if err != nil {
-				return fmt.Errorf("read the applications of organization %q (%s): %w", o.Name, id, err)
-			}
-			out := make([]state.LiveApplication, 0, len(apps))
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			for _, a := range apps {
-				if a.ID == "" {
-					return fmt.Errorf("read the applications of organization %q (%s): an application without an id in Logto's answer", o.Name, id)
-				}
-				out = append(out, state.LiveApplication{AppID: a.ID, RoleIDs: idsOf(a.OrganizationRoles)})
-				if _, ok := f.live.Applications[a.ID]; !ok {
-					f.live.Applications[a.ID] = state.App{ID: a.ID, Name: a.Name, Type: a.Type}
-				}
-			}
-			slices.SortFunc(out, func(a, b state.LiveApplication) int { return strings.Compare(a.AppID, b.AppID) })
-			o.Applications = out
-			return nil
-		})
+		g.Go(func(ctx context.Context) error { return f.readOrgApps(ctx, o) })
 	}
 	if r.jit {
 		// Two reads (three with SSO connectors) fill one JIT value: the
