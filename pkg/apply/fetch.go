@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/orgsync/orgsync/pkg/diff"
 	"github.com/orgsync/orgsync/pkg/logto"
@@ -65,9 +66,31 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 		}
 	}
 
-	// Phase 1: the collections.
+	// The reads run in one group, each as soon as what it needs is known:
+	// the collections first; the members of the organizations the record
+	// lists as soon as the record is in (every one of them that exists is
+	// read, see orgReads); once the collections the choice of the other
+	// reads rests on are in (organizations, roles, record, applications),
+	// those reads (join). No slot waits for a whole phase to end.
 	g := newGroup(ctx, par)
-	g.Go(func(ctx context.Context) error {
+	var pending atomic.Int32 // collections not in yet, plus one until all are queued
+	pending.Add(1)
+	collected := func() {
+		if pending.Add(-1) == 0 {
+			g.Spawn(func(ctx context.Context) error { return f.join(ctx, g, scope) })
+		}
+	}
+	collection := func(fn func(ctx context.Context) error) {
+		pending.Add(1)
+		g.Spawn(func(ctx context.Context) error {
+			if err := fn(ctx); err != nil {
+				return err
+			}
+			collected()
+			return nil
+		})
+	}
+	g.Spawn(func(ctx context.Context) error {
 		scopes, err := c.ListOrganizationScopes(ctx)
 		if err != nil {
 			return fmt.Errorf("read organization permissions (GET /api/organization-scopes): %w", err)
@@ -76,7 +99,7 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 		f.live.Permissions = perms
 		return err
 	})
-	g.Go(func(ctx context.Context) error {
+	collection(func(ctx context.Context) error {
 		roles, err := c.ListOrganizationRoles(ctx)
 		if err != nil {
 			return fmt.Errorf("read organization roles (GET /api/organization-roles): %w", err)
@@ -86,26 +109,37 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 	})
 	// The organizations' pages after the first are read at once, as soon as
 	// the first page's Total-Number tells how many there are.
-	orgPages := c.OrganizationPages()
+	f.orgPages = c.OrganizationPages()
 	var readOrgPage func(ctx context.Context, page int) error
 	readOrgPage = func(ctx context.Context, page int) error {
-		more, err := orgPages.Read(ctx, page)
+		more, err := f.orgPages.Read(ctx, page)
 		if err != nil {
 			return fmt.Errorf("read organizations (GET /api/organizations): %w", err)
 		}
 		for _, p := range more {
-			g.Spawn(func(ctx context.Context) error { return readOrgPage(ctx, p) })
+			pending.Add(1)
+			g.SpawnFirst(func(ctx context.Context) error {
+				if err := readOrgPage(ctx, p); err != nil {
+					return err
+				}
+				collected()
+				return nil
+			})
 		}
 		return nil
 	}
-	g.Go(func(ctx context.Context) error { return readOrgPage(ctx, 1) })
-	g.Go(func(ctx context.Context) error {
+	collection(func(ctx context.Context) error { return readOrgPage(ctx, 1) })
+	collection(func(ctx context.Context) error {
 		rec, storage, others, err := ReadRecords(ctx, c, cfg.Settings.Workspace)
 		f.live.Record, f.live.RecordStorage, f.live.OtherRecords = rec, storage, others
-		return err
+		if err != nil {
+			return err
+		}
+		f.readRecordedMembers(g, scope)
+		return nil
 	})
 	if cfg.Settings.MissingUsers == state.MissingUsersInvite {
-		g.Go(func(ctx context.Context) error {
+		g.Spawn(func(ctx context.Context) error {
 			inv, err := c.ListInvitations(ctx, "")
 			if err != nil {
 				return fmt.Errorf("read organization invitations (GET /api/organization-invitations): %w", err)
@@ -115,7 +149,7 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 		})
 	}
 	if managesJITSSO(cfg, scope) {
-		g.Go(func(ctx context.Context) error {
+		g.Spawn(func(ctx context.Context) error {
 			conns, err := c.ListSSOConnectors(ctx)
 			if err != nil {
 				return fmt.Errorf("read enterprise SSO connectors (GET /api/sso-connectors): %w", err)
@@ -125,7 +159,7 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 		})
 	}
 	if declaresApps {
-		g.Go(func(ctx context.Context) error {
+		collection(func(ctx context.Context) error {
 			apps, err := c.ListApplications(ctx, "MachineToMachine")
 			if err != nil {
 				return fmt.Errorf("read machine-to-machine applications (GET /api/applications): %w", err)
@@ -141,49 +175,21 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 			return f.addApps(apps)
 		})
 	}
+	// API resources, when the configuration alone says they are needed
+	// (otherwise join asks the live roles).
+	f.resourcesRead = needResources(cfg, nil)
+	if f.resourcesRead {
+		g.Spawn(f.readResources)
+	}
+	collected()
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	orgs, err := orgPages.Rows()
-	if errors.Is(err, logto.ErrIncompleteRead) {
-		// Rows moved between pages read at the same time: read the list
-		// again, page after page (the client retries a few times).
-		orgs, err = c.ListOrganizations(ctx)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read organizations (GET /api/organizations): %w", err)
-	}
-	if f.live.Organizations, err = convertOrganizations(orgs); err != nil {
+	if err := f.publishRecordedMembers(); err != nil {
 		return nil, err
 	}
-
-	// Phase 2: API resources and the organizations' relations.
-	g = newGroup(ctx, par)
-	if needResources(cfg, f.live.Roles) {
-		g.Go(func(ctx context.Context) error {
-			res, err := c.ListResources(ctx)
-			if err != nil {
-				return fmt.Errorf("read API resources (GET /api/resources): %w", err)
-			}
-			f.live.Resources, err = convertResources(res)
-			return err
-		})
-	}
-	plans := f.orgReads(scope)
-	apps := f.byApplication(plans)
-	if apps != nil {
-		apps.schedule(g, f) // first: they would otherwise be the last to finish
-	}
-	for i := range f.live.Organizations {
-		if p, ok := plans[f.live.Organizations[i].ID]; ok {
-			f.readOrg(g, &f.live.Organizations[i], p)
-		}
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	if apps != nil {
-		apps.publish()
+	if f.apps != nil {
+		f.apps.publish()
 	}
 
 	// Phase 3: the declared members who are not members yet.
@@ -202,6 +208,127 @@ type fetcher struct {
 	// m2mApps are the ids of the tenant's machine-to-machine applications,
 	// sorted, when Fetch listed them (nil otherwise).
 	m2mApps []string
+
+	// Fetch's own: the organization list, the reads join chose, the members
+	// reads of recorded organizations started early, the per-application
+	// reads, and whether API resources are read already.
+	orgPages      *logto.PagedList[logto.Organization]
+	plans         map[string]orgRead
+	recorded      map[string]*recordedMembers
+	apps          *appReads
+	resourcesRead bool
+}
+
+// join runs once the collections are in: it settles the organization list
+// and schedules the reads of the organizations' relations on g (the
+// members of organizations readRecordedMembers reads already excepted).
+func (f *fetcher) join(ctx context.Context, g *group, scope targetScope) error {
+	orgs, err := f.orgPages.Rows()
+	if errors.Is(err, logto.ErrIncompleteRead) {
+		// Rows moved between pages read at the same time: read the list
+		// again, page after page (the client retries a few times).
+		orgs, err = f.c.ListOrganizations(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("read organizations (GET /api/organizations): %w", err)
+	}
+	if f.live.Organizations, err = convertOrganizations(orgs); err != nil {
+		return err
+	}
+	if !f.resourcesRead && needResources(f.cfg, f.live.Roles) {
+		g.Spawn(f.readResources)
+	}
+	f.plans = f.orgReads(scope)
+	f.apps = f.byApplication(f.plans)
+	if f.apps != nil {
+		f.apps.schedule(g, f) // first: they would otherwise be the last to finish
+	}
+	for i := range f.live.Organizations {
+		o := &f.live.Organizations[i]
+		if p, ok := f.plans[o.ID]; ok {
+			if _, early := f.recorded[o.ID]; early {
+				p.members = false
+			}
+			f.readOrg(g.Spawn, o, p)
+		}
+	}
+	return nil
+}
+
+func (f *fetcher) readResources(ctx context.Context) error {
+	res, err := f.c.ListResources(ctx)
+	if err != nil {
+		return fmt.Errorf("read API resources (GET /api/resources): %w", err)
+	}
+	f.live.Resources, err = convertResources(res)
+	return err
+}
+
+// recordedMembers is the members read of an organization the record lists,
+// started before the organization list is in.
+type recordedMembers struct {
+	users []logto.OrganizationUser
+	err   error
+}
+
+// readRecordedMembers starts reading the members of every organization the
+// record lists whose members orgReads will read if it exists: those in the
+// targets' scope, and those of no address. The answers are kept aside,
+// errors included, until the organization list says which organizations
+// exist (publishRecordedMembers): an organization deleted since the last
+// apply costs its request and nothing else.
+func (f *fetcher) readRecordedMembers(g *group, scope targetScope) {
+	rec := f.live.Record
+	f.recorded = map[string]*recordedMembers{}
+	for _, id := range rec.Organizations {
+		if addr, ok := rec.Addresses[id]; ok && !scope.org(addr) {
+			continue
+		}
+		r := &recordedMembers{}
+		f.recorded[id] = r
+		g.Spawn(func(ctx context.Context) error {
+			r.users, r.err = f.c.ListOrganizationUsers(ctx, id)
+			return nil
+		})
+	}
+}
+
+// publishRecordedMembers sets the members of the organizations whose read
+// readRecordedMembers started and orgReads asks for; a failed one fails
+// the read.
+func (f *fetcher) publishRecordedMembers() error {
+	for i := range f.live.Organizations {
+		o := &f.live.Organizations[i]
+		r, ok := f.recorded[o.ID]
+		if !ok || !f.plans[o.ID].members {
+			continue
+		}
+		if r.err != nil {
+			return fmt.Errorf("read the members of organization %q (%s): %w", o.Name, o.ID, r.err)
+		}
+		if err := f.setMembers(o, r.users, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setMembers publishes a members read of o.
+func (f *fetcher) setMembers(o *state.LiveOrganization, users []logto.OrganizationUser, role string) error {
+	members := make([]state.LiveMember, 0, len(users))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, u := range users {
+		if u.ID == "" {
+			return fmt.Errorf("read the members of organization %q (%s): a member without an id in Logto's answer", o.Name, o.ID)
+		}
+		members = append(members, state.LiveMember{UserID: u.ID, RoleIDs: idsOf(u.OrganizationRoles)})
+		f.live.Users[u.ID] = state.User{ID: u.ID, Username: u.Username, Email: u.PrimaryEmail}
+	}
+	o.Members = sortedMembers(members)
+	o.Loaded = true
+	o.MembersOfRole = role
+	return nil
 }
 
 // orgRead says which relations of one organization to read.
@@ -288,12 +415,13 @@ func (f *fetcher) orgReads(scope targetScope) map[string]orgRead {
 	return out
 }
 
-// readOrg schedules the reads of one organization's relations on g. Each
-// read writes only its own fields of o.
-func (f *fetcher) readOrg(g *group, o *state.LiveOrganization, r orgRead) {
+// readOrg schedules the reads of one organization's relations with start
+// (a group's Go, or its Spawn from a function the group runs). Each read
+// writes only its own fields of o.
+func (f *fetcher) readOrg(start func(func(ctx context.Context) error), o *state.LiveOrganization, r orgRead) {
 	id := o.ID
 	if r.members {
-		g.Go(func(ctx context.Context) error {
+		start(func(ctx context.Context) error {
 			var users []logto.OrganizationUser
 			var err error
 			if r.memberRole != "" {
@@ -304,24 +432,11 @@ func (f *fetcher) readOrg(g *group, o *state.LiveOrganization, r orgRead) {
 			if err != nil {
 				return fmt.Errorf("read the members of organization %q (%s): %w", o.Name, id, err)
 			}
-			members := make([]state.LiveMember, 0, len(users))
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			for _, u := range users {
-				if u.ID == "" {
-					return fmt.Errorf("read the members of organization %q (%s): a member without an id in Logto's answer", o.Name, id)
-				}
-				members = append(members, state.LiveMember{UserID: u.ID, RoleIDs: idsOf(u.OrganizationRoles)})
-				f.live.Users[u.ID] = state.User{ID: u.ID, Username: u.Username, Email: u.PrimaryEmail}
-			}
-			o.Members = sortedMembers(members)
-			o.Loaded = true
-			o.MembersOfRole = r.memberRole
-			return nil
+			return f.setMembers(o, users, r.memberRole)
 		})
 	}
 	if r.apps {
-		g.Go(func(ctx context.Context) error { return f.readOrgApps(ctx, o) })
+		start(func(ctx context.Context) error { return f.readOrgApps(ctx, o) })
 	}
 	if r.jit {
 		// Two reads (three with SSO connectors) fill one JIT value: the
@@ -341,7 +456,7 @@ func (f *fetcher) readOrg(g *group, o *state.LiveOrganization, r orgRead) {
 			}
 		}
 		if r.sso {
-			g.Go(func(ctx context.Context) error {
+			start(func(ctx context.Context) error {
 				conns, err := f.c.ListJITSSOConnectors(ctx, id)
 				if err != nil {
 					return fmt.Errorf("read the just-in-time SSO connectors of organization %q (%s): %w", o.Name, id, err)
@@ -360,7 +475,7 @@ func (f *fetcher) readOrg(g *group, o *state.LiveOrganization, r orgRead) {
 				return nil
 			})
 		}
-		g.Go(func(ctx context.Context) error {
+		start(func(ctx context.Context) error {
 			domains, err := f.c.ListJITEmailDomains(ctx, id)
 			if err != nil {
 				return fmt.Errorf("read the just-in-time email domains of organization %q (%s): %w", o.Name, id, err)
@@ -371,7 +486,7 @@ func (f *fetcher) readOrg(g *group, o *state.LiveOrganization, r orgRead) {
 			done()
 			return nil
 		})
-		g.Go(func(ctx context.Context) error {
+		start(func(ctx context.Context) error {
 			roles, err := f.c.ListJITRoles(ctx, id)
 			if err != nil {
 				return fmt.Errorf("read the just-in-time roles of organization %q (%s): %w", o.Name, id, err)

@@ -66,12 +66,12 @@ func (f *fetcher) byApplication(plans map[string]orgRead) *appReads {
 }
 
 // schedule reads every machine-to-machine application's organizations on
-// g: the first alone, then the others at once.
+// g (from a function g runs): the first alone, then the others at once.
 func (a *appReads) schedule(g *group, f *fetcher) {
 	if len(f.m2mApps) == 0 {
 		return // no application can be in an organization
 	}
-	g.Go(func(ctx context.Context) error {
+	g.SpawnFirst(func(ctx context.Context) error {
 		err := a.read(ctx, f, f.m2mApps[0])
 		if logto.RouteMissing(err) {
 			f.c.Learned(logto.FeatureApplicationOrganizations, false)
@@ -79,7 +79,7 @@ func (a *appReads) schedule(g *group, f *fetcher) {
 			a.fallback = true
 			a.mu.Unlock()
 			for _, o := range a.orgs {
-				g.Spawn(func(ctx context.Context) error { return f.readOrgApps(ctx, o) })
+				g.SpawnFirst(func(ctx context.Context) error { return f.readOrgApps(ctx, o) })
 			}
 			return nil
 		}
@@ -88,7 +88,7 @@ func (a *appReads) schedule(g *group, f *fetcher) {
 		}
 		f.c.Learned(logto.FeatureApplicationOrganizations, true)
 		for _, id := range f.m2mApps[1:] {
-			g.Spawn(func(ctx context.Context) error { return a.read(ctx, f, id) })
+			g.SpawnFirst(func(ctx context.Context) error { return a.read(ctx, f, id) })
 		}
 		return nil
 	})

@@ -226,3 +226,49 @@ func TestFetchReadsWithinParallelism(t *testing.T) {
 		}
 	}
 }
+
+// TestFetchRecordedOrganizationGone: the members of the organizations in
+// the record are read before the organization list is in; one deleted
+// since (outside orgsync) costs that read, whatever it answered, and is
+// simply not in the result.
+func TestFetchRecordedOrganizationGone(t *testing.T) {
+	tt := newTestTenant(t)
+	tt.emulatorOnly()
+	tt.protectRecord()
+	ctx := context.Background()
+	kept, gone := tt.org(tt.name("kept")), tt.org(tt.name("gone"))
+	u := tt.user(tt.name("member"))
+	must(t, tt.C.AddOrganizationUsers(ctx, kept.ID, []string{u.ID}))
+	_, st := readRecord(t, tt.C)
+	store(t, tt.C, state.Record{Organizations: []string{kept.ID, gone.ID, "no-such-org"},
+		Addresses: map[string]string{kept.ID: "organization.kept", gone.ID: "organization.gone"}}, &st)
+	must(t, tt.C.DeleteOrganization(ctx, gone.ID))
+	for _, status := range []int{0, 404, 500} {
+		var routes countRoutes
+		hook := routes.hook("", 0, "")
+		if status != 0 {
+			// Whatever a read of a missing organization's members answers.
+			hook = routes.hook("GET /api/organizations/"+gone.ID+"/users", status, `{"code":"entity.not_exists_with_id","message":"gone"}`)
+		}
+		c := tt.client(func(cfg *logto.Config) {
+			withHook(hook)(cfg)
+			cfg.MaxRetries = -1
+		})
+		cfg := &state.Config{Settings: state.Settings{MissingUsers: state.MissingUsersError}, Organizations: []state.Organization{
+			{Address: "organization.kept", Key: "kept", Name: kept.Name, Members: []state.Member{{Label: u.PrimaryEmail, Kind: state.RefEmail, Value: u.PrimaryEmail}}},
+		}}
+		live, err := Fetch(ctx, c, cfg, FetchOptions{})
+		if err != nil {
+			t.Fatalf("answer %d: %v", status, err)
+		}
+		if o := findOrg(live, kept.ID); o == nil || !o.Loaded || len(o.Members) != 1 || o.Members[0].UserID != u.ID {
+			t.Errorf("answer %d: kept organization: %+v", status, o)
+		}
+		if findOrg(live, gone.ID) != nil {
+			t.Errorf("answer %d: the deleted organization is in the result", status)
+		}
+		if got := routes.get("GET /api/organizations/" + kept.ID + "/users"); got != 1 {
+			t.Errorf("answer %d: the kept organization's members were read %d times, want once", status, got)
+		}
+	}
+}
