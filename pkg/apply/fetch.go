@@ -67,12 +67,15 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 	}
 
 	// The reads run in one group, each as soon as what it needs is known:
-	// the collections first; the members of the organizations the record
-	// lists as soon as the record is in (every one of them that exists is
-	// read, see orgReads); once the collections the choice of the other
-	// reads rests on are in (organizations, roles, record, applications),
-	// those reads (join). No slot waits for a whole phase to end.
+	// the collections first; the members of the organizations that will be
+	// read whatever the rest says as soon as the record or a page of the
+	// organization list shows them (readMembersAhead); once the
+	// collections the choice of the other reads rests on are in
+	// (organizations, roles, record, applications), those reads (join). No
+	// slot waits for a whole phase to end.
 	g := newGroup(ctx, par)
+	ahead := newDeclaredOrgs(cfg, scope)
+	f.ahead = map[string]*membersAhead{}
 	var pending atomic.Int32 // collections not in yet, plus one until all are queued
 	pending.Add(1)
 	collected := func() {
@@ -112,9 +115,14 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 	f.orgPages = c.OrganizationPages()
 	var readOrgPage func(ctx context.Context, page int) error
 	readOrgPage = func(ctx context.Context, page int) error {
-		more, err := f.orgPages.Read(ctx, page)
+		rows, more, err := f.orgPages.Read(ctx, page)
 		if err != nil {
 			return fmt.Errorf("read organizations (GET /api/organizations): %w", err)
+		}
+		for _, o := range rows {
+			if ahead.declares(o) {
+				f.readMembersAhead(g, o.ID)
+			}
 		}
 		for _, p := range more {
 			pending.Add(1)
@@ -185,7 +193,7 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	if err := f.publishRecordedMembers(); err != nil {
+	if err := f.publishMembersAhead(); err != nil {
 		return nil, err
 	}
 	if f.apps != nil {
@@ -210,11 +218,12 @@ type fetcher struct {
 	m2mApps []string
 
 	// Fetch's own: the organization list, the reads join chose, the members
-	// reads of recorded organizations started early, the per-application
-	// reads, and whether API resources are read already.
+	// reads started before the organization list was in (guarded by mu),
+	// the per-application reads, and whether API resources are read
+	// already.
 	orgPages      *logto.PagedList[logto.Organization]
 	plans         map[string]orgRead
-	recorded      map[string]*recordedMembers
+	ahead         map[string]*membersAhead
 	apps          *appReads
 	resourcesRead bool
 }
@@ -246,7 +255,10 @@ func (f *fetcher) join(ctx context.Context, g *group, scope targetScope) error {
 	for i := range f.live.Organizations {
 		o := &f.live.Organizations[i]
 		if p, ok := f.plans[o.ID]; ok {
-			if _, early := f.recorded[o.ID]; early {
+			f.mu.Lock()
+			_, early := f.ahead[o.ID]
+			f.mu.Unlock()
+			if early {
 				p.members = false
 			}
 			f.readOrg(g.Spawn, o, p)
@@ -264,42 +276,74 @@ func (f *fetcher) readResources(ctx context.Context) error {
 	return err
 }
 
-// recordedMembers is the members read of an organization the record lists,
-// started before the organization list is in.
-type recordedMembers struct {
+// The members of an organization are read before the organization list
+// is in when the organization will be read whatever the rest of the list
+// says (see orgReads): it is in the record (within the targets' scope, or
+// of no address), or a page of the list shows it under the name or the
+// pinned id of a declared organization. The answers are kept aside,
+// errors included, until the list says which organizations exist
+// (publishMembersAhead): an organization the record lists but that was
+// deleted since costs its request and nothing else.
+
+// membersAhead is one such read.
+type membersAhead struct {
 	users []logto.OrganizationUser
 	err   error
 }
 
-// readRecordedMembers starts reading the members of every organization the
-// record lists whose members orgReads will read if it exists: those in the
-// targets' scope, and those of no address. The answers are kept aside,
-// errors included, until the organization list says which organizations
-// exist (publishRecordedMembers): an organization deleted since the last
-// apply costs its request and nothing else.
+// declaredOrgs are the names (of blocks without a pinned id) and the
+// pinned ids of the declared organizations in the targets' scope.
+type declaredOrgs struct{ names, ids map[string]bool }
+
+func newDeclaredOrgs(cfg *state.Config, scope targetScope) declaredOrgs {
+	d := declaredOrgs{names: map[string]bool{}, ids: map[string]bool{}}
+	for _, o := range cfg.Organizations {
+		switch {
+		case !scope.org(o.Address):
+		case o.ID != "":
+			d.ids[o.ID] = true
+		default:
+			d.names[o.Name] = true
+		}
+	}
+	return d
+}
+
+func (d declaredOrgs) declares(o logto.Organization) bool { return d.ids[o.ID] || d.names[o.Name] }
+
+// readRecordedMembers reads ahead the members of the organizations the
+// record lists, but those of addresses outside the targets' scope.
 func (f *fetcher) readRecordedMembers(g *group, scope targetScope) {
 	rec := f.live.Record
-	f.recorded = map[string]*recordedMembers{}
 	for _, id := range rec.Organizations {
 		if addr, ok := rec.Addresses[id]; ok && !scope.org(addr) {
 			continue
 		}
-		r := &recordedMembers{}
-		f.recorded[id] = r
-		g.Spawn(func(ctx context.Context) error {
-			r.users, r.err = f.c.ListOrganizationUsers(ctx, id)
-			return nil
-		})
+		f.readMembersAhead(g, id)
 	}
 }
 
-// publishRecordedMembers sets the members of the organizations whose read
-// readRecordedMembers started and orgReads asks for; a failed one fails
-// the read.
-func (f *fetcher) publishRecordedMembers() error {
+// readMembersAhead queues the members read of organization id on g, once.
+func (f *fetcher) readMembersAhead(g *group, id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.ahead[id]; ok {
+		return
+	}
+	r := &membersAhead{}
+	f.ahead[id] = r
+	g.Spawn(func(ctx context.Context) error {
+		r.users, r.err = f.c.ListOrganizationUsers(ctx, id)
+		return nil
+	})
+}
+
+// publishMembersAhead sets the members of the organizations read ahead
+// that orgReads asks for; a failed read of one fails the read.
+func (f *fetcher) publishMembersAhead() error {
 	for i := range f.live.Organizations {
 		o := &f.live.Organizations[i]
-		r, ok := f.recorded[o.ID]
+		r, ok := f.ahead[o.ID]
 		if !ok || !f.plans[o.ID].members {
 			continue
 		}

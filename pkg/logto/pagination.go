@@ -121,16 +121,17 @@ func (c *Client) OrganizationPages() *PagedList[Organization] {
 		id: func(o Organization) string { return o.ID }}
 }
 
-// Read reads page (1-based) and returns the pages this answer shows are
-// still to read: after page 1 with Total-Number, all the others; after a
-// full page without it, the next; otherwise none.
-func (l *PagedList[T]) Read(ctx context.Context, page int) ([]int, error) {
+// Read reads page (1-based) and returns its rows (as read: not
+// de-duplicated, and the read may still turn out incomplete) and the pages
+// this answer shows are still to read: after page 1 with Total-Number, all
+// the others; after a full page without it, the next; otherwise none.
+func (l *PagedList[T]) Read(ctx context.Context, page int) (rows []T, more []int, err error) {
 	if page < 1 || page > maxPages {
-		return nil, fmt.Errorf("GET %s: page %d is out of range", l.path, page)
+		return nil, nil, fmt.Errorf("GET %s: page %d is out of range", l.path, page)
 	}
 	rows, total, err := readPage[T](ctx, l.c, l.path, l.query, page)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -138,7 +139,6 @@ func (l *PagedList[T]) Read(ctx context.Context, page int) ([]int, error) {
 		l.pages, l.totals = map[int][]T{}, map[int]int{}
 	}
 	l.pages[page], l.totals[page] = rows, total
-	var more []int
 	switch {
 	case page == 1 && total >= 0:
 		l.last = max(1, (total+pageSize-1)/pageSize)
@@ -147,14 +147,14 @@ func (l *PagedList[T]) Read(ctx context.Context, page int) ([]int, error) {
 		}
 	case total < 0 && len(rows) == pageSize:
 		if page == maxPages {
-			return nil, fmt.Errorf("GET %s: more than %d pages; the server does not seem to honour the page parameter", l.path, maxPages)
+			return nil, nil, fmt.Errorf("GET %s: more than %d pages; the server does not seem to honour the page parameter", l.path, maxPages)
 		}
 		l.last = max(l.last, page+1)
 		more = []int{page + 1}
 	default:
 		l.last = max(l.last, page)
 	}
-	return more, nil
+	return rows, more, nil
 }
 
 // Rows returns the rows of every page read, in page order (de-duplicated

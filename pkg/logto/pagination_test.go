@@ -273,7 +273,7 @@ func readAllPages[T any](t *testing.T, l *PagedList[T]) error {
 	var read func(page int)
 	read = func(page int) {
 		defer wg.Done()
-		more, err := l.Read(context.Background(), page)
+		_, more, err := l.Read(context.Background(), page)
 		mu.Lock()
 		if err != nil && firstErr == nil {
 			firstErr = err
@@ -315,9 +315,12 @@ func TestPagedListAnnouncesEveryPageAfterTheFirst(t *testing.T) {
 				return ""
 			}, nil)
 			l := f.client.OrganizationPages()
-			more, err := l.Read(context.Background(), 1)
+			rows, more, err := l.Read(context.Background(), 1)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if len(rows) != min(tt.n, 100) {
+				t.Errorf("page 1 has %d rows, want %d", len(rows), min(tt.n, 100))
 			}
 			if fmt.Sprint(more) != fmt.Sprint(tt.wantMore) {
 				t.Errorf("page 1 announces %v, want %v", more, tt.wantMore)
@@ -375,7 +378,7 @@ func TestPagedListIncompleteReads(t *testing.T) {
 		f := setup(t)
 		servePagedOrgs(t, f, 250, func(int) string { return "250" }, nil)
 		l := f.client.OrganizationPages()
-		if _, err := l.Read(context.Background(), 1); err != nil {
+		if _, _, err := l.Read(context.Background(), 1); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := l.Rows(); !errors.Is(err, ErrIncompleteRead) {
