@@ -197,7 +197,9 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 		return nil, err
 	}
 	if f.apps != nil {
-		f.apps.publish()
+		if err := f.apps.publish(); err != nil {
+			return nil, err
+		}
 	}
 
 	// Phase 3: the declared members who are not members yet.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -269,6 +270,67 @@ func TestFetchRecordedOrganizationGone(t *testing.T) {
 		}
 		if got := routes.get("GET /api/organizations/" + kept.ID + "/users"); got != 1 {
 			t.Errorf("answer %d: the kept organization's members were read %d times, want once", status, got)
+		}
+	}
+}
+
+// TestFetchApplicationsInManyOrganizations: when the applications' first
+// pages show more pages to come than there are organizations to read, the
+// organizations are read one by one after all.
+func TestFetchApplicationsInManyOrganizations(t *testing.T) {
+	tt := newTestTenant(t)
+	tt.emulatorOnly()
+	ctx := context.Background()
+	ci := tt.app(tt.name("ci"))
+	// ci and orgsync's own application are in 201 organizations each: two
+	// more pages each after the first.
+	var orgs []*logto.Organization
+	for i := range 201 {
+		o := tt.org(tt.name("org-" + strings.Repeat("x", i/26) + string(rune('a'+i%26))))
+		must(t, tt.C.AddOrganizationApplications(ctx, o.ID, []string{ci.ID, tt.C.AppID()}))
+		orgs = append(orgs, o)
+	}
+	cfg := &state.Config{Settings: state.Settings{MissingUsers: state.MissingUsersError}}
+	for i, o := range orgs[:3] {
+		key := "o" + string(rune('a'+i))
+		cfg.Organizations = append(cfg.Organizations, state.Organization{Address: "organization." + key, Key: key, Name: o.Name,
+			Applications: []state.Application{{Label: ci.Name, Kind: state.RefName, Value: ci.Name}}})
+	}
+	var routes countRoutes
+	live, err := Fetch(ctx, tt.client(withHook(routes.hook("", 0, ""))), cfg, FetchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two first pages, then 3 organizations rather than 4 more pages.
+	if a, o := routes.get("GET /api/applications/{id}/organizations"), routes.get("GET /api/organizations/{id}/applications"); a != 2 || o != 3 {
+		t.Errorf("%d per-application and %d per-organization reads, want 2 and 3", a, o)
+	}
+	for _, o := range orgs[:3] {
+		got := findOrg(live, o.ID)
+		want := []state.LiveApplication{{AppID: ci.ID}, {AppID: tt.C.AppID()}}
+		slices.SortFunc(want, func(x, y state.LiveApplication) int { return strings.Compare(x.AppID, y.AppID) })
+		if d := cmp.Diff(want, got.Applications); d != "" {
+			t.Errorf("organization %s applications (-want +got):\n%s", o.Name, d)
+		}
+	}
+
+	// With ten organizations to read, the four remaining pages are fewer.
+	cfg.Organizations = nil
+	for i, o := range orgs[:10] {
+		key := "o" + string(rune('a'+i))
+		cfg.Organizations = append(cfg.Organizations, state.Organization{Address: "organization." + key, Key: key, Name: o.Name,
+			Applications: []state.Application{{Label: ci.Name, Kind: state.RefName, Value: ci.Name}}})
+	}
+	var ten countRoutes
+	if live, err = Fetch(ctx, tt.client(withHook(ten.hook("", 0, ""))), cfg, FetchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if a, o := ten.get("GET /api/applications/{id}/organizations"), ten.get("GET /api/organizations/{id}/applications"); a != 6 || o != 0 {
+		t.Errorf("%d per-application and %d per-organization reads, want 6 and 0", a, o)
+	}
+	for _, o := range orgs[:10] {
+		if got := findOrg(live, o.ID); len(got.Applications) != 2 {
+			t.Errorf("organization %s applications: %+v", o.Name, got.Applications)
 		}
 	}
 }

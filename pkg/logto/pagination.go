@@ -121,6 +121,15 @@ func (c *Client) OrganizationPages() *PagedList[Organization] {
 		id: func(o Organization) string { return o.ID }}
 }
 
+// ApplicationOrganizationPages is GET /api/applications/{id}/organizations
+// as a PagedList (de-duplicated by organization id): the organizations a
+// machine-to-machine application is in, with its roles there. A missing
+// application is a 404 entity.not_exists_with_id.
+func (c *Client) ApplicationOrganizationPages(appID string) *PagedList[ApplicationOrganization] {
+	return &PagedList[ApplicationOrganization]{c: c, path: pathf("/api/applications/%s/organizations", appID), query: pageQuery(nil),
+		id: func(o ApplicationOrganization) string { return o.ID }}
+}
+
 // Read reads page (1-based) and returns its rows (as read: not
 // de-duplicated, and the read may still turn out incomplete) and the pages
 // this answer shows are still to read: after page 1 with Total-Number, all
