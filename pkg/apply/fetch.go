@@ -50,7 +50,14 @@ type FetchOptions struct {
 // LiveOrganization.Applications is non-nil exactly when the organization's
 // applications were read (they are read when the config declares
 // applications for it, when exclusive_members is set, or when the record
-// lists applications orgsync added there).
+// lists applications orgsync added there): one read per organization, or
+// one per machine-to-machine application when that is fewer (see
+// appReads).
+//
+// The reads run at most opts.Parallelism at a time, each as soon as what
+// decides it is known: the organization pages after the first all at
+// once, members of organizations the record or a page shows before the
+// whole list is in.
 func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOptions) (*state.Live, error) {
 	par := cmp.Or(opts.Parallelism, DefaultFetchParallelism)
 	f := &fetcher{c: c, cfg: cfg, live: &state.Live{
