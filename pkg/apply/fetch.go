@@ -294,10 +294,11 @@ func (f *fetcher) readResources(ctx context.Context) error {
 // (publishMembersAhead): an organization the record lists but that was
 // deleted since costs its request and nothing else.
 
-// membersAhead is one such read.
+// membersAhead is one such read, converted as soon as it is in.
 type membersAhead struct {
-	users []logto.OrganizationUser
-	err   error
+	members []state.LiveMember
+	users   []state.User
+	err     error
 }
 
 // declaredOrgs are the names (of blocks without a pinned id) and the
@@ -342,7 +343,11 @@ func (f *fetcher) readMembersAhead(g *group, id string) {
 	r := &membersAhead{}
 	f.ahead[id] = r
 	g.Spawn(func(ctx context.Context) error {
-		r.users, r.err = f.c.ListOrganizationUsers(ctx, id)
+		users, err := f.c.ListOrganizationUsers(ctx, id)
+		if err == nil {
+			r.members, r.users, err = convertMembers(users)
+		}
+		r.err = err
 		return nil
 	})
 }
@@ -359,29 +364,46 @@ func (f *fetcher) publishMembersAhead() error {
 		if r.err != nil {
 			return fmt.Errorf("read the members of organization %q (%s): %w", o.Name, o.ID, r.err)
 		}
-		if err := f.setMembers(o, r.users, ""); err != nil {
-			return err
-		}
+		f.publishMembers(o, r.members, r.users, "")
 	}
 	return nil
 }
 
 // setMembers publishes a members read of o.
 func (f *fetcher) setMembers(o *state.LiveOrganization, users []logto.OrganizationUser, role string) error {
-	members := make([]state.LiveMember, 0, len(users))
+	members, known, err := convertMembers(users)
+	if err != nil {
+		return fmt.Errorf("read the members of organization %q (%s): %w", o.Name, o.ID, err)
+	}
+	f.publishMembers(o, members, known, role)
+	return nil
+}
+
+// publishMembers sets o's members and records what the listing said of
+// the users.
+func (f *fetcher) publishMembers(o *state.LiveOrganization, members []state.LiveMember, users []state.User, role string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, u := range users {
-		if u.ID == "" {
-			return fmt.Errorf("read the members of organization %q (%s): a member without an id in Logto's answer", o.Name, o.ID)
-		}
-		members = append(members, state.LiveMember{UserID: u.ID, RoleIDs: idsOf(u.OrganizationRoles)})
-		f.live.Users[u.ID] = state.User{ID: u.ID, Username: u.Username, Email: u.PrimaryEmail}
+		f.live.Users[u.ID] = u
 	}
-	o.Members = sortedMembers(members)
+	o.Members = members
 	o.Loaded = true
 	o.MembersOfRole = role
-	return nil
+}
+
+// convertMembers turns a member listing into sorted members and users.
+func convertMembers(users []logto.OrganizationUser) ([]state.LiveMember, []state.User, error) {
+	members := make([]state.LiveMember, 0, len(users))
+	known := make([]state.User, 0, len(users))
+	for _, u := range users {
+		if u.ID == "" {
+			return nil, nil, fmt.Errorf("a member without an id in Logto's answer")
+		}
+		members = append(members, state.LiveMember{UserID: u.ID, RoleIDs: idsOf(u.OrganizationRoles)})
+		known = append(known, state.User{ID: u.ID, Username: u.Username, Email: u.PrimaryEmail})
+	}
+	return sortedMembers(members), known, nil
 }
 
 // orgRead says which relations of one organization to read.
