@@ -3,6 +3,8 @@ package scaletest
 import (
 	"context"
 	"testing"
+
+	"github.com/orgsync/orgsync/pkg/state"
 )
 
 // The request-budget tests run a 30-organization slice of W1 against the
@@ -122,4 +124,38 @@ func TestPerObjectRefreshCostsMore(t *testing.T) {
 		t.Errorf("per-object refresh: %d requests, orgsync %d; want the per-object refresh to cost at least 5 times more", perObject, orgsync)
 	}
 	t.Logf("orgsync %d requests, per-object %d (ratio %.3f)", orgsync, perObject, float64(orgsync)/float64(perObject))
+}
+
+// TestPlanApplicationsRequestBudget: with an application in every
+// organization, the applications are read once per application (4: three
+// declared and orgsync's own), not once per organization (30).
+func TestPlanApplicationsRequestBudget(t *testing.T) {
+	cfg := W1Slice(budgetOrgs)
+	var m2m string
+	for _, r := range cfg.Roles {
+		if r.Type == state.RoleTypeM2M {
+			m2m = r.Name
+		}
+	}
+	for i := range cfg.Organizations {
+		name := AppName(i % 3)
+		cfg.Organizations[i].Applications = []state.Application{{Label: name, Kind: state.RefName, Value: name, Roles: []string{m2m}}}
+	}
+	tn := StartEmulator(t, 0)
+	seededTenant(t, cfg, tn, true)
+
+	c, counter := freshClient(t, tn)
+	_, p, err := Plan(context.Background(), c, cfg, planParallelism)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkNoChanges(t, p)
+	got, want := int(c.Requests()), minPlanRequests(cfg, budgetOrgs, tenantM2MApps(cfg))
+	t.Logf("plan of a matching tenant: %d requests, minimum %d\n%s", got, want, counter)
+	if float64(got) > planSlack*float64(want) {
+		t.Errorf("plan of a matching tenant: %d requests, want at most %.2f × %d\n%s", got, planSlack, want, counter)
+	}
+	if n := counter.Routes()["GET /api/applications/{id}/organizations"]; n != tenantM2MApps(cfg) {
+		t.Errorf("%d per-application reads, want %d\n%s", n, tenantM2MApps(cfg), counter)
+	}
 }
