@@ -238,8 +238,8 @@ type fetcher struct {
 }
 
 // join runs once the collections are in: it settles the organization list
-// and schedules the reads of the organizations' relations on g (the
-// members of organizations readRecordedMembers reads already excepted).
+// and schedules the reads of the organizations' relations on g (but the
+// members reads readMembersAhead started).
 func (f *fetcher) join(ctx context.Context, g *group, scope targetScope) error {
 	orgs, err := f.orgPages.Rows()
 	if errors.Is(err, logto.ErrIncompleteRead) {
