@@ -98,12 +98,18 @@ func runApply(e *env, args []string) exitCode {
 		return exitError
 	}
 	defer releaseLock(e, lock)
+	// The plan reads at plan's parallelism unless -parallelism is given:
+	// apply's lower default is for its writes.
+	reads := f.conn
+	if len(givenFlags(fs, "parallelism")) == 0 {
+		reads.parallelism = apply.DefaultFetchParallelism
+	}
 	if saved != nil {
-		pl, err = recomputeSavedPlan(e, &f.conn, c, saved)
+		pl, err = recomputeSavedPlan(e, &reads, c, saved)
 		// A saved plan was reviewed when it was made: no second question.
 		*autoApprove = true
 	} else {
-		pl, err = computePlan(e, &f.conn, c, res, f.inputs())
+		pl, err = computePlan(e, &reads, c, res, f.inputs())
 	}
 	if err != nil {
 		printErr(e, err)

@@ -24,28 +24,49 @@ import (
 // planParallelism is orgsync plan's default -parallelism.
 const planParallelism = 8
 
-// budgetSlack is the allowed overhead over a minimum request count.
-const budgetSlack = 1.1
+// The budgets: a plan of a matching tenant may send at most planSlack
+// times minPlanRequests, an apply into an empty tenant at most applySlack
+// times minApplyRequests for its reads and Logto writes, plus at most
+// maxBookkeeping requests for the apply lock and the ownership record
+// (a fixed number, whatever the size of the configuration).
+const (
+	planSlack      = 1.02
+	applySlack     = 1.003
+	maxBookkeeping = 12
+)
 
 // pages is the number of page_size=100 requests a list of n rows takes
 // (one at least; Total-Number lets the reader stop after the last full page).
 func pages(n int) int { return max(1, (n+99)/100) }
 
-// minPlanRequests is the fewest requests a plan of cfg against a tenant
-// holding liveOrgs organizations (the declared ones among them) can take
-// with a new client:
+// minPlanRequests is the fewest requests a plan of cfg can take with a new
+// client against a tenant that matches it, holds liveOrgs organizations
+// (the declared ones among them) and m2mApps machine-to-machine
+// applications (those cfg declares and orgsync's own; tenantM2MApps):
 //
 //	1 token + 1 ownership record (GET /api/applications/{id})
 //	+ pages(permissions) + pages(roles) + pages(organizations)
 //	+ 1 API resources list (when a role has API permissions)
 //	+ 1 M2M application list (when an organization declares applications)
 //	+ per declared organization: pages(members)
-//	  + pages(applications) when it declares applications
 //	  + 2 (JIT email domains, JIT roles) when it declares JIT
+//	+ the applications of the organizations that declare some, whichever
+//	  is fewer: one read per such organization (GET
+//	  /api/organizations/{id}/applications, pages(applications) each), or
+//	  one read per machine-to-machine application of the tenant (GET
+//	  /api/applications/{id}/organizations: only those can be in an
+//	  organization, so these reads cover all of them)
 //
-// Sub-lists an organization's configuration does not need are not read;
-// members that are members already need no user lookup.
-func minPlanRequests(cfg *state.Config, liveOrgs int) int {
+// Each term is a list the plan cannot do without: the declared objects'
+// live state, and the organizations' relations, which no tenant-wide list
+// returns. Sub-lists an organization's configuration does not need are
+// not read; members that are members already need no user lookup.
+//
+// W1: 2 + 1 + 1 + 10 + 1 + 1 + 1,000 member pages + 50 × 2 JIT reads +
+// min(100 organizations, 21 applications) = 1,137. (Issue 19's 1,136 left
+// out orgsync's own application, which is a machine-to-machine
+// application like the others and may be in an organization.)
+func minPlanRequests(cfg *state.Config, liveOrgs, m2mApps int) int {
 	n := 2 + pages(len(cfg.Permissions)) + pages(len(cfg.Roles)) + pages(liveOrgs)
 	if hasAPIPermissions(cfg) {
 		n++
@@ -53,36 +74,57 @@ func minPlanRequests(cfg *state.Config, liveOrgs int) int {
 	if declaresApps(cfg) {
 		n++
 	}
+	perOrg := 0
 	for _, o := range cfg.Organizations {
 		n += pages(len(o.Members))
 		if len(o.Applications) > 0 {
-			n += pages(len(o.Applications))
+			perOrg += pages(len(o.Applications))
 		}
 		if o.JIT != nil {
 			n += 2
 		}
 	}
-	return n
+	return n + min(perOrg, m2mApps)
+}
+
+// tenantM2MApps is the number of machine-to-machine applications of a
+// tenant seeded for cfg: the distinct applications cfg declares (the seed
+// creates them) and the one orgsync signs in as.
+func tenantM2MApps(cfg *state.Config) int {
+	names := map[string]bool{}
+	for _, o := range cfg.Organizations {
+		for _, a := range o.Applications {
+			names[a.Value] = true
+		}
+	}
+	return len(names) + 1
 }
 
 // minApplyRequests is the fewest requests an apply (plan included) of cfg
 // into a tenant that holds its users, applications and API resources but
 // none of its permissions, roles or organizations can take with a new
-// client, using Logto's bulk endpoints:
+// client, using Logto's bulk endpoints, for the tenant's own objects:
 //
 //	reads:  1 token + 1 record + 1 permissions + 1 roles + 1 organizations
 //	        + 1 API resources + 1 M2M applications (when needed)
-//	        + ceil(distinct member emails / 50) user lookups
+//	        + ceil(distinct member emails / 100) user lookups (exact search
+//	          takes any number of values; a page holds 100 answers)
 //	writes: 1 POST per permission + 1 POST per role (scopes in the body)
 //	        + per organization: 1 POST organizations + 1 POST users
 //	          + roleCalls(members) POST users/roles
 //	          + (with applications) 1 POST applications + roleCalls(applications)
 //	          + (with JIT) 1 PUT email-domains + 1 PUT jit/roles
-//	        + 1 record write (GET to check the serial, PATCH chunk, PATCH header)
+//
+// orgsync's own bookkeeping is not in it: the apply lock (an API resource
+// created, checked and deleted) and the ownership record writes, which the
+// budget allows separately (maxBookkeeping).
 //
 // roleCalls is the fewest POST .../roles calls that give every subject its
 // roles when each call assigns a role set to a subject set (a cartesian
 // product): at most min(distinct role sets, distinct roles).
+//
+// W1: 7 reads + 50 lookups + 40 + 10 + 1,000 + 1,000 + 7,779 role calls +
+// 100 + 100 + 50 + 50 = 10,186.
 func minApplyRequests(cfg *state.Config) int {
 	n := 5
 	if hasAPIPermissions(cfg) {
@@ -97,7 +139,7 @@ func minApplyRequests(cfg *state.Config) int {
 			emails[m.Value] = true
 		}
 	}
-	n += (len(emails) + 49) / 50
+	n += (len(emails) + 99) / 100
 	n += len(cfg.Permissions) + len(cfg.Roles)
 	for _, o := range cfg.Organizations {
 		n++
@@ -123,7 +165,16 @@ func minApplyRequests(cfg *state.Config) int {
 			}
 		}
 	}
-	return n + 3
+	return n
+}
+
+// bookkeeping is how many of the counted requests were orgsync's own: the
+// apply lock (POST, GET, PATCH and DELETE /api/resources…) and the
+// ownership record writes (PATCH /api/applications/{id}/custom-data).
+func bookkeeping(c *Counter) int {
+	r := c.Routes()
+	return r["POST /api/resources"] + r["GET /api/resources/{id}"] + r["PATCH /api/resources/{id}"] +
+		r["DELETE /api/resources/{id}"] + r["PATCH /api/applications/{id}/custom-data"]
 }
 
 // roleCalls is min(distinct non-empty role sets, distinct roles).

@@ -95,7 +95,8 @@ func (e OpError) Error() string {
 // creates (intents) and the memberships the plan adds, so that an apply
 // that dies half-way leaves nothing unmanaged behind; at the end it holds
 // exactly what was done, plus p.RecordEdits (also after a partial failure).
-// Both writes, and every stage, first check that opts.Lock is still held:
+// Both writes, and every stage, first check that opts.Lock is still held
+// (the first stage through the announcement's check, made just before):
 // once it is lost nothing more is sent.
 //
 // When ctx is cancelled no new operation starts; running ones finish, the
@@ -132,7 +133,8 @@ func Execute(ctx context.Context, c *logto.Client, p *diff.Plan, live *state.Liv
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return p.Operations[a].Stage - p.Operations[b].Stage })
 
-	if err := e.announce(bg); err != nil {
+	announced, err := e.announce(bg)
+	if err != nil {
 		return e.result(ctx, err)
 	}
 	var stopErr error
@@ -144,9 +146,13 @@ func Execute(ctx context.Context, c *logto.Client, p *diff.Plan, live *state.Liv
 		if ctx.Err() != nil {
 			break
 		}
-		if err := e.lock.Check(ctx); err != nil {
-			stopErr = fmt.Errorf("stopped before stage %d: %w", p.Operations[order[start]].Stage, err)
-			break
+		// The announcement's write has just checked the lock: the first
+		// stage needs no second read of it.
+		if start > 0 || !announced {
+			if err := e.lock.Check(ctx); err != nil {
+				stopErr = fmt.Errorf("stopped before stage %d: %w", p.Operations[order[start]].Stage, err)
+				break
+			}
 		}
 		e.runStage(ctx, order[start:end])
 		if slices.ContainsFunc(order[start:end], func(i int) bool { return e.status[i] == opFailed }) {
@@ -587,7 +593,7 @@ func recoverCreate(ctx context.Context, op diff.Operation, find func(context.Con
 // if it dies half-way: the creates it is about to send (as intents, found
 // by name by the next plan) and the memberships it adds to organizations
 // that exist.
-func (e *executor) announce(ctx context.Context) error {
+func (e *executor) announce(ctx context.Context) (wrote bool, err error) {
 	rec := diff.CopyRecord(e.base)
 	var intents []state.Intent
 	var joins []diff.RecordEdit
@@ -601,7 +607,7 @@ func (e *executor) announce(ctx context.Context) error {
 		}
 	}
 	if len(intents) == 0 && len(joins) == 0 {
-		return nil
+		return false, nil
 	}
 	rec.Intents = append(rec.Intents, intents...)
 	diff.ApplyRecordEdits(&rec, joins, nil) // edits on organizations still to be created are skipped
@@ -633,7 +639,8 @@ func (e *executor) writeFinal(ctx context.Context) error {
 	if !sameRecord(rec, e.base) {
 		rec.LastApply = state.LastApply{Version: e.version, Commit: e.commit, At: e.began.UnixMilli()}
 	}
-	return e.write(ctx, rec)
+	_, err := e.write(ctx, rec)
+	return err
 }
 
 // appliedLocked are the plan's Applied edits whose address every operation
@@ -694,20 +701,21 @@ func (e *executor) resolveLocked(s string) string {
 	return s
 }
 
-// write stores rec when it differs from the record last written.
-func (e *executor) write(ctx context.Context, rec state.Record) error {
+// write stores rec when it differs from the record last written (wrote:
+// it did, after checking the lock).
+func (e *executor) write(ctx context.Context, rec state.Record) (wrote bool, err error) {
 	rec = NormalizeRecord(rec)
 	rec.Serial = e.written.Serial
 	if reflect.DeepEqual(rec, e.written) {
-		return nil
+		return false, nil
 	}
 	storage, serial, err := writeRecord(ctx, e.c, rec, e.storage, e.lock)
 	if err != nil {
-		return err
+		return false, err
 	}
 	rec.Serial = serial
 	e.written, e.storage = rec, storage
-	return nil
+	return true, nil
 }
 
 func (e *executor) result(ctx context.Context, recordErr error) (*Result, error) {

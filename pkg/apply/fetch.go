@@ -7,10 +7,12 @@ package apply
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/orgsync/orgsync/pkg/diff"
 	"github.com/orgsync/orgsync/pkg/logto"
@@ -48,7 +50,14 @@ type FetchOptions struct {
 // LiveOrganization.Applications is non-nil exactly when the organization's
 // applications were read (they are read when the config declares
 // applications for it, when exclusive_members is set, or when the record
-// lists applications orgsync added there).
+// lists applications orgsync added there): one read per organization, or
+// one per machine-to-machine application when that is fewer (see
+// appReads).
+//
+// The reads run at most opts.Parallelism at a time, each as soon as what
+// decides it is known: the organization pages after the first all at
+// once, members of organizations the record or a page shows before the
+// whole list is in.
 func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOptions) (*state.Live, error) {
 	par := cmp.Or(opts.Parallelism, DefaultFetchParallelism)
 	f := &fetcher{c: c, cfg: cfg, live: &state.Live{
@@ -64,9 +73,34 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 		}
 	}
 
-	// Phase 1: the collections.
+	// The reads run in one group, each as soon as what it needs is known:
+	// the collections first; the members of the organizations that will be
+	// read whatever the rest says as soon as the record or a page of the
+	// organization list shows them (readMembersAhead); once the
+	// collections the choice of the other reads rests on are in
+	// (organizations, roles, record, applications), those reads (join). No
+	// slot waits for a whole phase to end.
 	g := newGroup(ctx, par)
-	g.Go(func(ctx context.Context) error {
+	ahead := newDeclaredOrgs(cfg, scope)
+	f.ahead = map[string]*membersAhead{}
+	var pending atomic.Int32 // collections not in yet, plus one until all are queued
+	pending.Add(1)
+	collected := func() {
+		if pending.Add(-1) == 0 {
+			g.Spawn(func(ctx context.Context) error { return f.join(ctx, g, scope) })
+		}
+	}
+	collection := func(fn func(ctx context.Context) error) {
+		pending.Add(1)
+		g.Spawn(func(ctx context.Context) error {
+			if err := fn(ctx); err != nil {
+				return err
+			}
+			collected()
+			return nil
+		})
+	}
+	g.Spawn(func(ctx context.Context) error {
 		scopes, err := c.ListOrganizationScopes(ctx)
 		if err != nil {
 			return fmt.Errorf("read organization permissions (GET /api/organization-scopes): %w", err)
@@ -75,7 +109,7 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 		f.live.Permissions = perms
 		return err
 	})
-	g.Go(func(ctx context.Context) error {
+	collection(func(ctx context.Context) error {
 		roles, err := c.ListOrganizationRoles(ctx)
 		if err != nil {
 			return fmt.Errorf("read organization roles (GET /api/organization-roles): %w", err)
@@ -83,21 +117,44 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 		f.live.Roles, err = convertRoles(roles)
 		return err
 	})
-	g.Go(func(ctx context.Context) error {
-		orgs, err := c.ListOrganizations(ctx)
+	// The organizations' pages after the first are read at once, as soon as
+	// the first page's Total-Number tells how many there are.
+	f.orgPages = c.OrganizationPages()
+	var readOrgPage func(ctx context.Context, page int) error
+	readOrgPage = func(ctx context.Context, page int) error {
+		rows, more, err := f.orgPages.Read(ctx, page)
 		if err != nil {
 			return fmt.Errorf("read organizations (GET /api/organizations): %w", err)
 		}
-		f.live.Organizations, err = convertOrganizations(orgs)
-		return err
-	})
-	g.Go(func(ctx context.Context) error {
+		for _, o := range rows {
+			if ahead.declares(o) {
+				f.readMembersAhead(g, o.ID)
+			}
+		}
+		for _, p := range more {
+			pending.Add(1)
+			g.SpawnFirst(func(ctx context.Context) error {
+				if err := readOrgPage(ctx, p); err != nil {
+					return err
+				}
+				collected()
+				return nil
+			})
+		}
+		return nil
+	}
+	collection(func(ctx context.Context) error { return readOrgPage(ctx, 1) })
+	collection(func(ctx context.Context) error {
 		rec, storage, others, err := ReadRecords(ctx, c, cfg.Settings.Workspace)
 		f.live.Record, f.live.RecordStorage, f.live.OtherRecords = rec, storage, others
-		return err
+		if err != nil {
+			return err
+		}
+		f.readRecordedMembers(g, scope)
+		return nil
 	})
 	if cfg.Settings.MissingUsers == state.MissingUsersInvite {
-		g.Go(func(ctx context.Context) error {
+		g.Spawn(func(ctx context.Context) error {
 			inv, err := c.ListInvitations(ctx, "")
 			if err != nil {
 				return fmt.Errorf("read organization invitations (GET /api/organization-invitations): %w", err)
@@ -107,7 +164,7 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 		})
 	}
 	if managesJITSSO(cfg, scope) {
-		g.Go(func(ctx context.Context) error {
+		g.Spawn(func(ctx context.Context) error {
 			conns, err := c.ListSSOConnectors(ctx)
 			if err != nil {
 				return fmt.Errorf("read enterprise SSO connectors (GET /api/sso-connectors): %w", err)
@@ -117,38 +174,39 @@ func Fetch(ctx context.Context, c *logto.Client, cfg *state.Config, opts FetchOp
 		})
 	}
 	if declaresApps {
-		g.Go(func(ctx context.Context) error {
+		collection(func(ctx context.Context) error {
 			apps, err := c.ListApplications(ctx, "MachineToMachine")
 			if err != nil {
 				return fmt.Errorf("read machine-to-machine applications (GET /api/applications): %w", err)
 			}
+			f.m2mApps = make([]string, 0, len(apps))
+			for _, a := range apps {
+				f.m2mApps = append(f.m2mApps, a.ID)
+			}
+			f.m2mApps = sortedSet(f.m2mApps)
+			if f.m2mApps == nil {
+				f.m2mApps = []string{}
+			}
 			return f.addApps(apps)
 		})
 	}
+	// API resources, when the configuration alone says they are needed
+	// (otherwise join asks the live roles).
+	f.resourcesRead = needResources(cfg, nil)
+	if f.resourcesRead {
+		g.Spawn(f.readResources)
+	}
+	collected()
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-
-	// Phase 2: API resources and the organizations' relations.
-	g = newGroup(ctx, par)
-	if needResources(cfg, f.live.Roles) {
-		g.Go(func(ctx context.Context) error {
-			res, err := c.ListResources(ctx)
-			if err != nil {
-				return fmt.Errorf("read API resources (GET /api/resources): %w", err)
-			}
-			f.live.Resources, err = convertResources(res)
-			return err
-		})
+	if err := f.publishMembersAhead(); err != nil {
+		return nil, err
 	}
-	plans := f.orgReads(scope)
-	for i := range f.live.Organizations {
-		if p, ok := plans[f.live.Organizations[i].ID]; ok {
-			f.readOrg(g, &f.live.Organizations[i], p)
+	if f.apps != nil {
+		if err := f.apps.publish(); err != nil {
+			return nil, err
 		}
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
 	}
 
 	// Phase 3: the declared members who are not members yet.
@@ -164,6 +222,188 @@ type fetcher struct {
 	cfg  *state.Config
 	live *state.Live
 	mu   sync.Mutex // guards live.Users and live.Applications
+	// m2mApps are the ids of the tenant's machine-to-machine applications,
+	// sorted, when Fetch listed them (nil otherwise).
+	m2mApps []string
+
+	// Fetch's own: the organization list, the reads join chose, the members
+	// reads started before the organization list was in (guarded by mu),
+	// the per-application reads, and whether API resources are read
+	// already.
+	orgPages      *logto.PagedList[logto.Organization]
+	plans         map[string]orgRead
+	ahead         map[string]*membersAhead
+	apps          *appReads
+	resourcesRead bool
+}
+
+// join runs once the collections are in: it settles the organization list
+// and schedules the reads of the organizations' relations on g (but the
+// members reads readMembersAhead started).
+func (f *fetcher) join(ctx context.Context, g *group, scope targetScope) error {
+	orgs, err := f.orgPages.Rows()
+	if errors.Is(err, logto.ErrIncompleteRead) {
+		// Rows moved between pages read at the same time: read the list
+		// again, page after page (the client retries a few times).
+		orgs, err = f.c.ListOrganizations(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("read organizations (GET /api/organizations): %w", err)
+	}
+	if f.live.Organizations, err = convertOrganizations(orgs); err != nil {
+		return err
+	}
+	if !f.resourcesRead && needResources(f.cfg, f.live.Roles) {
+		g.Spawn(f.readResources)
+	}
+	f.plans = f.orgReads(scope)
+	f.apps = f.byApplication(f.plans)
+	if f.apps != nil {
+		f.apps.schedule(g, f) // first: they would otherwise be the last to finish
+	}
+	for i := range f.live.Organizations {
+		o := &f.live.Organizations[i]
+		if p, ok := f.plans[o.ID]; ok {
+			f.mu.Lock()
+			_, early := f.ahead[o.ID]
+			f.mu.Unlock()
+			if early {
+				p.members = false
+			}
+			f.readOrg(g.Spawn, o, p)
+		}
+	}
+	return nil
+}
+
+func (f *fetcher) readResources(ctx context.Context) error {
+	res, err := f.c.ListResources(ctx)
+	if err != nil {
+		return fmt.Errorf("read API resources (GET /api/resources): %w", err)
+	}
+	f.live.Resources, err = convertResources(res)
+	return err
+}
+
+// The members of an organization are read before the organization list
+// is in when the organization will be read whatever the rest of the list
+// says (see orgReads): it is in the record (within the targets' scope, or
+// of no address), or a page of the list shows it under the name or the
+// pinned id of a declared organization. The answers are kept aside,
+// errors included, until the list says which organizations exist
+// (publishMembersAhead): an organization the record lists but that was
+// deleted since costs its request and nothing else.
+
+// membersAhead is one such read, converted as soon as it is in.
+type membersAhead struct {
+	members []state.LiveMember
+	users   []state.User
+	err     error
+}
+
+// declaredOrgs are the names (of blocks without a pinned id) and the
+// pinned ids of the declared organizations in the targets' scope.
+type declaredOrgs struct{ names, ids map[string]bool }
+
+func newDeclaredOrgs(cfg *state.Config, scope targetScope) declaredOrgs {
+	d := declaredOrgs{names: map[string]bool{}, ids: map[string]bool{}}
+	for _, o := range cfg.Organizations {
+		switch {
+		case !scope.org(o.Address):
+		case o.ID != "":
+			d.ids[o.ID] = true
+		default:
+			d.names[o.Name] = true
+		}
+	}
+	return d
+}
+
+func (d declaredOrgs) declares(o logto.Organization) bool { return d.ids[o.ID] || d.names[o.Name] }
+
+// readRecordedMembers reads ahead the members of the organizations the
+// record lists, but those of addresses outside the targets' scope.
+func (f *fetcher) readRecordedMembers(g *group, scope targetScope) {
+	rec := f.live.Record
+	for _, id := range rec.Organizations {
+		if addr, ok := rec.Addresses[id]; ok && !scope.org(addr) {
+			continue
+		}
+		f.readMembersAhead(g, id)
+	}
+}
+
+// readMembersAhead queues the members read of organization id on g, once.
+func (f *fetcher) readMembersAhead(g *group, id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.ahead[id]; ok {
+		return
+	}
+	r := &membersAhead{}
+	f.ahead[id] = r
+	g.Spawn(func(ctx context.Context) error {
+		users, err := f.c.ListOrganizationUsers(ctx, id)
+		if err == nil {
+			r.members, r.users, err = convertMembers(users)
+		}
+		r.err = err
+		return nil
+	})
+}
+
+// publishMembersAhead sets the members of the organizations read ahead
+// that orgReads asks for; a failed read of one fails the read.
+func (f *fetcher) publishMembersAhead() error {
+	for i := range f.live.Organizations {
+		o := &f.live.Organizations[i]
+		r, ok := f.ahead[o.ID]
+		if !ok || !f.plans[o.ID].members {
+			continue
+		}
+		if r.err != nil {
+			return fmt.Errorf("read the members of organization %q (%s): %w", o.Name, o.ID, r.err)
+		}
+		f.publishMembers(o, r.members, r.users, "")
+	}
+	return nil
+}
+
+// setMembers publishes a members read of o.
+func (f *fetcher) setMembers(o *state.LiveOrganization, users []logto.OrganizationUser, role string) error {
+	members, known, err := convertMembers(users)
+	if err != nil {
+		return fmt.Errorf("read the members of organization %q (%s): %w", o.Name, o.ID, err)
+	}
+	f.publishMembers(o, members, known, role)
+	return nil
+}
+
+// publishMembers sets o's members and records what the listing said of
+// the users.
+func (f *fetcher) publishMembers(o *state.LiveOrganization, members []state.LiveMember, users []state.User, role string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, u := range users {
+		f.live.Users[u.ID] = u
+	}
+	o.Members = members
+	o.Loaded = true
+	o.MembersOfRole = role
+}
+
+// convertMembers turns a member listing into sorted members and users.
+func convertMembers(users []logto.OrganizationUser) ([]state.LiveMember, []state.User, error) {
+	members := make([]state.LiveMember, 0, len(users))
+	known := make([]state.User, 0, len(users))
+	for _, u := range users {
+		if u.ID == "" {
+			return nil, nil, fmt.Errorf("a member without an id in Logto's answer")
+		}
+		members = append(members, state.LiveMember{UserID: u.ID, RoleIDs: idsOf(u.OrganizationRoles)})
+		known = append(known, state.User{ID: u.ID, Username: u.Username, Email: u.PrimaryEmail})
+	}
+	return sortedMembers(members), known, nil
 }
 
 // orgRead says which relations of one organization to read.
@@ -250,12 +490,13 @@ func (f *fetcher) orgReads(scope targetScope) map[string]orgRead {
 	return out
 }
 
-// readOrg schedules the reads of one organization's relations on g. Each
-// read writes only its own fields of o.
-func (f *fetcher) readOrg(g *group, o *state.LiveOrganization, r orgRead) {
+// readOrg schedules the reads of one organization's relations with start
+// (a group's Go, or its Spawn from a function the group runs). Each read
+// writes only its own fields of o.
+func (f *fetcher) readOrg(start func(func(ctx context.Context) error), o *state.LiveOrganization, r orgRead) {
 	id := o.ID
 	if r.members {
-		g.Go(func(ctx context.Context) error {
+		start(func(ctx context.Context) error {
 			var users []logto.OrganizationUser
 			var err error
 			if r.memberRole != "" {
@@ -266,44 +507,11 @@ func (f *fetcher) readOrg(g *group, o *state.LiveOrganization, r orgRead) {
 			if err != nil {
 				return fmt.Errorf("read the members of organization %q (%s): %w", o.Name, id, err)
 			}
-			members := make([]state.LiveMember, 0, len(users))
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			for _, u := range users {
-				if u.ID == "" {
-					return fmt.Errorf("read the members of organization %q (%s): a member without an id in Logto's answer", o.Name, id)
-				}
-				members = append(members, state.LiveMember{UserID: u.ID, RoleIDs: idsOf(u.OrganizationRoles)})
-				f.live.Users[u.ID] = state.User{ID: u.ID, Username: u.Username, Email: u.PrimaryEmail}
-			}
-			o.Members = sortedMembers(members)
-			o.Loaded = true
-			o.MembersOfRole = r.memberRole
-			return nil
+			return f.setMembers(o, users, r.memberRole)
 		})
 	}
 	if r.apps {
-		g.Go(func(ctx context.Context) error {
-			apps, err := f.c.ListOrganizationApplications(ctx, id)
-			if err != nil {
-				return fmt.Errorf("read the applications of organization %q (%s): %w", o.Name, id, err)
-			}
-			out := make([]state.LiveApplication, 0, len(apps))
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			for _, a := range apps {
-				if a.ID == "" {
-					return fmt.Errorf("read the applications of organization %q (%s): an application without an id in Logto's answer", o.Name, id)
-				}
-				out = append(out, state.LiveApplication{AppID: a.ID, RoleIDs: idsOf(a.OrganizationRoles)})
-				if _, ok := f.live.Applications[a.ID]; !ok {
-					f.live.Applications[a.ID] = state.App{ID: a.ID, Name: a.Name, Type: a.Type}
-				}
-			}
-			slices.SortFunc(out, func(a, b state.LiveApplication) int { return strings.Compare(a.AppID, b.AppID) })
-			o.Applications = out
-			return nil
-		})
+		start(func(ctx context.Context) error { return f.readOrgApps(ctx, o) })
 	}
 	if r.jit {
 		// Two reads (three with SSO connectors) fill one JIT value: the
@@ -323,7 +531,7 @@ func (f *fetcher) readOrg(g *group, o *state.LiveOrganization, r orgRead) {
 			}
 		}
 		if r.sso {
-			g.Go(func(ctx context.Context) error {
+			start(func(ctx context.Context) error {
 				conns, err := f.c.ListJITSSOConnectors(ctx, id)
 				if err != nil {
 					return fmt.Errorf("read the just-in-time SSO connectors of organization %q (%s): %w", o.Name, id, err)
@@ -342,7 +550,7 @@ func (f *fetcher) readOrg(g *group, o *state.LiveOrganization, r orgRead) {
 				return nil
 			})
 		}
-		g.Go(func(ctx context.Context) error {
+		start(func(ctx context.Context) error {
 			domains, err := f.c.ListJITEmailDomains(ctx, id)
 			if err != nil {
 				return fmt.Errorf("read the just-in-time email domains of organization %q (%s): %w", o.Name, id, err)
@@ -353,7 +561,7 @@ func (f *fetcher) readOrg(g *group, o *state.LiveOrganization, r orgRead) {
 			done()
 			return nil
 		})
-		g.Go(func(ctx context.Context) error {
+		start(func(ctx context.Context) error {
 			roles, err := f.c.ListJITRoles(ctx, id)
 			if err != nil {
 				return fmt.Errorf("read the just-in-time roles of organization %q (%s): %w", o.Name, id, err)

@@ -94,7 +94,7 @@ func LoadImpact(ctx context.Context, c *logto.Client, live *state.Live, roleIDs 
 		if r.members {
 			r.memberRole = memberRole
 		}
-		f.readOrg(g, orgs[i], r)
+		f.readOrg(g.Go, orgs[i], r)
 	}
 	return g.Wait()
 }

@@ -273,3 +273,36 @@ func TestForceUnlock(t *testing.T) {
 		t.Fatalf("force-unlock without a lock: %v", err)
 	}
 }
+
+// TestExecuteChecksTheLockOncePerStep: an apply of three stages reads the
+// lock before the announcement, before the second and the third stage and
+// before the final record write; the first stage starts on the
+// announcement's check, made just before.
+func TestExecuteChecksTheLockOncePerStep(t *testing.T) {
+	tt := newTestTenant(t)
+	tt.emulatorOnly()
+	var mu sync.Mutex
+	var steps []string
+	c := tt.client(withHook(func(req *http.Request, next http.RoundTripper) (*http.Response, error, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case req.Method == http.MethodGet && strings.HasPrefix(req.URL.Path, "/api/resources/"):
+			steps = append(steps, "check")
+		case req.Method == http.MethodPatch && strings.HasSuffix(req.URL.Path, "/custom-data"):
+			steps = append(steps, "record")
+		case req.Method == http.MethodPost && req.URL.Path == "/api/organization-scopes":
+			steps = append(steps, "create")
+		}
+		return nil, nil, false
+	}))
+	lock := tt.lock(c)
+	plan := &diff.Plan{Operations: []diff.Operation{createScope(0, tt.name("a")), createScope(1, tt.name("b")), createScope(2, tt.name("c"))}}
+	if _, err := Execute(context.Background(), c, plan, liveRecord(t, c), ExecOptions{Lock: lock}); err != nil {
+		t.Fatal(err)
+	}
+	want := "check record create check create check create check record"
+	if got := strings.Join(steps, " "); got != want {
+		t.Errorf("steps:\n got %s\nwant %s", got, want)
+	}
+}

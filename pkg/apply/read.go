@@ -83,7 +83,7 @@ func ReadTenant(ctx context.Context, c *logto.Client) (*TenantReader, *state.Liv
 // different organizations may run concurrently.
 func (r *TenantReader) ReadOrganization(ctx context.Context, i int) error {
 	g := newGroup(ctx, 1)
-	r.f.readOrg(g, &r.f.live.Organizations[i], orgRead{members: true, apps: true, jit: true, sso: r.sso})
+	r.f.readOrg(g.Go, &r.f.live.Organizations[i], orgRead{members: true, apps: true, jit: true, sso: r.sso})
 	return g.Wait()
 }
 

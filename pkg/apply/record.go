@@ -154,7 +154,12 @@ func (e *TornRecordError) Error() string {
 
 // NormalizeRecord returns rec with every list sorted and de-duplicated, empty
 // per-organization lists dropped and nil maps made empty.
-func NormalizeRecord(rec state.Record) state.Record {
+func NormalizeRecord(rec state.Record) state.Record { return normalizeRecord(rec, true) }
+
+// normalizeRecord is NormalizeRecord; with clone false, the maps of rec's
+// applied fingerprints are taken over instead of copied (for a record just
+// decoded, which nothing else holds).
+func normalizeRecord(rec state.Record, clone bool) state.Record {
 	out := state.Record{
 		Serial:         rec.Serial,
 		Permissions:    sortedSet(rec.Permissions),
@@ -184,9 +189,12 @@ func NormalizeRecord(rec state.Record) state.Record {
 			continue
 		}
 		if out.Applied == nil {
-			out.Applied = map[string]map[string]string{}
+			out.Applied = make(map[string]map[string]string, len(rec.Applied))
 		}
-		out.Applied[k] = maps.Clone(attrs)
+		if clone {
+			attrs = maps.Clone(attrs)
+		}
+		out.Applied[k] = attrs
 	}
 	if len(rec.Intents) > 0 {
 		out.Intents = slices.Clone(rec.Intents)
@@ -299,7 +307,7 @@ func decodeRecord(appID string, data map[string]any, ws string) (state.Record, s
 		return state.Record{}, st, fmt.Errorf("the ownership record in application %s: %w", appID, err)
 	}
 	rec.Serial = serial
-	return NormalizeRecord(rec), st, nil
+	return normalizeRecord(rec, false), st, nil
 }
 
 // readSlot reads and checks the copy in slot.

@@ -442,3 +442,33 @@ func encodedRecordSize(rec state.Record) (int, error) {
 	text, err := encodeBody(rec)
 	return len(text), err
 }
+
+// BenchmarkDecodeRecord decodes a W1-sized record (1,000 organizations of
+// 20 members, each membership with its applied fingerprint), as every plan
+// does once.
+func BenchmarkDecodeRecord(b *testing.B) {
+	rec := scaleRecord(1000, 20)
+	rec.Applied = map[string]map[string]string{}
+	for org, users := range rec.Members {
+		for i, u := range users {
+			rec.Applied[state.AppliedKey("member", org, u)] = map[string]string{"roles": fmt.Sprintf("fp%d", i%7)}
+		}
+	}
+	text, err := encodeBody(rec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(text))
+	data := map[string]any{
+		RecordKey: map[string]any{"version": RecordVersion, "slot": 0, "slots": []any{
+			map[string]any{"serial": 1, "chunks": 1, "sha256": hex.EncodeToString(sum[:])}, map[string]any{"serial": 0, "chunks": 0, "sha256": ""}}},
+		chunkKey(RecordKey, 0, 0): text,
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		got, _, err := decodeRecord("app", data, DefaultWorkspace)
+		if err != nil || len(got.Organizations) != 1000 {
+			b.Fatal(err)
+		}
+	}
+}

@@ -175,12 +175,19 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// maxIdleConns is how many connections to the tenant the default client
+// keeps open between requests: as many as orgsync's largest -parallelism
+// (64) sends at once, so that no request pays a new connection and TLS
+// handshake because the pool dropped one a moment earlier.
+const maxIdleConns = 64
+
 // defaultHTTPClient is a pooled client whose every phase is bounded, so that
 // an endpoint that accepts connections and never answers fails an attempt
 // instead of holding it.
 func defaultHTTPClient(responseTimeout time.Duration) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 32
+	tr.MaxIdleConnsPerHost = maxIdleConns
+	tr.MaxIdleConns = max(tr.MaxIdleConns, maxIdleConns)
 	tr.DialContext = (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	tr.TLSHandshakeTimeout = tlsHandshakeTimeout
 	tr.ResponseHeaderTimeout = responseTimeout

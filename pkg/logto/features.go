@@ -173,6 +173,37 @@ func (c *Client) Supports(ctx context.Context, f Feature) (bool, error) {
 	return has, nil
 }
 
+// Known reports what the client already knows of f: has is meaningful
+// only when known is true (Supports answered, or Learned was told). It
+// sends nothing.
+func (c *Client) Known(f Feature) (has, known bool) {
+	c.featureMu.Lock()
+	defer c.featureMu.Unlock()
+	has, known = c.features[f.Name]
+	return has, known
+}
+
+// Learned records what a request other than f's probe showed of f (a
+// route that answered, or RouteMissing), so that Supports and Known need
+// not ask again.
+func (c *Client) Learned(f Feature, has bool) {
+	c.featureMu.Lock()
+	defer c.featureMu.Unlock()
+	if c.features == nil {
+		c.features = map[string]bool{}
+	}
+	c.features[f.Name] = has
+}
+
+// RouteMissing reports whether err is Logto's answer to a path no route
+// has: 404 without a Logto error code (a route's own 404 carries one, such
+// as entity.not_exists_with_id). For a GET it means the release lacks the
+// route.
+func RouteMissing(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.StatusCode == http.StatusNotFound && e.Code == ""
+}
+
 func (c *Client) probe(ctx context.Context, p Probe) (bool, error) {
 	if p.Anonymous {
 		ctx = context.WithValue(ctx, anonymousKey{}, true)
@@ -188,7 +219,7 @@ func (c *Client) probe(ctx context.Context, p Probe) (bool, error) {
 			return false, err
 		}
 		switch {
-		case e.StatusCode == http.StatusNotFound && e.Code == "":
+		case RouteMissing(err):
 			return false, nil // no such route
 		case e.StatusCode == http.StatusMethodNotAllowed:
 			return true, nil // the route exists with another method

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -713,6 +714,7 @@ func TestUserLookupBatches(t *testing.T) {
 		for i, e := range emails {
 			rows[i] = `{"id":"` + e + `","primaryEmail":"` + strings.ToUpper(e) + `"}`
 		}
+		w.Header().Set("Total-Number", strconv.Itoa(len(rows))) // GET /api/users is always paginated
 		writeJSON(w, 200, "["+strings.Join(rows, ",")+"]")
 	})
 	var emails []string
@@ -726,10 +728,39 @@ func TestUserLookupBatches(t *testing.T) {
 	if len(users) != 120 {
 		t.Errorf("found %d users, want 120 (case-insensitive match)", len(users))
 	}
-	if len(batches) != 3 || batches[0] != 50 || batches[1] != 50 || batches[2] != 20 {
-		t.Errorf("batches = %v, want [50 50 20]", batches)
+	if len(batches) != 2 || batches[0] != 100 || batches[1] != 20 {
+		t.Errorf("batches = %v, want [100 20]", batches)
 	}
-	if none, err := f.client.FindUsersByEmail(context.Background(), nil); err != nil || none != nil || len(batches) != 3 {
+	if none, err := f.client.FindUsersByEmail(context.Background(), nil); err != nil || none != nil || len(batches) != 2 {
 		t.Errorf("empty lookup: %v, %v, %d batches", none, err, len(batches))
+	}
+}
+
+// TestUserLookupBatchesBoundTheQuery: long values make smaller batches, so
+// that no lookup's query grows past maxLookupQuery; a single value longer
+// than that still goes alone.
+func TestUserLookupBatchesBoundTheQuery(t *testing.T) {
+	f := setup(t)
+	var batches []int
+	f.handle("/api/users", func(w http.ResponseWriter, r *http.Request) {
+		if len(r.URL.RawQuery) > maxLookupQuery+200 {
+			t.Errorf("query of %d bytes", len(r.URL.RawQuery))
+		}
+		batches = append(batches, len(r.URL.Query()["search.username"]))
+		writeJSON(w, 200, "[]")
+	})
+	var names []string
+	for i := range 30 {
+		names = append(names, fmt.Sprintf("u%02d_%s", i, strings.Repeat("n", 1000)))
+	}
+	names = append(names, strings.Repeat("x", maxLookupQuery+1))
+	if _, err := f.client.FindUsersByUsername(context.Background(), names); err != nil {
+		t.Fatal(err)
+	}
+	// 1,021 bytes a parameter ("search.username=" and "&" included): 8
+	// fit in 8 KiB.
+	want := []int{8, 8, 8, 6, 1}
+	if fmt.Sprint(batches) != fmt.Sprint(want) {
+		t.Errorf("batches = %v, want %v", batches, want)
 	}
 }

@@ -232,3 +232,157 @@ func TestListKeepsCallerQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// servePagedOrgs serves n organizations; rowID names the i-th row of a
+// page (by default "o%03d" of its index) and total the Total-Number of a
+// page ("" for none).
+func servePagedOrgs(t *testing.T, f *fixture, n int, total func(page int) string, rowID func(page, i int) string) *[]int {
+	var mu sync.Mutex
+	var pages []int
+	f.handle("/api/organizations", func(w http.ResponseWriter, r *http.Request) {
+		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		if r.URL.Query().Get("page_size") != "100" {
+			t.Errorf("page_size = %q", r.URL.Query().Get("page_size"))
+		}
+		mu.Lock()
+		pages = append(pages, page)
+		mu.Unlock()
+		var rows []string
+		for i := (page - 1) * 100; i < min(page*100, n); i++ {
+			id := fmt.Sprintf("o%03d", i)
+			if rowID != nil {
+				id = rowID(page, i)
+			}
+			rows = append(rows, fmt.Sprintf(`{"id":%q,"name":"org"}`, id))
+		}
+		if v := total(page); v != "" {
+			w.Header().Set("Total-Number", v)
+		}
+		writeJSON(w, 200, "["+strings.Join(rows, ",")+"]")
+	})
+	return &pages
+}
+
+// readAllPages reads l as a caller that sends the pages Read announces
+// concurrently does.
+func readAllPages[T any](t *testing.T, l *PagedList[T]) error {
+	t.Helper()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	var read func(page int)
+	read = func(page int) {
+		defer wg.Done()
+		_, more, err := l.Read(context.Background(), page)
+		mu.Lock()
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+		for _, p := range more {
+			wg.Add(1)
+			go read(p)
+		}
+	}
+	wg.Add(1)
+	read(1)
+	wg.Wait()
+	return firstErr
+}
+
+func TestPagedListAnnouncesEveryPageAfterTheFirst(t *testing.T) {
+	tests := []struct {
+		name      string
+		n         int
+		withTotal bool
+		wantPages int
+		wantMore  []int // pages the first Read announces
+	}{
+		{"total known: the rest at once", 250, true, 3, []int{2, 3}},
+		{"one full page and its total: no second request", 100, true, 1, nil},
+		{"short first page", 7, true, 1, nil},
+		{"empty", 0, true, 1, nil},
+		{"no total: one page after another", 250, false, 3, []int{2}},
+		{"no total, exact multiple: an empty page ends it", 200, false, 3, []int{2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t)
+			pages := servePagedOrgs(t, f, tt.n, func(int) string {
+				if tt.withTotal {
+					return strconv.Itoa(tt.n)
+				}
+				return ""
+			}, nil)
+			l := f.client.OrganizationPages()
+			rows, more, err := l.Read(context.Background(), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != min(tt.n, 100) {
+				t.Errorf("page 1 has %d rows, want %d", len(rows), min(tt.n, 100))
+			}
+			if fmt.Sprint(more) != fmt.Sprint(tt.wantMore) {
+				t.Errorf("page 1 announces %v, want %v", more, tt.wantMore)
+			}
+			l = f.client.OrganizationPages()
+			*pages = nil
+			if err := readAllPages(t, l); err != nil {
+				t.Fatal(err)
+			}
+			orgs, err := l.Rows()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(orgs) != tt.n || len(*pages) != tt.wantPages {
+				t.Fatalf("%d organizations in %d requests (%v), want %d in %d", len(orgs), len(*pages), *pages, tt.n, tt.wantPages)
+			}
+			for i, o := range orgs {
+				if want := fmt.Sprintf("o%03d", i); o.ID != want {
+					t.Fatalf("organization %d is %s, want %s (page order)", i, o.ID, want)
+				}
+			}
+		})
+	}
+}
+
+func TestPagedListIncompleteReads(t *testing.T) {
+	tests := []struct {
+		name  string
+		total func(page int) string
+		rowID func(page, i int) string
+	}{
+		{"the total changed between pages", func(page int) string { return strconv.Itoa(249 + page%2) }, nil},
+		{"fewer rows than the total", func(int) string { return "260" }, nil},
+		{"a row on two pages hides another", func(int) string { return "250" }, func(page, i int) string {
+			if i == 100 {
+				return "o099"
+			}
+			return fmt.Sprintf("o%03d", i)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t)
+			servePagedOrgs(t, f, 250, tt.total, tt.rowID)
+			l := f.client.OrganizationPages()
+			if err := readAllPages(t, l); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := l.Rows(); !errors.Is(err, ErrIncompleteRead) {
+				t.Fatalf("Rows: %v, want ErrIncompleteRead", err)
+			}
+		})
+	}
+	t.Run("a page not read", func(t *testing.T) {
+		f := setup(t)
+		servePagedOrgs(t, f, 250, func(int) string { return "250" }, nil)
+		l := f.client.OrganizationPages()
+		if _, _, err := l.Read(context.Background(), 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Rows(); !errors.Is(err, ErrIncompleteRead) {
+			t.Fatalf("Rows: %v, want ErrIncompleteRead", err)
+		}
+	})
+}

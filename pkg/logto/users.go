@@ -7,8 +7,19 @@ import (
 	"strings"
 )
 
-// userBatch is how many values one user lookup carries.
-const userBatch = 50
+// userBatch is how many values one user lookup carries at most: a page
+// (page_size 100, Logto's maximum) holds the answer to a full batch, since
+// each value matches at most one user (emails and ids are unique; a
+// username can match several only on a tenant with case-sensitive
+// usernames, and then the lookup simply reads a second page). Logto's
+// search takes any number of exact values (utils/search.ts: "= any(array)").
+const userBatch = pageSize
+
+// maxLookupQuery bounds the encoded query of one user lookup, so that long
+// values cannot push the request line past what a server accepts (Node's
+// default limit for the request line and headers together is 16 KiB); a
+// batch is cut short before it would exceed it.
+const maxLookupQuery = 8 << 10
 
 // User is a Logto user (the fields orgsync reads).
 type User struct {
@@ -69,8 +80,7 @@ func (c *Client) findUsers(ctx context.Context, field string, values []string, n
 	}
 	var out []User
 	seen := map[string]bool{}
-	for start := 0; start < len(unique); start += userBatch {
-		batch := unique[start:min(start+userBatch, len(unique))]
+	for _, batch := range lookupBatches(field, unique) {
 		q := url.Values{"search." + field: batch, "mode." + field: {"exact"}}
 		users, err := listAll[User](ctx, c, "/api/users", q)
 		if err != nil {
@@ -84,6 +94,27 @@ func (c *Client) findUsers(ctx context.Context, field string, values []string, n
 		}
 	}
 	return out, nil
+}
+
+// lookupBatches cuts values into batches of at most userBatch values whose
+// search parameters take at most maxLookupQuery bytes encoded (a batch has
+// one value at least, however long).
+func lookupBatches(field string, values []string) [][]string {
+	var out [][]string
+	key := url.QueryEscape("search." + field)
+	start, size := 0, 0
+	for i, v := range values {
+		n := len(key) + len(url.QueryEscape(v)) + 2 // "&" and "="
+		if i > start && (i-start == userBatch || size+n > maxLookupQuery) {
+			out = append(out, values[start:i])
+			start, size = i, 0
+		}
+		size += n
+	}
+	if start < len(values) {
+		out = append(out, values[start:])
+	}
+	return out
 }
 
 // CreateUser creates a user (Logto answers 200, not 201).
