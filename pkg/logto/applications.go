@@ -64,16 +64,6 @@ type ApplicationOrganization struct {
 	OrganizationRoles []IDName `json:"organizationRoles"`
 }
 
-// ListApplicationOrganizations returns the organizations an application is
-// a member of, each with the application's organization roles: one paged
-// read instead of one per organization. A missing application is a 404
-// entity.not_exists_with_id.
-//
-// GET /api/applications/{id}/organizations
-func (c *Client) ListApplicationOrganizations(ctx context.Context, appID string) ([]ApplicationOrganization, error) {
-	return listAll[ApplicationOrganization](ctx, c, pathf("/api/applications/%s/organizations", appID), nil)
-}
-
 // PatchApplicationCustomData merges data shallowly into the application's
 // custom data: top-level keys in data are set, the others kept.
 //

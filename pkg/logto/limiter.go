@@ -278,12 +278,6 @@ func (l *limiter) wake() {
 	l.changed = make(chan struct{})
 }
 
-func (l *limiter) currentRate() float64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.rate
-}
-
 // rateBudget is the budget Config.RequestsPerSecond, RateBurst and
 // AdaptiveRate ask for on host; nil means none.
 func rateBudget(rps, burst float64, adaptive bool, host string) *limiter {
