@@ -5,8 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -211,7 +212,7 @@ _orgsync() {
 				byKind[f.kind] = append(byKind[f.kind], "-"+f.name)
 			}
 		}
-		for _, k := range sortedKeys(byKind) {
+		for _, k := range slices.Sorted(maps.Keys(byKind)) {
 			action := map[string]string{"dir": "_orgsync_dirs; ", "file": "_orgsync_files; ", "value": ""}[k]
 			arms = append(arms, fmt.Sprintf("%s) %sreturn 0 ;;", strings.Join(byKind[k], "|"), action))
 		}
@@ -359,13 +360,4 @@ complete -c orgsync -f
 		}
 	}
 	return w.err
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -3,8 +3,10 @@ package scaletest
 import (
 	"bufio"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -86,7 +88,7 @@ func WriteHCL(dir string, cfg *state.Config) error {
 			fmt.Fprintf(w, "  permissions = %s\n", hclList(r.Permissions))
 			if len(r.APIPermissions) > 0 {
 				fmt.Fprintf(w, "  api_permissions = {\n")
-				for _, ind := range sortedKeys(r.APIPermissions) {
+				for _, ind := range slices.Sorted(maps.Keys(r.APIPermissions)) {
 					fmt.Fprintf(w, "    %s = %s\n", strconv.Quote(ind), hclList(r.APIPermissions[ind]))
 				}
 				fmt.Fprintf(w, "  }\n")
@@ -118,7 +120,7 @@ func writeOrganization(w *bufio.Writer, o *state.Organization) {
 	}
 	if o.CustomData != nil {
 		fmt.Fprintf(w, "  custom_data = {\n")
-		for _, k := range sortedKeys(o.CustomData) {
+		for _, k := range slices.Sorted(maps.Keys(o.CustomData)) {
 			fmt.Fprintf(w, "    %s = %s\n", k, strconv.Quote(fmt.Sprint(o.CustomData[k])))
 		}
 		fmt.Fprintf(w, "  }\n")
@@ -142,13 +144,4 @@ func hclList(values []string) string {
 		quoted[i] = strconv.Quote(v)
 	}
 	return "[" + strings.Join(quoted, ", ") + "]"
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -199,7 +199,7 @@ func (p *printer) comment(indent int, text string) {
 
 // values writes every non-null attribute of obj with one symbol, sorted by name.
 func (p *printer) values(indent int, sym string, obj map[string]any, suffix string) {
-	keys := sortedKeys(obj, true)
+	keys := objectKeys(obj, true)
 	pad := keyWidth(keys)
 	for _, k := range keys {
 		p.value(indent, sym, keyLabel(k, pad), normalize(obj[k]), suffix)
@@ -220,7 +220,7 @@ func (p *printer) value(indent int, sym, key string, v any, suffix string) {
 			return
 		}
 		p.line(indent, sym, prefix+"{")
-		keys := sortedKeys(v, false)
+		keys := objectKeys(v, false)
 		pad := keyWidth(keys)
 		for _, k := range keys {
 			p.value(indent+4, sym, keyLabel(k, pad), v[k], "")
@@ -346,7 +346,7 @@ func (p *printer) objectDiff(indent int, key string, before, after map[string]an
 	for k, v := range after {
 		all[k] = v
 	}
-	keys := sortedKeys(all, false)
+	keys := objectKeys(all, false)
 	var changed []string
 	for _, k := range keys {
 		bv, inB := before[k]
@@ -591,8 +591,8 @@ func compactJSON(v any) string {
 
 func jsonEqual(a, b any) bool { return compactJSON(a) == compactJSON(b) }
 
-// sortedKeys returns the keys of m, sorted; skipNull leaves out null values.
-func sortedKeys(m map[string]any, skipNull bool) []string {
+// objectKeys returns the keys of m, sorted; skipNull leaves out null values.
+func objectKeys(m map[string]any, skipNull bool) []string {
 	keys := make([]string, 0, len(m))
 	for k, v := range m {
 		if skipNull && v == nil {
