@@ -66,6 +66,14 @@ type roleDecl struct {
 	prevNames  []strItem
 }
 
+// renamable is a declaration that may list previous_names.
+type renamable interface {
+	renames() (name, pos string, prev []strItem)
+}
+
+func (p *permissionDecl) renames() (string, string, []strItem) { return p.Name, p.Pos, p.prevNames }
+func (r *roleDecl) renames() (string, string, []strItem)       { return r.Name, r.Pos, r.prevNames }
+
 // decodeBody expands dynamic blocks in body and decodes it into target.
 func (l *loader) decodeBody(body hcl.Body, ctx *hcl.EvalContext, target any) {
 	// Decoding goes on after an error (an unsupported argument, say): the
@@ -181,17 +189,7 @@ func (l *loader) loadPermissions(blocks []*namedBlock) []state.Permission {
 			p.PreventDestroy, p.Ignored = l.lifecycle(c.Lifecycle, l.ctx, "permission", permissionIgnorable)
 		}
 	}
-	l.checkPreviousNames("permission", func(yield func(name string, label hcl.Range, prev []strItem)) {
-		for _, p := range decls {
-			yield(p.Name, p.LabelRange, p.prevNames)
-		}
-	}, func(name string) (string, bool) {
-		p, ok := l.permissions[name]
-		if !ok {
-			return "", false
-		}
-		return p.Pos, true
-	})
+	checkPreviousNames(l, "permission", decls, l.permissions)
 	var out []state.Permission
 	for _, p := range decls {
 		out = append(out, p.Permission)
@@ -202,14 +200,13 @@ func (l *loader) loadPermissions(blocks []*namedBlock) []state.Permission {
 
 // checkPreviousNames reports previous_names that are the name of a declared
 // block (its own or another's) or that two blocks both claim.
-func (l *loader) checkPreviousNames(kind string,
-	each func(yield func(name string, label hcl.Range, prev []strItem)),
-	declaredAt func(name string) (string, bool)) {
+func checkPreviousNames[D renamable](l *loader, kind string, decls []D, byName map[string]D) {
 	claimed := map[string]struct {
 		owner string
 		rng   hcl.Range
 	}{}
-	each(func(name string, _ hcl.Range, prev []strItem) {
+	for _, d := range decls {
+		name, _, prev := d.renames()
 		for _, p := range prev {
 			if !l.checkName("previous "+kind, p.Value, p.Range) {
 				continue
@@ -220,7 +217,8 @@ func (l *loader) checkPreviousNames(kind string,
 					kind, name, p.Value)
 				continue
 			}
-			if at, ok := declaredAt(p.Value); ok {
+			if other, ok := byName[p.Value]; ok {
+				_, at, _ := other.renames()
 				l.errorf(p.Range, "Previous name still declared",
 					"%q is listed in previous_names of %s %q, but a %s with that name is declared at %s. A rename cannot take over a name that is still declared: remove the previous name or the other block.",
 					p.Value, kind, name, kind, at)
@@ -237,7 +235,7 @@ func (l *loader) checkPreviousNames(kind string,
 				rng   hcl.Range
 			}{name, p.Range}
 		}
-	})
+	}
 }
 
 func (l *loader) loadRoles(blocks []*namedBlock) []state.Role {
@@ -311,17 +309,7 @@ func (l *loader) loadRoles(blocks []*namedBlock) []state.Role {
 			r.PreventDestroy, r.Ignored = l.lifecycle(c.Lifecycle, l.ctx, "role", roleIgnorable)
 		}
 	}
-	l.checkPreviousNames("role", func(yield func(name string, label hcl.Range, prev []strItem)) {
-		for _, r := range decls {
-			yield(r.Name, r.LabelRange, r.prevNames)
-		}
-	}, func(name string) (string, bool) {
-		r, ok := l.roles[name]
-		if !ok {
-			return "", false
-		}
-		return r.Pos, true
-	})
+	checkPreviousNames(l, "role", decls, l.roles)
 	var out []state.Role
 	for _, r := range decls {
 		out = append(out, r.Role)
