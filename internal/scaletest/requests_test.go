@@ -14,7 +14,13 @@ import (
 const budgetOrgs = 30
 
 func TestPlanMatchingRequestBudget(t *testing.T) {
-	cfg := W1Slice(budgetOrgs)
+	checkPlanBudget(t, W1Slice(budgetOrgs))
+}
+
+// checkPlanBudget plans cfg against a tenant that matches it and checks the
+// requests against the minimum; it returns the request counter.
+func checkPlanBudget(t *testing.T, cfg *state.Config) *Counter {
+	t.Helper()
 	tn := StartEmulator(t, 0)
 	seededTenant(t, cfg, tn, true)
 
@@ -29,6 +35,7 @@ func TestPlanMatchingRequestBudget(t *testing.T) {
 	if float64(got) > planSlack*float64(want) {
 		t.Errorf("plan of a matching tenant: %d requests, want at most %.2f × %d\n%s", got, planSlack, want, counter)
 	}
+	return counter
 }
 
 func TestApplyEmptyRequestBudget(t *testing.T) {
@@ -141,20 +148,7 @@ func TestPlanApplicationsRequestBudget(t *testing.T) {
 		name := AppName(i % 3)
 		cfg.Organizations[i].Applications = []state.Application{{Label: name, Kind: state.RefName, Value: name, Roles: []string{m2m}}}
 	}
-	tn := StartEmulator(t, 0)
-	seededTenant(t, cfg, tn, true)
-
-	c, counter := freshClient(t, tn)
-	_, p, err := Plan(context.Background(), c, cfg, planParallelism)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkNoChanges(t, p)
-	got, want := int(c.Requests()), minPlanRequests(cfg, budgetOrgs, tenantM2MApps(cfg))
-	t.Logf("plan of a matching tenant: %d requests, minimum %d\n%s", got, want, counter)
-	if float64(got) > planSlack*float64(want) {
-		t.Errorf("plan of a matching tenant: %d requests, want at most %.2f × %d\n%s", got, planSlack, want, counter)
-	}
+	counter := checkPlanBudget(t, cfg)
 	if n := counter.Routes()["GET /api/applications/{id}/organizations"]; n != tenantM2MApps(cfg) {
 		t.Errorf("%d per-application reads, want %d\n%s", n, tenantM2MApps(cfg), counter)
 	}
