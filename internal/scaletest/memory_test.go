@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -251,4 +252,34 @@ func maxRSS(b *testing.B, bin string, env []string, args ...string) float64 {
 		b.Skip("no rusage on this platform")
 	}
 	return float64(ru.Maxrss) / 1024 // Linux reports kilobytes
+}
+
+// TestPlanHeapProfileHelper plans W1Scaled(5000) in process and writes the
+// heap in use while the plan is still held to ORGSYNC_HEAP_PROFILE, for
+// go tool pprof -sample_index=inuse_space; without it it does nothing.
+func TestPlanHeapProfileHelper(t *testing.T) {
+	out := os.Getenv("ORGSYNC_HEAP_PROFILE")
+	if out == "" {
+		t.Skip("set ORGSYNC_HEAP_PROFILE to a file name")
+	}
+	cfg := W1Scaled(memOrgs)
+	dir := writeW1Dir(t, cfg)
+	tn := StartEmulator(t, 0)
+	seededTenant(t, cfg, tn, os.Getenv("ORGSYNC_HEAP_MATCHING") != "")
+	c, _ := freshClient(t, tn)
+	live, p, err := Plan(context.Background(), c, loadDir(t, dir), planParallelism)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		t.Fatal(err)
+	}
+	runtime.KeepAlive(live)
+	runtime.KeepAlive(p)
 }
