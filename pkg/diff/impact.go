@@ -35,6 +35,9 @@ type modelChange struct {
 	name    string
 	app     bool
 	ids     []string
+	// subjects, when not nil, are the subject ids a membership change
+	// applies to, each as if it were id (one change for a bulk call).
+	subjects []string
 }
 
 type modelRole struct {
@@ -155,33 +158,44 @@ func (m *model) apply(e modelChange) {
 		if e.app {
 			subjects = o.apps
 		}
-		cur, member := subjects[e.id]
-		switch e.k {
-		case effJoin:
-			if !member {
-				subjects[e.id] = nil
-			}
-		case effAddRoles:
-			if member {
-				subjects[e.id] = sortedUnique(append(append([]string(nil), cur...), e.ids...))
-			}
-		case effSetRoles:
-			if member {
-				subjects[e.id] = e.ids
-			}
-		case effDelRole:
-			if member {
-				var keep []string
-				for _, r := range cur {
-					if !contains(e.ids, r) {
-						keep = append(keep, r)
-					}
-				}
-				subjects[e.id] = keep
-			}
-		case effLeave:
-			delete(subjects, e.id)
+		if e.subjects == nil {
+			applySubject(subjects, e, e.id)
+			return
 		}
+		for _, id := range e.subjects {
+			applySubject(subjects, e, id)
+		}
+	}
+}
+
+// applySubject applies the membership change e to the subject id.
+func applySubject(subjects map[string][]string, e modelChange, id string) {
+	cur, member := subjects[id]
+	switch e.k {
+	case effJoin:
+		if !member {
+			subjects[id] = nil
+		}
+	case effAddRoles:
+		if member {
+			subjects[id] = sortedUnique(append(append([]string(nil), cur...), e.ids...))
+		}
+	case effSetRoles:
+		if member {
+			subjects[id] = e.ids
+		}
+	case effDelRole:
+		if member {
+			var keep []string
+			for _, r := range cur {
+				if !contains(e.ids, r) {
+					keep = append(keep, r)
+				}
+			}
+			subjects[id] = keep
+		}
+	case effLeave:
+		delete(subjects, id)
 	}
 }
 
@@ -287,20 +301,17 @@ type impactKey struct {
 }
 
 type impactTally struct {
-	orgs        map[string]*orgTally
+	// perOrg holds one entry per organization, in the order they are
+	// visited (sorted by id): the last is the one being tallied.
+	perOrg      []OrgSubjects
 	users, apps map[string]bool
 	lag         int
 	api         bool
-}
-
-// orgTally is what one impact holds of one organization while it is
-// tallied: the subjects, and the cause of each (userCauses[i] is the cause
-// of subjects.Users[i]). The cause maps of OrgSubjects are built once the
-// tally is complete (buildImpacts), shared between the impacts of an
-// organization that have the same subjects and causes.
-type orgTally struct {
-	subjects              OrgSubjects
-	userCauses, appCauses []string
+	// open subjects and their causes (openUserCauses[i] is the cause of
+	// openUsers[i]) of the organization being tallied; scratch reused from
+	// one organization to the next.
+	openUsers, openUserCauses []string
+	openApps, openAppCauses   []string
 }
 
 // impact computes the token impact of the operations (PRODUCT.md §5), or,
@@ -341,6 +352,10 @@ type impactRun struct {
 	bh, ah        *holdings
 	deltas        map[[2]string][]delta // per (before, after) role set
 	acc           map[impactKey]*impactTally
+	// open are the tallies the organization being visited added to;
+	// shared hands out its subject lists (closeOrg).
+	open   []*impactTally
+	shared sharedSubjects
 }
 
 func (p *planner) newImpactRun(before, after *model) *impactRun {
@@ -350,7 +365,7 @@ func (p *planner) newImpactRun(before, after *model) *impactRun {
 		afterRoles: make(map[string]bool, len(after.roles)), afterPerms: make(map[string]bool, len(after.perms)),
 		bh:     &holdings{m: before, keys: bKeys, cache: map[string]map[permKey]string{}},
 		ah:     &holdings{m: after, keys: aKeys, cache: map[string]map[permKey]string{}},
-		deltas: map[[2]string][]delta{}, acc: map[impactKey]*impactTally{}}
+		deltas: map[[2]string][]delta{}, acc: map[impactKey]*impactTally{}, shared: sharedSubjects{}}
 	for id, ks := range bKeys {
 		if a, ok := aKeys[id]; !ok || !sameKeys(ks, a) {
 			r.changed[id] = true
@@ -431,6 +446,23 @@ func (r *impactRun) visitOrg(orgID string) {
 			}
 		}
 	}
+	r.closeOrg(orgID)
+}
+
+// closeOrg completes the tallies of the organization just visited: their
+// subject lists and cause maps are sorted and shared between the impacts
+// with the same subjects and causes, so that only one organization's
+// lists at a time are held unshared.
+func (r *impactRun) closeOrg(orgID string) {
+	for _, a := range r.open {
+		os := &a.perOrg[len(a.perOrg)-1]
+		os.Users, os.UserCauses = r.shared.subjects(orgID, false, a.openUsers, a.openUserCauses)
+		os.Applications, os.AppCauses = r.shared.subjects(orgID, true, a.openApps, a.openAppCauses)
+		a.openUsers, a.openUserCauses = a.openUsers[:0], a.openUserCauses[:0]
+		a.openApps, a.openAppCauses = a.openApps[:0], a.openAppCauses[:0]
+	}
+	r.open = r.open[:0]
+	clear(r.shared)
 }
 
 func subjectsIn(o *modelOrg, app bool) map[string][]string {
@@ -499,7 +531,7 @@ func (r *impactRun) record(d delta, app bool, orgID, orgName, subject, cause str
 	k := impactKey{kind: d.kind, perm: d.key.name, role: d.role, api: d.key.api, res: d.key.res}
 	a := r.acc[k]
 	if a == nil {
-		a = &impactTally{orgs: map[string]*orgTally{}, users: map[string]bool{}, apps: map[string]bool{}, api: d.key.api}
+		a = &impactTally{users: map[string]bool{}, apps: map[string]bool{}, api: d.key.api}
 		if d.kind == ImpactRevocationLag {
 			a.lag = r.p.opts.TokenTTL
 			if ttl := r.p.resourceTTL[d.key.res]; d.key.api && ttl > 0 {
@@ -508,20 +540,19 @@ func (r *impactRun) record(d delta, app bool, orgID, orgName, subject, cause str
 		}
 		r.acc[k] = a
 	}
-	ot := a.orgs[orgID]
-	if ot == nil {
-		ot = &orgTally{subjects: OrgSubjects{OrganizationID: orgID, OrganizationName: orgName}}
-		a.orgs[orgID] = ot
+	if n := len(a.perOrg); n == 0 || a.perOrg[n-1].OrganizationID != orgID {
+		a.perOrg = append(a.perOrg, OrgSubjects{OrganizationID: orgID, OrganizationName: orgName})
+		r.open = append(r.open, a)
 	}
 	if app {
 		a.apps[subject] = true
-		ot.subjects.Applications = append(ot.subjects.Applications, subject)
-		ot.appCauses = append(ot.appCauses, cause)
+		a.openApps = append(a.openApps, subject)
+		a.openAppCauses = append(a.openAppCauses, cause)
 		return
 	}
 	a.users[subject] = true
-	ot.subjects.Users = append(ot.subjects.Users, subject)
-	ot.userCauses = append(ot.userCauses, cause)
+	a.openUsers = append(a.openUsers, subject)
+	a.openUserCauses = append(a.openUserCauses, cause)
 }
 
 // subjectsOf names users and applications by what the tenant says of them.
@@ -591,7 +622,6 @@ func buildImpacts(acc map[impactKey]*impactTally) []Impact {
 		return a.role < b.role
 	})
 	out := make([]Impact, 0, len(keys))
-	shared := sharedSubjects{}
 	for _, k := range keys {
 		a := acc[k]
 		im := Impact{Kind: k.kind, Permission: k.perm, Role: k.role, MaxLagSeconds: a.lag,
@@ -604,15 +634,11 @@ func buildImpacts(acc map[impactKey]*impactTally) []Impact {
 			im.Applications = nil
 		}
 		im.UserCount, im.AppCount = len(im.Users), len(a.apps)
-		names := make(map[string]bool, len(a.orgs))
-		im.PerOrganization = make([]OrgSubjects, 0, len(a.orgs))
-		for _, id := range sortedKeys(a.orgs) {
-			ot := a.orgs[id]
-			os := ot.subjects
-			os.Users, os.UserCauses = shared.subjects(id, false, ot.subjects.Users, ot.userCauses)
-			os.Applications, os.AppCauses = shared.subjects(id, true, ot.subjects.Applications, ot.appCauses)
+		names := make(map[string]bool, len(a.perOrg))
+		im.PerOrganization = slices.Clone(a.perOrg)
+		a.perOrg = nil
+		for _, os := range im.PerOrganization {
 			names[os.OrganizationName] = true
-			im.PerOrganization = append(im.PerOrganization, os)
 		}
 		im.Organizations = sortedKeys(names)
 		out = append(out, im)
@@ -633,12 +659,13 @@ type sharedKey struct {
 }
 
 type sharedEntry struct {
-	ids, causes []string // sorted by id
-	byID        map[string]string
+	ids    []string // sorted
+	causes []string // of ids; the caller's, only compared while the entry lasts
+	byID   map[string]string
 }
 
-// subjects sorts ids with their causes and returns them with the cause
-// map (nil, nil when there are none).
+// subjects sorts ids with their causes and returns a copy of the ids with
+// the cause map (nil, nil when there are none).
 func (s sharedSubjects) subjects(org string, app bool, ids, causes []string) ([]string, map[string]string) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -654,7 +681,7 @@ func (s sharedSubjects) subjects(org string, app bool, ids, causes []string) ([]
 	for i, id := range ids {
 		byID[id] = causes[i]
 	}
-	ids = slices.Clip(ids)
+	ids = slices.Clone(ids)
 	s[k] = append(s[k], sharedEntry{ids: ids, causes: causes, byID: byID})
 	return ids, byID
 }

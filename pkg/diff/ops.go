@@ -60,34 +60,30 @@ func (p *planner) operations(items []*item) []plannedOp {
 		for _, chunk := range chunks(joins[k]) {
 			op := Operation{Stage: StageMemberships, Address: k.orgAddr, Covers: make([]string, 0, len(chunk))}
 			ids := make([]string, len(chunk))
-			modelChanges := make([]modelChange, 0, len(chunk))
 			for i, in := range chunk {
 				ids[i] = in.subject
 				op.Covers = append(op.Covers, in.addr)
-				modelChanges = append(modelChanges, modelChange{k: effJoin, org: k.org, id: in.subject, app: k.app})
 			}
 			op.Params = AddMembers{Organization: org, Users: ids}
 			if k.app {
 				op.Params = AddApplications{Organization: org, Applications: ids}
 			}
-			ops = append(ops, plannedOp{op: op, modelChanges: modelChanges})
+			ops = append(ops, plannedOp{op: op, modelChanges: []modelChange{{k: effJoin, org: k.org, app: k.app, subjects: ids}}})
 		}
 		for _, g := range roleGroups(adds[k]) {
 			roleIDs := g.roles
 			for _, chunk := range chunks(g.subjects) {
 				op := Operation{Stage: StageAssignments, Address: k.orgAddr, Covers: make([]string, 0, len(chunk))}
 				ids := make([]string, len(chunk))
-				modelChanges := make([]modelChange, 0, len(chunk))
 				for i, in := range chunk {
 					ids[i] = in.subject
 					op.Covers = append(op.Covers, in.addr)
-					modelChanges = append(modelChanges, modelChange{k: effAddRoles, org: k.org, id: in.subject, app: k.app, ids: roleIDs})
 				}
 				op.Params = AssignMemberRoles{Organization: org, Users: ids, Roles: refs(roleIDs)}
 				if k.app {
 					op.Params = AssignApplicationRoles{Organization: org, Applications: ids, Roles: refs(roleIDs)}
 				}
-				ops = append(ops, plannedOp{op: op, modelChanges: modelChanges})
+				ops = append(ops, plannedOp{op: op, modelChanges: []modelChange{{k: effAddRoles, org: k.org, app: k.app, ids: roleIDs, subjects: ids}}})
 			}
 		}
 	}
