@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -153,7 +152,9 @@ func (e *TornRecordError) Error() string {
 }
 
 // NormalizeRecord returns rec with every list sorted and de-duplicated, empty
-// per-organization lists dropped and nil maps made empty.
+// per-organization lists dropped and nil maps made empty. The attribute
+// maps of Applied are shared with rec, not copied: nothing writes into
+// them (a record's applied fingerprints are replaced, never edited).
 func NormalizeRecord(rec state.Record) state.Record {
 	out := state.Record{
 		Serial:         rec.Serial,
@@ -186,7 +187,7 @@ func NormalizeRecord(rec state.Record) state.Record {
 		if out.Applied == nil {
 			out.Applied = map[string]map[string]string{}
 		}
-		out.Applied[k] = maps.Clone(attrs)
+		out.Applied[k] = attrs
 	}
 	if len(rec.Intents) > 0 {
 		out.Intents = slices.Clone(rec.Intents)
@@ -613,6 +614,8 @@ func (b *recordBody) record() (state.Record, error) {
 			rec.Applied[state.AppliedKey("jit", b.Orgs[i], "")] = splitFingerprints(enc)
 		}
 	}
+	// Subjects with the same roles share one fingerprint map.
+	rolesFP := make([]map[string]string, len(b.AppliedRoles))
 	unpair := func(all [][]int, table []string, kind string) error {
 		if len(all) > len(b.Orgs) {
 			return fmt.Errorf("its applied %s lists do not line up", kind)
@@ -630,7 +633,12 @@ func (b *recordBody) record() (state.Record, error) {
 				if rec.Applied == nil {
 					rec.Applied = map[string]map[string]string{}
 				}
-				rec.Applied[state.AppliedKey(kind, b.Orgs[i], table[at])] = map[string]string{"roles": b.AppliedRoles[enc[j+1]]}
+				fp := rolesFP[enc[j+1]]
+				if fp == nil {
+					fp = map[string]string{"roles": b.AppliedRoles[enc[j+1]]}
+					rolesFP[enc[j+1]] = fp
+				}
+				rec.Applied[state.AppliedKey(kind, b.Orgs[i], table[at])] = fp
 			}
 		}
 		return nil
@@ -670,14 +678,11 @@ func splitFingerprints(s string) map[string]string {
 }
 
 // encodeBody is the chunk text of rec: its JSON layout, deflated, in base85.
+// The JSON is deflated as it is encoded, not built whole first.
 func encodeBody(rec state.Record) (string, error) {
-	js, err := json.Marshal(newRecordBody(rec))
-	if err != nil {
-		return "", err
-	}
 	var buf bytes.Buffer
 	zw, _ := flate.NewWriter(&buf, flate.BestCompression)
-	if _, err := zw.Write(js); err != nil {
+	if err := json.NewEncoder(zw).Encode(newRecordBody(rec)); err != nil {
 		return "", err
 	}
 	if err := zw.Close(); err != nil {

@@ -1,7 +1,6 @@
 package diff
 
 import (
-	"maps"
 	"sort"
 	"strings"
 
@@ -135,7 +134,8 @@ type AppliedEdit struct {
 
 // ApplyAppliedEdits records edits in rec.Applied, replacing what was
 // recorded for each object; an edit whose id or organization is still an
-// unresolved reference is skipped.
+// unresolved reference is skipped. The record shares the edits' Attrs maps:
+// nothing writes into an applied map, records replace them.
 func ApplyAppliedEdits(rec *state.Record, edits []AppliedEdit, resolve func(string) string) {
 	if resolve == nil {
 		resolve = func(s string) string { return s }
@@ -153,7 +153,7 @@ func ApplyAppliedEdits(rec *state.Record, edits []AppliedEdit, resolve func(stri
 			delete(rec.Applied, key)
 			continue
 		}
-		rec.Applied[key] = maps.Clone(e.Attrs)
+		rec.Applied[key] = e.Attrs
 	}
 }
 
@@ -203,7 +203,9 @@ func dropIntent(intents []state.Intent, addr string) []state.Intent {
 	return out
 }
 
-// CopyRecord returns a deep copy of r.
+// CopyRecord returns a copy of r that can be edited without changing r. The
+// attribute maps of Applied are shared (nothing writes into them; an edit
+// replaces an object's map).
 func CopyRecord(r state.Record) state.Record {
 	c := state.Record{
 		Serial:         r.Serial,
@@ -234,7 +236,7 @@ func CopyRecord(r state.Record) state.Record {
 	if r.Applied != nil {
 		c.Applied = make(map[string]map[string]string, len(r.Applied))
 		for k, v := range r.Applied {
-			c.Applied[k] = maps.Clone(v)
+			c.Applied[k] = v
 		}
 	}
 	if r.Addresses != nil {
