@@ -302,8 +302,10 @@ type impactKey struct {
 
 type impactTally struct {
 	// perOrg holds one entry per organization, in the order they are
-	// visited (sorted by id): the last is the one being tallied.
-	perOrg      []OrgSubjects
+	// visited (sorted by id); open says the organization being visited
+	// has added to the tally (its entry comes when it is closed).
+	perOrg      []*OrgSubjects
+	open        bool
 	users, apps map[string]bool
 	lag         int
 	api         bool
@@ -334,8 +336,35 @@ func (p *planner) impact(ops []plannedOp, done func(int) bool) []Impact {
 		r.visitOrg(orgID)
 	}
 	impacts := buildImpacts(r.acc)
+	// Impacts reaching the same subjects (every permission of a role
+	// reaches its holders) share their lists: nothing writes into them.
+	type subjectLists struct {
+		users, apps []string
+		subjects    []Subject
+	}
+	type listsKey struct {
+		users, apps int
+		first, last string
+	}
+	seen := map[listsKey][]subjectLists{}
 	for i := range impacts {
-		impacts[i].Subjects = p.subjectsOf(impacts[i].Users, impacts[i].Applications)
+		im := &impacts[i]
+		k := listsKey{users: len(im.Users), apps: len(im.Applications)}
+		if n := len(im.Users); n > 0 {
+			k.first, k.last = im.Users[0], im.Users[n-1]
+		}
+		found := false
+		for _, l := range seen[k] {
+			if slices.Equal(l.users, im.Users) && slices.Equal(l.apps, im.Applications) {
+				im.Users, im.Applications, im.Subjects = l.users, l.apps, l.subjects
+				found = true
+				break
+			}
+		}
+		if !found {
+			im.Subjects = p.subjectsOf(im.Users, im.Applications)
+			seen[k] = append(seen[k], subjectLists{im.Users, im.Applications, im.Subjects})
+		}
 	}
 	return impacts
 }
@@ -446,23 +475,41 @@ func (r *impactRun) visitOrg(orgID string) {
 			}
 		}
 	}
-	r.closeOrg(orgID)
+	r.closeOrg(orgID, name)
 }
 
 // closeOrg completes the tallies of the organization just visited: their
 // subject lists and cause maps are sorted and shared between the impacts
 // with the same subjects and causes, so that only one organization's
-// lists at a time are held unshared.
-func (r *impactRun) closeOrg(orgID string) {
+// lists at a time are held unshared. Impacts whose entries for the
+// organization are equal share one.
+func (r *impactRun) closeOrg(orgID, orgName string) {
+	entries := map[[2]*string]*OrgSubjects{} // by the shared lists they hold
 	for _, a := range r.open {
-		os := &a.perOrg[len(a.perOrg)-1]
-		os.Users, os.UserCauses = r.shared.subjects(orgID, false, a.openUsers, a.openUserCauses)
-		os.Applications, os.AppCauses = r.shared.subjects(orgID, true, a.openApps, a.openAppCauses)
+		users, userCauses := r.shared.subjects(orgID, false, a.openUsers, a.openUserCauses)
+		apps, appCauses := r.shared.subjects(orgID, true, a.openApps, a.openAppCauses)
+		k := [2]*string{firstOf(users), firstOf(apps)}
+		os := entries[k]
+		if os == nil {
+			os = &OrgSubjects{OrganizationID: orgID, OrganizationName: orgName,
+				Users: users, UserCauses: userCauses, Applications: apps, AppCauses: appCauses}
+			entries[k] = os
+		}
+		a.perOrg = append(a.perOrg, os)
+		a.open = false
 		a.openUsers, a.openUserCauses = a.openUsers[:0], a.openUserCauses[:0]
 		a.openApps, a.openAppCauses = a.openApps[:0], a.openAppCauses[:0]
 	}
 	r.open = r.open[:0]
 	clear(r.shared)
+}
+
+// firstOf identifies a shared list by its first element (nil when empty).
+func firstOf(list []string) *string {
+	if len(list) == 0 {
+		return nil
+	}
+	return &list[0]
 }
 
 func subjectsIn(o *modelOrg, app bool) map[string][]string {
@@ -540,8 +587,8 @@ func (r *impactRun) record(d delta, app bool, orgID, orgName, subject, cause str
 		}
 		r.acc[k] = a
 	}
-	if n := len(a.perOrg); n == 0 || a.perOrg[n-1].OrganizationID != orgID {
-		a.perOrg = append(a.perOrg, OrgSubjects{OrganizationID: orgID, OrganizationName: orgName})
+	if !a.open {
+		a.open = true
 		r.open = append(r.open, a)
 	}
 	if app {
@@ -635,8 +682,7 @@ func buildImpacts(acc map[impactKey]*impactTally) []Impact {
 		}
 		im.UserCount, im.AppCount = len(im.Users), len(a.apps)
 		names := make(map[string]bool, len(a.perOrg))
-		im.PerOrganization = slices.Clone(a.perOrg)
-		a.perOrg = nil
+		im.PerOrganization = slices.Clip(a.perOrg)
 		for _, os := range im.PerOrganization {
 			names[os.OrganizationName] = true
 		}

@@ -210,7 +210,7 @@ func TestTokenImpactPerOrganization(t *testing.T) {
 	want := []Impact{{
 		Kind: ImpactRefresh, Permission: "write:x", Role: "viewer",
 		Organizations: []string{"Acme", "Other"}, Users: []string{"u-alice"}, UserCount: 1,
-		PerOrganization: []OrgSubjects{
+		PerOrganization: []*OrgSubjects{
 			{OrganizationID: "o-acme", OrganizationName: "Acme", Users: []string{"u-alice"}, UserCauses: map[string]string{"u-alice": CauseRolePermissions}},
 			{OrganizationID: "o-other", OrganizationName: "Other", Users: []string{"u-alice"}, UserCauses: map[string]string{"u-alice": CauseRolePermissions}},
 		},

@@ -211,8 +211,10 @@ type Impact struct {
 	AppCount     int      `json:"application_count,omitempty"`
 	// MaxLagSeconds: for revocation_lag, how long issued tokens may keep it.
 	MaxLagSeconds int `json:"max_lag_seconds,omitempty"`
-	// PerOrganization holds the subject ids per organization id (for -impact-out).
-	PerOrganization []OrgSubjects `json:"per_organization,omitempty"`
+	// PerOrganization holds the subject ids per organization id (for
+	// -impact-out). Impacts with the same subjects in an organization may
+	// share its entry: nothing writes into them.
+	PerOrganization []*OrgSubjects `json:"per_organization,omitempty"`
 	// Subjects names the users and applications of the entry (users, then
 	// applications, each sorted by label), so that people can be told.
 	Subjects []Subject `json:"subjects,omitempty"`
