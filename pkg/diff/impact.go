@@ -168,6 +168,45 @@ func (m *model) apply(e modelChange) {
 	}
 }
 
+// opModels are the model changes of a plan's operations: those the planner
+// kept (changes[i] of operation i, nil for a bulk membership call), else
+// those its parameters say (opModelChanges).
+type opModels struct {
+	n       int
+	changes [][]modelChange
+	ops     []Operation
+}
+
+func (m opModels) of(i int) []modelChange {
+	if c := m.changes[i]; c != nil {
+		return c
+	}
+	return opModelChanges(m.ops[i])
+}
+
+// opModelChanges are the model changes of a bulk membership call, from its
+// parameters; none for other operations.
+func opModelChanges(op Operation) []modelChange {
+	strs := func(refs []Ref) []string {
+		out := make([]string, len(refs))
+		for i, r := range refs {
+			out[i] = string(r)
+		}
+		return out
+	}
+	switch x := op.Params.(type) {
+	case AddMembers:
+		return []modelChange{{k: effJoin, org: string(x.Organization), subjects: x.Users}}
+	case AddApplications:
+		return []modelChange{{k: effJoin, org: string(x.Organization), app: true, subjects: x.Applications}}
+	case AssignMemberRoles:
+		return []modelChange{{k: effAddRoles, org: string(x.Organization), ids: strs(x.Roles), subjects: x.Users}}
+	case AssignApplicationRoles:
+		return []modelChange{{k: effAddRoles, org: string(x.Organization), app: true, ids: strs(x.Roles), subjects: x.Applications}}
+	}
+	return nil
+}
+
 // applySubject applies the membership change e to the subject id.
 func applySubject(subjects map[string][]string, e modelChange, id string) {
 	cur, member := subjects[id]
@@ -320,14 +359,15 @@ type impactTally struct {
 // when done is not nil, of those for which it reports true: it compares,
 // for every subject of every organization whose members are known, what
 // it holds before the plan and after.
-func (p *planner) impact(ops []plannedOp, done func(int) bool) []Impact {
+// ops[i] are the model changes of operation i (opModelChanges).
+func (p *planner) impact(ops opModels, done func(int) bool) []Impact {
 	before := p.beforeModel()
 	after := before.derive()
-	for i, o := range ops {
+	for i := range ops.n {
 		if done != nil && !done(i) {
 			continue
 		}
-		for _, e := range o.modelChanges {
+		for _, e := range ops.of(i) {
 			after.apply(e)
 		}
 	}

@@ -68,7 +68,7 @@ func (p *planner) operations(items []*item) []plannedOp {
 			if k.app {
 				op.Params = AddApplications{Organization: org, Applications: ids}
 			}
-			ops = append(ops, plannedOp{op: op, modelChanges: []modelChange{{k: effJoin, org: k.org, app: k.app, subjects: ids}}})
+			ops = append(ops, plannedOp{op: op}) // opModelChanges
 		}
 		for _, g := range roleGroups(adds[k]) {
 			roleIDs := g.roles
@@ -83,7 +83,7 @@ func (p *planner) operations(items []*item) []plannedOp {
 				if k.app {
 					op.Params = AssignApplicationRoles{Organization: org, Applications: ids, Roles: refs(roleIDs)}
 				}
-				ops = append(ops, plannedOp{op: op, modelChanges: []modelChange{{k: effAddRoles, org: k.org, app: k.app, ids: roleIDs, subjects: ids}}})
+				ops = append(ops, plannedOp{op: op}) // opModelChanges
 			}
 		}
 	}

@@ -52,7 +52,9 @@ type item struct {
 
 // plannedOp is an operation with its effect on the scope model (for token impact).
 type plannedOp struct {
-	op           Operation
+	op Operation
+	// modelChanges are what the operation changes in the impact model; nil
+	// for bulk membership calls, whose parameters say it (opModelChanges).
 	modelChanges []modelChange
 }
 
@@ -470,17 +472,22 @@ func (p *planner) finish() (*Plan, error) {
 	plan.Drift = p.finishDrift(plan.Changes)
 	plan.LastApply = lastApply(p.live.Record)
 	plan.Applied = p.applied
-	plan.TokenImpact = p.impact(ops, nil)
+	models := opModels{n: len(ops), changes: make([][]modelChange, len(ops)), ops: plan.Operations}
+	for i, o := range ops {
+		models.changes[i] = o.modelChanges
+	}
+	plan.TokenImpact = p.impact(models, nil)
 	if n := p.live.ImpactUnread; n > 0 {
 		plan.ImpactGap = &ImpactGap{UnreadOrganizations: n, Requests: p.live.ImpactUnreadRequests, Budget: p.live.ImpactBudget}
 		plan.Warnings = append(plan.Warnings, plan.ImpactGap.String())
 	}
-	plan.Effects, plan.mfaChecks = p.effects(items, ops)
+	plan.Effects, plan.mfaChecks = p.effects(items, ops, models)
 	// ImpactOf keeps the planner for as long as the plan lives (an apply):
 	// what only planning needed is let go, the items of a large plan first.
 	p.items, p.edits, p.intentEdits, p.problems = nil, nil, nil, nil
 	p.drift, p.applied, p.warnings = nil, nil, nil
-	plan.impact = func(done func(int) bool) []Impact { return p.impact(ops, done) }
+	// Only the model changes are kept of ops, with the plan's operations.
+	plan.impact = func(done func(int) bool) []Impact { return p.impact(models, done) }
 	return plan, nil
 }
 
