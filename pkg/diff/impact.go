@@ -746,30 +746,26 @@ type sharedKey struct {
 
 type sharedEntry struct {
 	ids    []string // sorted
-	causes []string // of ids; the caller's, only compared while the entry lasts
-	byID   map[string]string
+	causes Causes   // of ids
 }
 
 // subjects sorts ids with their causes and returns a copy of the ids with
-// the cause map (nil, nil when there are none).
-func (s sharedSubjects) subjects(org string, app bool, ids, causes []string) ([]string, map[string]string) {
+// their causes (nil and none when there are none).
+func (s sharedSubjects) subjects(org string, app bool, ids, causes []string) ([]string, Causes) {
 	if len(ids) == 0 {
-		return nil, nil
+		return nil, Causes{}
 	}
 	sort.Sort(idsWithCauses{ids, causes})
 	k := sharedKey{org, app}
 	for _, e := range s[k] {
-		if slices.Equal(e.ids, ids) && slices.Equal(e.causes, causes) {
-			return e.ids, e.byID
+		if slices.Equal(e.ids, ids) && slices.Equal(e.causes.causes, causes) {
+			return e.ids, e.causes
 		}
 	}
-	byID := make(map[string]string, len(ids))
-	for i, id := range ids {
-		byID[id] = causes[i]
-	}
 	ids = slices.Clone(ids)
-	s[k] = append(s[k], sharedEntry{ids: ids, causes: causes, byID: byID})
-	return ids, byID
+	e := sharedEntry{ids: ids, causes: newCauses(ids, slices.Clone(causes))}
+	s[k] = append(s[k], e)
+	return e.ids, e.causes
 }
 
 // idsWithCauses sorts subject ids and their causes together.

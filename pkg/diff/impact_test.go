@@ -211,8 +211,8 @@ func TestTokenImpactPerOrganization(t *testing.T) {
 		Kind: ImpactRefresh, Permission: "write:x", Role: "viewer",
 		Organizations: []string{"Acme", "Other"}, Users: []string{"u-alice"}, UserCount: 1,
 		PerOrganization: []*OrgSubjects{
-			{OrganizationID: "o-acme", OrganizationName: "Acme", Users: []string{"u-alice"}, UserCauses: map[string]string{"u-alice": CauseRolePermissions}},
-			{OrganizationID: "o-other", OrganizationName: "Other", Users: []string{"u-alice"}, UserCauses: map[string]string{"u-alice": CauseRolePermissions}},
+			{OrganizationID: "o-acme", OrganizationName: "Acme", Users: []string{"u-alice"}, UserCauses: NewCauses(map[string]string{"u-alice": CauseRolePermissions})},
+			{OrganizationID: "o-other", OrganizationName: "Other", Users: []string{"u-alice"}, UserCauses: NewCauses(map[string]string{"u-alice": CauseRolePermissions})},
 		},
 		Subjects: []Subject{{Type: "user", ID: "u-alice", Email: "alice@acme.com", Username: "alice"}},
 	}}

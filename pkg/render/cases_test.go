@@ -178,7 +178,7 @@ func mixedPlan() *diff.Plan {
 					{OrganizationID: "org_glx", OrganizationName: "Globex", Users: []string{"u_b"}},
 					{OrganizationID: "org_hoo", OrganizationName: "Hooli", Users: []string{"u_c"}},
 					{OrganizationID: "org_in2", OrganizationName: "Initech", Users: []string{"u_d"}},
-					{OrganizationID: "org_in1", OrganizationName: "Initech", Users: []string{"u_e"}, UserCauses: map[string]string{"u_e": diff.CauseOrgDeleted}},
+					{OrganizationID: "org_in1", OrganizationName: "Initech", Users: []string{"u_e"}, UserCauses: diff.NewCauses(map[string]string{"u_e": diff.CauseOrgDeleted})},
 				},
 				Subjects: []diff.Subject{
 					{Type: "user", ID: "u_a", Email: "ann@acme.com"}, {Type: "user", ID: "u_b", Username: "bert"},
@@ -189,7 +189,7 @@ func mixedPlan() *diff.Plan {
 				Kind: diff.ImpactReconsent, Permission: "manage:billing", Role: "admin",
 				Organizations: []string{"Acme"}, Users: []string{"u_alice", "u_bob"}, UserCount: 2,
 				PerOrganization: []*diff.OrgSubjects{{OrganizationID: "org_acme", OrganizationName: "Acme", Users: []string{"u_alice", "u_bob"},
-					UserCauses: map[string]string{"u_alice": diff.CauseRolePermissions, "u_bob": diff.CauseMemberAdded}}},
+					UserCauses: diff.NewCauses(map[string]string{"u_alice": diff.CauseRolePermissions, "u_bob": diff.CauseMemberAdded})}},
 				Subjects: []diff.Subject{{Type: "user", ID: "u_alice", Email: "alice@acme.com", Username: "alice"}, {Type: "user", ID: "u_bob", Email: "bob@acme.com"}},
 			},
 			{
@@ -201,7 +201,7 @@ func mixedPlan() *diff.Plan {
 				Kind: diff.ImpactRefresh, Permission: "read:members", Role: "automation",
 				Organizations: []string{"Acme"}, Applications: []string{"app_ci"}, AppCount: 1,
 				PerOrganization: []*diff.OrgSubjects{{OrganizationID: "org_acme", OrganizationName: "Acme", Applications: []string{"app_ci"},
-					AppCauses: map[string]string{"app_ci": diff.CauseRolePermissions}}},
+					AppCauses: diff.NewCauses(map[string]string{"app_ci": diff.CauseRolePermissions})}},
 				Subjects: []diff.Subject{{Type: "application", ID: "app_ci", Name: "CI deployer"}},
 			},
 		},
