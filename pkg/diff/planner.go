@@ -482,13 +482,18 @@ func (p *planner) finish() (*Plan, error) {
 		plan.Warnings = append(plan.Warnings, plan.ImpactGap.String())
 	}
 	plan.Effects, plan.mfaChecks = p.effects(items, ops, models)
-	// ImpactOf keeps the planner for as long as the plan lives (an apply):
-	// what only planning needed is let go, the items of a large plan first.
-	p.items, p.edits, p.intentEdits, p.problems = nil, nil, nil, nil
-	p.drift, p.applied, p.warnings = nil, nil, nil
-	// Only the model changes are kept of ops, with the plan's operations.
-	plan.impact = func(done func(int) bool) []Impact { return p.impact(models, done) }
+	// ImpactOf lives as long as the plan (an apply): it keeps only what the
+	// token impact reads (impactPlanner) and the model changes of ops, not
+	// the configuration or the planner's items and indexes.
+	ip := p.impactPlanner()
+	plan.impact = func(done func(int) bool) []Impact { return ip.impact(models, done) }
 	return plan, nil
+}
+
+// impactPlanner is a planner with only what impact reads: the live state,
+// the options and the indexes of permissions, API scopes and resources.
+func (p *planner) impactPlanner() *planner {
+	return &planner{live: p.live, opts: p.opts, livePermByName: p.livePermByName, scopeByID: p.scopeByID, resourceTTL: p.resourceTTL}
 }
 
 // targeted reports whether addr is inside one of Options.Targets.
