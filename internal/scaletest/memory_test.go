@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -267,7 +268,9 @@ func TestPlanHeapProfileHelper(t *testing.T) {
 	tn := StartEmulator(t, 0)
 	seededTenant(t, cfg, tn, os.Getenv("ORGSYNC_HEAP_MATCHING") != "")
 	c, _ := freshClient(t, tn)
+	stop := peakHeapProfile(t, out+".peak")
 	live, p, err := Plan(context.Background(), c, loadDir(t, dir), planParallelism)
+	stop()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,4 +285,68 @@ func TestPlanHeapProfileHelper(t *testing.T) {
 	}
 	runtime.KeepAlive(live)
 	runtime.KeepAlive(p)
+}
+
+// TestApplyHeapProfileHelper applies W1Scaled(5000) in process and writes
+// heap profiles before and after the apply to ORGSYNC_APPLY_PROFILE.before
+// and .after, for go tool pprof -sample_index=alloc_space -base; without it
+// it does nothing.
+func TestApplyHeapProfileHelper(t *testing.T) {
+	out := os.Getenv("ORGSYNC_APPLY_PROFILE")
+	if out == "" {
+		t.Skip("set ORGSYNC_APPLY_PROFILE to a file name prefix")
+	}
+	cfg := W1Scaled(memOrgs)
+	dir := writeW1Dir(t, cfg)
+	tn := StartEmulator(t, 0)
+	seededTenant(t, cfg, tn, false)
+	c, _ := freshClient(t, tn)
+	write := func(name string) {
+		runtime.GC()
+		f, err := os.Create(out + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(".before")
+	if _, _, err := Apply(context.Background(), c, loadDir(t, dir), planParallelism); err != nil {
+		t.Fatal(err)
+	}
+	write(".after")
+}
+
+// peakHeapProfile writes, until stop is called, the heap profile to path
+// whenever the heap live after the last collection is the largest seen.
+func peakHeapProfile(t *testing.T, path string) (stop func()) {
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		var peak uint64
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			metrics.Read(sample)
+			if v := sample[0].Value.Uint64(); v > peak {
+				peak = v
+				f, err := os.Create(path)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				_ = pprof.Lookup("heap").WriteTo(f, 0)
+				f.Close()
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
