@@ -588,23 +588,36 @@ func recoverCreate(ctx context.Context, op diff.Operation, find func(context.Con
 // by name by the next plan) and the memberships it adds to organizations
 // that exist.
 func (e *executor) announce(ctx context.Context) error {
-	rec := diff.CopyRecord(e.base)
 	var intents []state.Intent
-	var joins []diff.RecordEdit
+	hasJoins := false
 	for _, op := range e.plan.Operations {
 		if in, ok := op.Intent(e.began.UnixMilli()); ok {
 			intents = append(intents, in)
 		}
 		switch op.Params.(type) {
 		case diff.AddMembers, diff.AddApplications:
-			joins = append(joins, op.RecordEdits()...)
+			hasJoins = true
 		}
 	}
-	if len(intents) == 0 && len(joins) == 0 {
+	if len(intents) == 0 && !hasJoins {
 		return nil
 	}
+	rec := diff.CopyRecord(e.base)
 	rec.Intents = append(rec.Intents, intents...)
-	diff.ApplyRecordEdits(&rec, joins, nil) // edits on organizations still to be created are skipped
+	// The joins' edits are applied as they are made, not gathered first;
+	// edits on organizations still to be created are skipped.
+	diff.ApplyRecordEditSeq(&rec, func(yield func(diff.RecordEdit) bool) {
+		for _, op := range e.plan.Operations {
+			switch op.Params.(type) {
+			case diff.AddMembers, diff.AddApplications:
+				for _, ed := range op.RecordEdits() {
+					if !yield(ed) {
+						return
+					}
+				}
+			}
+		}
+	}, nil)
 	return e.write(ctx, rec)
 }
 
@@ -614,19 +627,32 @@ func (e *executor) announce(ctx context.Context) error {
 func (e *executor) writeFinal(ctx context.Context) error {
 	e.mu.Lock()
 	rec := diff.CopyRecord(e.base)
-	var edits []diff.RecordEdit
 	for i, op := range e.plan.Operations {
-		switch e.status[i] {
-		case opDone:
-			edits = append(edits, op.RecordEdits()...)
-		case opFailed:
+		if e.status[i] == opFailed {
 			if in, ok := op.Intent(e.began.UnixMilli()); ok {
 				rec.Intents = append(rec.Intents, in)
 			}
 		}
 	}
-	edits = append(edits, e.plan.RecordEdits...)
-	diff.ApplyRecordEdits(&rec, edits, e.resolveLocked)
+	// The edits of the operations done, then the plan's own, applied as
+	// they are made rather than gathered first (one per member).
+	diff.ApplyRecordEditSeq(&rec, func(yield func(diff.RecordEdit) bool) {
+		for i, op := range e.plan.Operations {
+			if e.status[i] != opDone {
+				continue
+			}
+			for _, ed := range op.RecordEdits() {
+				if !yield(ed) {
+					return
+				}
+			}
+		}
+		for _, ed := range e.plan.RecordEdits {
+			if !yield(ed) {
+				return
+			}
+		}
+	}, e.resolveLocked)
 	diff.ApplyAppliedEdits(&rec, e.appliedLocked(), e.resolveLocked)
 	e.mu.Unlock()
 	stampPermissions(&rec, e.began)

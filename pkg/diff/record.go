@@ -1,6 +1,8 @@
 package diff
 
 import (
+	"iter"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,6 +25,12 @@ const (
 // also forgets the members and applications recorded for it. Lists stay
 // sorted and unique, and Addresses only keeps ids the record still holds.
 func ApplyRecordEdits(rec *state.Record, edits []RecordEdit, resolve func(string) string) {
+	ApplyRecordEditSeq(rec, slices.Values(edits), resolve)
+}
+
+// ApplyRecordEditSeq is ApplyRecordEdits of the edits edits yields, in
+// order: the edits of a large apply need not be gathered in one slice.
+func ApplyRecordEditSeq(rec *state.Record, edits iter.Seq[RecordEdit], resolve func(string) string) {
 	if resolve == nil {
 		resolve = func(s string) string { return s }
 	}
@@ -34,7 +42,7 @@ func ApplyRecordEdits(rec *state.Record, edits []RecordEdit, resolve func(string
 			sort.Strings(l)
 		}
 	}
-	for _, e := range edits {
+	for e := range edits {
 		id, org := resolve(e.ID), resolve(e.Org)
 		if e.Kind != RecordIntent && (id == "" || isRef(id) || isRef(org)) {
 			continue
