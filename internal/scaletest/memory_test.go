@@ -289,8 +289,8 @@ func TestPlanHeapProfileHelper(t *testing.T) {
 
 // TestApplyHeapProfileHelper applies W1Scaled(5000) in process and writes
 // heap profiles before and after the apply to ORGSYNC_APPLY_PROFILE.before
-// and .after, for go tool pprof -sample_index=alloc_space -base; without it
-// it does nothing.
+// and .after (for go tool pprof -sample_index=alloc_space -base), and at its
+// peak to .peak; without it it does nothing.
 func TestApplyHeapProfileHelper(t *testing.T) {
 	out := os.Getenv("ORGSYNC_APPLY_PROFILE")
 	if out == "" {
@@ -313,7 +313,10 @@ func TestApplyHeapProfileHelper(t *testing.T) {
 		}
 	}
 	write(".before")
-	if _, _, err := Apply(context.Background(), c, loadDir(t, dir), planParallelism); err != nil {
+	stop := peakHeapProfile(t, out+".peak")
+	_, _, err := Apply(context.Background(), c, loadDir(t, dir), planParallelism)
+	stop()
+	if err != nil {
 		t.Fatal(err)
 	}
 	write(".after")
