@@ -476,12 +476,16 @@ func (p *planner) finish() (*Plan, error) {
 	for i, o := range ops {
 		models.changes[i] = o.modelChanges
 	}
+	plan.Effects, plan.mfaChecks = p.effects(items, ops, models)
+	// The items (one per member, with their assignments and operations)
+	// are not used past this point: they are let go before the token
+	// impact, the largest computation, runs.
+	p.items = nil
 	plan.TokenImpact = p.impact(models, nil)
 	if n := p.live.ImpactUnread; n > 0 {
 		plan.ImpactGap = &ImpactGap{UnreadOrganizations: n, Requests: p.live.ImpactUnreadRequests, Budget: p.live.ImpactBudget}
 		plan.Warnings = append(plan.Warnings, plan.ImpactGap.String())
 	}
-	plan.Effects, plan.mfaChecks = p.effects(items, ops, models)
 	// ImpactOf lives as long as the plan (an apply): it keeps only what the
 	// token impact reads (impactPlanner) and the model changes of ops, not
 	// the configuration or the planner's items and indexes.
