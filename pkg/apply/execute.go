@@ -618,7 +618,7 @@ func (e *executor) announce(ctx context.Context) error {
 			}
 		}
 	}, nil)
-	return e.write(ctx, rec)
+	return e.write(ctx, NormalizeRecord(rec))
 }
 
 // writeFinal writes the record as the apply leaves it: what was read, the
@@ -656,6 +656,7 @@ func (e *executor) writeFinal(ctx context.Context) error {
 	diff.ApplyAppliedEdits(&rec, e.appliedLocked(), e.resolveLocked)
 	e.mu.Unlock()
 	stampPermissions(&rec, e.began)
+	rec = NormalizeRecord(rec)
 	if !sameRecord(rec, e.base) {
 		rec.LastApply = state.LastApply{Version: e.version, Commit: e.commit, At: e.began.UnixMilli()}
 	}
@@ -685,10 +686,9 @@ func (e *executor) appliedLocked() []diff.AppliedEdit {
 	return out
 }
 
-// sameRecord reports whether two records hold the same (their serials and
-// last-apply descriptions aside).
+// sameRecord reports whether two normalized records (NormalizeRecord) hold
+// the same (their serials and last-apply descriptions aside).
 func sameRecord(a, b state.Record) bool {
-	a, b = NormalizeRecord(a), NormalizeRecord(b)
 	a.Serial, b.Serial = 0, 0
 	a.LastApply, b.LastApply = state.LastApply{}, state.LastApply{}
 	return reflect.DeepEqual(a, b)
@@ -720,9 +720,9 @@ func (e *executor) resolveLocked(s string) string {
 	return s
 }
 
-// write stores rec when it differs from the record last written.
+// write stores rec, normalized (NormalizeRecord), when it differs from the
+// record last written.
 func (e *executor) write(ctx context.Context, rec state.Record) error {
-	rec = NormalizeRecord(rec)
 	rec.Serial = e.written.Serial
 	if reflect.DeepEqual(rec, e.written) {
 		return nil
