@@ -325,6 +325,7 @@ func TestApplyHeapProfileHelper(t *testing.T) {
 // peakHeapProfile writes, until stop is called, the heap profile to path
 // whenever the heap live after the last collection is the largest seen.
 func peakHeapProfile(t *testing.T, path string) (stop func()) {
+	runtime.GC() // what was let go before is not counted
 	done, finished := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(finished)
