@@ -402,7 +402,7 @@ type sharedRoleList struct {
 	boxed any
 }
 
-// roleList returns the shared copy of the role-name list roles (never nil),
+// roleList returns the shared copy of the role list roles (never nil),
 // alone and as an attribute value. Nothing writes into a plan's lists.
 func (p *planner) roleList(roles []string) ([]string, any) {
 	k := strings.Join(roles, "\x00")
@@ -478,6 +478,9 @@ func (p *planner) planSubject(lo *state.LiveOrganization, orgID string, d declar
 	ids, ok := p.roleIDs(d.roles, d.addr)
 	if !ok {
 		return
+	}
+	if len(ids) > 0 {
+		ids, _ = p.roleList(ids) // shared by the subjects with the same roles
 	}
 	names := sortedUnique(d.roles)
 	lr, isMember := d.liveRoles[d.id]
