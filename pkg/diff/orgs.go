@@ -396,6 +396,23 @@ func (p *planner) memberAttrs(key, id string, roles []string) map[string]any {
 	return map[string]any{key: id, "roles": boxed}
 }
 
+// joinAttrs is the attribute change of a subject that joins with roles a:
+// one slice shared by the subjects that join with the same roles (a
+// create's attribute changes are not classified or edited afterwards).
+func (p *planner) joinAttrs(a AttrChange) []AttrChange {
+	a.Added, _ = p.roleList(a.Added)
+	k := &a.Added[0] // setAttr reports a change only when roles are added
+	if attrs, ok := p.sharedJoinAttrs[k]; ok {
+		return attrs
+	}
+	if p.sharedJoinAttrs == nil {
+		p.sharedJoinAttrs = map[*string][]AttrChange{}
+	}
+	attrs := []AttrChange{a}
+	p.sharedJoinAttrs[k] = attrs
+	return attrs
+}
+
 // sharedRoleList is a role-name list and the same list as an attribute value.
 type sharedRoleList struct {
 	list  []string
@@ -495,8 +512,7 @@ func (p *planner) planSubject(lo *state.LiveOrganization, orgID string, d declar
 		it := &item{ch: Change{Address: d.addr, Kind: kind, Action: Create, ID: d.id, After: after}, deps: deps,
 			assignments: []assignment{{org: orgID, orgAddr: d.orgAddr, subject: d.id, app: d.app, join: true, add: ids, addr: d.addr}}}
 		if a, ok := setAttr("roles", nil, names); ok {
-			a.Added, _ = p.roleList(a.Added)
-			it.ch.Attrs = []AttrChange{a}
+			it.ch.Attrs = p.joinAttrs(a)
 		}
 		if lo != nil && p.managed(d.app, lo.ID, d.id) {
 			p.drift = append(p.drift, Drift{Address: d.addr, Kind: kind, Action: DriftDelete, ID: d.id})

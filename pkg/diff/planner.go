@@ -136,6 +136,8 @@ type planner struct {
 	// sharedRoles holds the role-name lists of members and applications,
 	// by content: tens of thousands of subjects hold a few role sets.
 	sharedRoles map[string]sharedRoleList
+	// sharedJoinAttrs are joinAttrs' slices, by their shared role list.
+	sharedJoinAttrs map[*string][]AttrChange
 }
 
 // Compute plans how to bring the live state to the desired one. It returns a
