@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/orgsync/orgsync/pkg/render"
 	"github.com/orgsync/orgsync/pkg/spec"
 	"github.com/orgsync/orgsync/pkg/state"
 )
@@ -255,8 +256,10 @@ func maxRSS(b *testing.B, bin string, env []string, args ...string) float64 {
 	return float64(ru.Maxrss) / 1024 // Linux reports kilobytes
 }
 
-// TestPlanHeapProfileHelper plans W1Scaled(5000) in process and writes the
-// heap in use while the plan is still held to ORGSYNC_HEAP_PROFILE, for
+// TestPlanHeapProfileHelper plans W1Scaled(5000) in process and renders it
+// as text, and writes the heap in use at the peak of planning (.peak), of
+// rendering (.render) and while the plan is still held to
+// ORGSYNC_HEAP_PROFILE, for
 // go tool pprof -sample_index=inuse_space; without it it does nothing.
 func TestPlanHeapProfileHelper(t *testing.T) {
 	out := os.Getenv("ORGSYNC_HEAP_PROFILE")
@@ -270,6 +273,12 @@ func TestPlanHeapProfileHelper(t *testing.T) {
 	c, _ := freshClient(t, tn)
 	stop := peakHeapProfile(t, out+".peak")
 	live, p, err := Plan(context.Background(), c, loadDir(t, dir), planParallelism)
+	stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop = peakHeapProfile(t, out+".render")
+	err = render.Text(io.Discard, p, render.Style{})
 	stop()
 	if err != nil {
 		t.Fatal(err)
