@@ -134,6 +134,11 @@ func runApply(e *env, args []string) exitCode {
 		}
 	}
 
+	if *impactOut == "" {
+		// Nothing past this point shows the planned token impact (only
+		// -impact-out writes it): it is let go for the apply.
+		pl.plan.TokenImpact = nil
+	}
 	prog := newProgress(e, pl.plan)
 	result, execErr := apply.Execute(e.ctx, pl.client, pl.plan, pl.live, apply.ExecOptions{
 		Parallelism: f.conn.parallelism,

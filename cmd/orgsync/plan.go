@@ -37,13 +37,15 @@ func (f *planFlags) register(fs *flag.FlagSet) {
 		"most list `requests` for the token impact of organizations the configuration does not declare, or \"unlimited\"; past it the impact is reported incomplete")
 }
 
-// planned is everything one planning run produced.
+// planned is everything one planning run produced. Of the configuration
+// only its sources are kept (for a saved plan): the loaded configuration
+// is let go once the plan is computed.
 type planned struct {
-	spec   *spec.Result
-	inputs planInputs
-	client *logto.Client
-	live   *state.Live
-	plan   *diff.Plan
+	sources spec.Sources
+	inputs  planInputs
+	client  *logto.Client
+	live    *state.Live
+	plan    *diff.Plan
 }
 
 // planInputs are the plan's flags: what, besides the configuration and the
@@ -106,7 +108,7 @@ func computePlan(e *env, conn *connFlags, c *logto.Client, res *spec.Result, in 
 		return nil, err
 	}
 	conn.log.Debug().Int64("requests", c.Requests()).Int("organizations", len(live.Organizations)).Msg("read the tenant for the plan")
-	return &planned{spec: res, inputs: in, client: c, live: live, plan: p}, nil
+	return &planned{sources: res.Sources, inputs: in, client: c, live: live, plan: p}, nil
 }
 
 // errReported is returned when the problem was already printed.
@@ -231,7 +233,7 @@ func savePlan(e *env, path string, pl *planned) error {
 		OrgsyncVersion:  currentVersion(),
 		CreatedAt:       time.Now().UTC().Truncate(time.Second),
 		Endpoint:        strings.TrimRight(e.getenv("LOGTO_ENDPOINT"), "/"),
-		Configuration:   pl.spec.Sources,
+		Configuration:   pl.sources,
 		Targets:         nonNil(pl.inputs.targets),
 		AllowDestroy:    nonNil(pl.inputs.allowDestroy),
 		AllowMassDelete: pl.inputs.allowMassDelete,

@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -18,6 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/orgsync/orgsync/pkg/render"
 	"github.com/orgsync/orgsync/pkg/spec"
 	"github.com/orgsync/orgsync/pkg/state"
 )
@@ -251,4 +254,112 @@ func maxRSS(b *testing.B, bin string, env []string, args ...string) float64 {
 		b.Skip("no rusage on this platform")
 	}
 	return float64(ru.Maxrss) / 1024 // Linux reports kilobytes
+}
+
+// TestPlanHeapProfileHelper plans W1Scaled(5000) in process and renders it
+// as text, and writes the heap in use at the peak of planning (.peak), of
+// rendering (.render) and while the plan is still held to
+// ORGSYNC_HEAP_PROFILE, for
+// go tool pprof -sample_index=inuse_space; without it it does nothing.
+func TestPlanHeapProfileHelper(t *testing.T) {
+	out := os.Getenv("ORGSYNC_HEAP_PROFILE")
+	if out == "" {
+		t.Skip("set ORGSYNC_HEAP_PROFILE to a file name")
+	}
+	cfg := W1Scaled(memOrgs)
+	dir := writeW1Dir(t, cfg)
+	tn := StartEmulator(t, 0)
+	seededTenant(t, cfg, tn, os.Getenv("ORGSYNC_HEAP_MATCHING") != "")
+	c, _ := freshClient(t, tn)
+	stop := peakHeapProfile(t, out+".peak")
+	live, p, err := Plan(context.Background(), c, loadDir(t, dir), planParallelism)
+	stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop = peakHeapProfile(t, out+".render")
+	err = render.Text(io.Discard, p, render.Style{})
+	stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		t.Fatal(err)
+	}
+	runtime.KeepAlive(live)
+	runtime.KeepAlive(p)
+}
+
+// TestApplyHeapProfileHelper applies W1Scaled(5000) in process and writes
+// heap profiles before and after the apply to ORGSYNC_APPLY_PROFILE.before
+// and .after (for go tool pprof -sample_index=alloc_space -base), and at its
+// peak to .peak; without it it does nothing.
+func TestApplyHeapProfileHelper(t *testing.T) {
+	out := os.Getenv("ORGSYNC_APPLY_PROFILE")
+	if out == "" {
+		t.Skip("set ORGSYNC_APPLY_PROFILE to a file name prefix")
+	}
+	cfg := W1Scaled(memOrgs)
+	dir := writeW1Dir(t, cfg)
+	tn := StartEmulator(t, 0)
+	seededTenant(t, cfg, tn, false)
+	c, _ := freshClient(t, tn)
+	write := func(name string) {
+		runtime.GC()
+		f, err := os.Create(out + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(".before")
+	stop := peakHeapProfile(t, out+".peak")
+	_, _, err := Apply(context.Background(), c, loadDir(t, dir), planParallelism)
+	stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(".after")
+}
+
+// peakHeapProfile writes, until stop is called, the heap profile to path
+// whenever the heap live after the last collection is the largest seen.
+func peakHeapProfile(t *testing.T, path string) (stop func()) {
+	runtime.GC() // what was let go before is not counted
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		var peak uint64
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			metrics.Read(sample)
+			if v := sample[0].Value.Uint64(); v > peak {
+				peak = v
+				f, err := os.Create(path)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				_ = pprof.Lookup("heap").WriteTo(f, 0)
+				f.Close()
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }

@@ -594,24 +594,37 @@ func recoverCreate(ctx context.Context, op diff.Operation, find func(context.Con
 // by name by the next plan) and the memberships it adds to organizations
 // that exist.
 func (e *executor) announce(ctx context.Context) (wrote bool, err error) {
-	rec := diff.CopyRecord(e.base)
 	var intents []state.Intent
-	var joins []diff.RecordEdit
+	hasJoins := false
 	for _, op := range e.plan.Operations {
 		if in, ok := op.Intent(e.began.UnixMilli()); ok {
 			intents = append(intents, in)
 		}
 		switch op.Params.(type) {
 		case diff.AddMembers, diff.AddApplications:
-			joins = append(joins, op.RecordEdits()...)
+			hasJoins = true
 		}
 	}
-	if len(intents) == 0 && len(joins) == 0 {
+	if len(intents) == 0 && !hasJoins {
 		return false, nil
 	}
+	rec := diff.CopyRecord(e.base)
 	rec.Intents = append(rec.Intents, intents...)
-	diff.ApplyRecordEdits(&rec, joins, nil) // edits on organizations still to be created are skipped
-	return e.write(ctx, rec)
+	// The joins' edits are applied as they are made, not gathered first;
+	// edits on organizations still to be created are skipped.
+	diff.ApplyRecordEditSeq(&rec, func(yield func(diff.RecordEdit) bool) {
+		for _, op := range e.plan.Operations {
+			switch op.Params.(type) {
+			case diff.AddMembers, diff.AddApplications:
+				for _, ed := range op.RecordEdits() {
+					if !yield(ed) {
+						return
+					}
+				}
+			}
+		}
+	}, nil)
+	return e.write(ctx, NormalizeRecord(rec))
 }
 
 // writeFinal writes the record as the apply leaves it: what was read, the
@@ -620,22 +633,36 @@ func (e *executor) announce(ctx context.Context) (wrote bool, err error) {
 func (e *executor) writeFinal(ctx context.Context) error {
 	e.mu.Lock()
 	rec := diff.CopyRecord(e.base)
-	var edits []diff.RecordEdit
 	for i, op := range e.plan.Operations {
-		switch e.status[i] {
-		case opDone:
-			edits = append(edits, op.RecordEdits()...)
-		case opFailed:
+		if e.status[i] == opFailed {
 			if in, ok := op.Intent(e.began.UnixMilli()); ok {
 				rec.Intents = append(rec.Intents, in)
 			}
 		}
 	}
-	edits = append(edits, e.plan.RecordEdits...)
-	diff.ApplyRecordEdits(&rec, edits, e.resolveLocked)
+	// The edits of the operations done, then the plan's own, applied as
+	// they are made rather than gathered first (one per member).
+	diff.ApplyRecordEditSeq(&rec, func(yield func(diff.RecordEdit) bool) {
+		for i, op := range e.plan.Operations {
+			if e.status[i] != opDone {
+				continue
+			}
+			for _, ed := range op.RecordEdits() {
+				if !yield(ed) {
+					return
+				}
+			}
+		}
+		for _, ed := range e.plan.RecordEdits {
+			if !yield(ed) {
+				return
+			}
+		}
+	}, e.resolveLocked)
 	diff.ApplyAppliedEdits(&rec, e.appliedLocked(), e.resolveLocked)
 	e.mu.Unlock()
 	stampPermissions(&rec, e.began)
+	rec = NormalizeRecord(rec)
 	if !sameRecord(rec, e.base) {
 		rec.LastApply = state.LastApply{Version: e.version, Commit: e.commit, At: e.began.UnixMilli()}
 	}
@@ -666,10 +693,9 @@ func (e *executor) appliedLocked() []diff.AppliedEdit {
 	return out
 }
 
-// sameRecord reports whether two records hold the same (their serials and
-// last-apply descriptions aside).
+// sameRecord reports whether two normalized records (NormalizeRecord) hold
+// the same (their serials and last-apply descriptions aside).
 func sameRecord(a, b state.Record) bool {
-	a, b = NormalizeRecord(a), NormalizeRecord(b)
 	a.Serial, b.Serial = 0, 0
 	a.LastApply, b.LastApply = state.LastApply{}, state.LastApply{}
 	return reflect.DeepEqual(a, b)
@@ -701,10 +727,9 @@ func (e *executor) resolveLocked(s string) string {
 	return s
 }
 
-// write stores rec when it differs from the record last written (wrote:
-// it did, after checking the lock).
+// write stores rec, normalized (NormalizeRecord), when it differs from the
+// record last written (wrote: it did, after checking the lock).
 func (e *executor) write(ctx context.Context, rec state.Record) (wrote bool, err error) {
-	rec = NormalizeRecord(rec)
 	rec.Serial = e.written.Serial
 	if reflect.DeepEqual(rec, e.written) {
 		return false, nil

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -153,13 +152,10 @@ func (e *TornRecordError) Error() string {
 }
 
 // NormalizeRecord returns rec with every list sorted and de-duplicated, empty
-// per-organization lists dropped and nil maps made empty.
-func NormalizeRecord(rec state.Record) state.Record { return normalizeRecord(rec, true) }
-
-// normalizeRecord is NormalizeRecord; with clone false, the maps of rec's
-// applied fingerprints are taken over instead of copied (for a record just
-// decoded, which nothing else holds).
-func normalizeRecord(rec state.Record, clone bool) state.Record {
+// per-organization lists dropped and nil maps made empty. The attribute
+// maps of Applied are shared with rec, not copied: nothing writes into
+// them (a record's applied fingerprints are replaced, never edited).
+func NormalizeRecord(rec state.Record) state.Record {
 	out := state.Record{
 		Serial:         rec.Serial,
 		Permissions:    sortedSet(rec.Permissions),
@@ -190,9 +186,6 @@ func normalizeRecord(rec state.Record, clone bool) state.Record {
 		}
 		if out.Applied == nil {
 			out.Applied = make(map[string]map[string]string, len(rec.Applied))
-		}
-		if clone {
-			attrs = maps.Clone(attrs)
 		}
 		out.Applied[k] = attrs
 	}
@@ -307,7 +300,7 @@ func decodeRecord(appID string, data map[string]any, ws string) (state.Record, s
 		return state.Record{}, st, fmt.Errorf("the ownership record in application %s: %w", appID, err)
 	}
 	rec.Serial = serial
-	return normalizeRecord(rec, false), st, nil
+	return NormalizeRecord(rec), st, nil
 }
 
 // readSlot reads and checks the copy in slot.
@@ -621,6 +614,8 @@ func (b *recordBody) record() (state.Record, error) {
 			rec.Applied[state.AppliedKey("jit", b.Orgs[i], "")] = splitFingerprints(enc)
 		}
 	}
+	// Subjects with the same roles share one fingerprint map.
+	rolesFP := make([]map[string]string, len(b.AppliedRoles))
 	unpair := func(all [][]int, table []string, kind string) error {
 		if len(all) > len(b.Orgs) {
 			return fmt.Errorf("its applied %s lists do not line up", kind)
@@ -638,7 +633,12 @@ func (b *recordBody) record() (state.Record, error) {
 				if rec.Applied == nil {
 					rec.Applied = map[string]map[string]string{}
 				}
-				rec.Applied[state.AppliedKey(kind, b.Orgs[i], table[at])] = map[string]string{"roles": b.AppliedRoles[enc[j+1]]}
+				fp := rolesFP[enc[j+1]]
+				if fp == nil {
+					fp = map[string]string{"roles": b.AppliedRoles[enc[j+1]]}
+					rolesFP[enc[j+1]] = fp
+				}
+				rec.Applied[state.AppliedKey(kind, b.Orgs[i], table[at])] = fp
 			}
 		}
 		return nil
@@ -678,14 +678,11 @@ func splitFingerprints(s string) map[string]string {
 }
 
 // encodeBody is the chunk text of rec: its JSON layout, deflated, in base85.
+// The JSON is deflated as it is encoded, not built whole first.
 func encodeBody(rec state.Record) (string, error) {
-	js, err := json.Marshal(newRecordBody(rec))
-	if err != nil {
-		return "", err
-	}
 	var buf bytes.Buffer
 	zw, _ := flate.NewWriter(&buf, flate.BestCompression)
-	if _, err := zw.Write(js); err != nil {
+	if err := json.NewEncoder(zw).Encode(newRecordBody(rec)); err != nil {
 		return "", err
 	}
 	if err := zw.Close(); err != nil {

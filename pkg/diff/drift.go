@@ -139,7 +139,7 @@ func (p *planner) track(kind, addr, key, id, org string, live, desired map[strin
 // desired. The maps of objects with one tracked attribute (members and
 // applications: their roles) are shared between the objects with the same
 // value: tens of thousands of members hold a few role sets, and nothing
-// writes into an AppliedEdit's Attrs (ApplyAppliedEdits copies them).
+// writes into an AppliedEdit's Attrs (records share them).
 func (p *planner) fingerprints(names []string, desired map[string]any) map[string]string {
 	if len(names) != 1 {
 		fps := make(map[string]string, len(names))

@@ -81,7 +81,7 @@ func PermissionsLeaving(desired *state.Config, live *state.Live) []string {
 }
 
 // effects computes the effects of the kept items and their operations.
-func (p *planner) effects(items []*item, ops []plannedOp) ([]Effect, []MFACheck) {
+func (p *planner) effects(items []*item, ops []plannedOp, models opModels) ([]Effect, []MFACheck) {
 	var out []Effect
 	for _, it := range items {
 		if it.ch.Kind != KindPermission || it.ch.ID == "" {
@@ -136,8 +136,8 @@ func (p *planner) effects(items []*item, ops []plannedOp) ([]Effect, []MFACheck)
 		}
 		if after == nil {
 			after = p.beforeModel().derive()
-			for _, x := range ops {
-				for _, e := range x.modelChanges {
+			for i := range models.n {
+				for _, e := range models.of(i) {
 					after.apply(e)
 				}
 			}

@@ -35,6 +35,9 @@ type modelChange struct {
 	name    string
 	app     bool
 	ids     []string
+	// subjects, when not nil, are the subject ids a membership change
+	// applies to, each as if it were id (one change for a bulk call).
+	subjects []string
 }
 
 type modelRole struct {
@@ -155,33 +158,83 @@ func (m *model) apply(e modelChange) {
 		if e.app {
 			subjects = o.apps
 		}
-		cur, member := subjects[e.id]
-		switch e.k {
-		case effJoin:
-			if !member {
-				subjects[e.id] = nil
-			}
-		case effAddRoles:
-			if member {
-				subjects[e.id] = sortedUnique(append(append([]string(nil), cur...), e.ids...))
-			}
-		case effSetRoles:
-			if member {
-				subjects[e.id] = e.ids
-			}
-		case effDelRole:
-			if member {
-				var keep []string
-				for _, r := range cur {
-					if !contains(e.ids, r) {
-						keep = append(keep, r)
-					}
-				}
-				subjects[e.id] = keep
-			}
-		case effLeave:
-			delete(subjects, e.id)
+		if e.subjects == nil {
+			applySubject(subjects, e, e.id)
+			return
 		}
+		for _, id := range e.subjects {
+			applySubject(subjects, e, id)
+		}
+	}
+}
+
+// opModels are the model changes of a plan's operations: those the planner
+// kept (changes[i] of operation i, nil for a bulk membership call), else
+// those its parameters say (opModelChanges).
+type opModels struct {
+	n       int
+	changes [][]modelChange
+	ops     []Operation
+}
+
+func (m opModels) of(i int) []modelChange {
+	if c := m.changes[i]; c != nil {
+		return c
+	}
+	return opModelChanges(m.ops[i])
+}
+
+// opModelChanges are the model changes of a bulk membership call, from its
+// parameters; none for other operations.
+func opModelChanges(op Operation) []modelChange {
+	strs := func(refs []Ref) []string {
+		out := make([]string, len(refs))
+		for i, r := range refs {
+			out[i] = string(r)
+		}
+		return out
+	}
+	switch x := op.Params.(type) {
+	case AddMembers:
+		return []modelChange{{k: effJoin, org: string(x.Organization), subjects: x.Users}}
+	case AddApplications:
+		return []modelChange{{k: effJoin, org: string(x.Organization), app: true, subjects: x.Applications}}
+	case AssignMemberRoles:
+		return []modelChange{{k: effAddRoles, org: string(x.Organization), ids: strs(x.Roles), subjects: x.Users}}
+	case AssignApplicationRoles:
+		return []modelChange{{k: effAddRoles, org: string(x.Organization), app: true, ids: strs(x.Roles), subjects: x.Applications}}
+	}
+	return nil
+}
+
+// applySubject applies the membership change e to the subject id.
+func applySubject(subjects map[string][]string, e modelChange, id string) {
+	cur, member := subjects[id]
+	switch e.k {
+	case effJoin:
+		if !member {
+			subjects[id] = nil
+		}
+	case effAddRoles:
+		if member {
+			subjects[id] = sortedUnique(append(append([]string(nil), cur...), e.ids...))
+		}
+	case effSetRoles:
+		if member {
+			subjects[id] = e.ids
+		}
+	case effDelRole:
+		if member {
+			var keep []string
+			for _, r := range cur {
+				if !contains(e.ids, r) {
+					keep = append(keep, r)
+				}
+			}
+			subjects[id] = keep
+		}
+	case effLeave:
+		delete(subjects, id)
 	}
 }
 
@@ -287,34 +340,34 @@ type impactKey struct {
 }
 
 type impactTally struct {
-	orgs        map[string]*orgTally
+	// perOrg holds one entry per organization, in the order they are
+	// visited (sorted by id); open says the organization being visited
+	// has added to the tally (its entry comes when it is closed).
+	perOrg      []*OrgSubjects
+	open        bool
 	users, apps map[string]bool
 	lag         int
 	api         bool
-}
-
-// orgTally is what one impact holds of one organization while it is
-// tallied: the subjects, and the cause of each (userCauses[i] is the cause
-// of subjects.Users[i]). The cause maps of OrgSubjects are built once the
-// tally is complete (buildImpacts), shared between the impacts of an
-// organization that have the same subjects and causes.
-type orgTally struct {
-	subjects              OrgSubjects
-	userCauses, appCauses []string
+	// open subjects and their causes (openUserCauses[i] is the cause of
+	// openUsers[i]) of the organization being tallied; scratch reused from
+	// one organization to the next.
+	openUsers, openUserCauses []string
+	openApps, openAppCauses   []string
 }
 
 // impact computes the token impact of the operations (PRODUCT.md §5), or,
 // when done is not nil, of those for which it reports true: it compares,
 // for every subject of every organization whose members are known, what
 // it holds before the plan and after.
-func (p *planner) impact(ops []plannedOp, done func(int) bool) []Impact {
+// ops[i] are the model changes of operation i (opModelChanges).
+func (p *planner) impact(ops opModels, done func(int) bool) []Impact {
 	before := p.beforeModel()
 	after := before.derive()
-	for i, o := range ops {
+	for i := range ops.n {
 		if done != nil && !done(i) {
 			continue
 		}
-		for _, e := range o.modelChanges {
+		for _, e := range ops.of(i) {
 			after.apply(e)
 		}
 	}
@@ -323,8 +376,35 @@ func (p *planner) impact(ops []plannedOp, done func(int) bool) []Impact {
 		r.visitOrg(orgID)
 	}
 	impacts := buildImpacts(r.acc)
+	// Impacts reaching the same subjects (every permission of a role
+	// reaches its holders) share their lists: nothing writes into them.
+	type subjectLists struct {
+		users, apps []string
+		subjects    []Subject
+	}
+	type listsKey struct {
+		users, apps int
+		first, last string
+	}
+	seen := map[listsKey][]subjectLists{}
 	for i := range impacts {
-		impacts[i].Subjects = p.subjectsOf(impacts[i].Users, impacts[i].Applications)
+		im := &impacts[i]
+		k := listsKey{users: len(im.Users), apps: len(im.Applications)}
+		if n := len(im.Users); n > 0 {
+			k.first, k.last = im.Users[0], im.Users[n-1]
+		}
+		found := false
+		for _, l := range seen[k] {
+			if slices.Equal(l.users, im.Users) && slices.Equal(l.apps, im.Applications) {
+				im.Users, im.Applications, im.Subjects = l.users, l.apps, l.subjects
+				found = true
+				break
+			}
+		}
+		if !found {
+			im.Subjects = p.subjectsOf(im.Users, im.Applications)
+			seen[k] = append(seen[k], subjectLists{im.Users, im.Applications, im.Subjects})
+		}
 	}
 	return impacts
 }
@@ -341,6 +421,10 @@ type impactRun struct {
 	bh, ah        *holdings
 	deltas        map[[2]string][]delta // per (before, after) role set
 	acc           map[impactKey]*impactTally
+	// open are the tallies the organization being visited added to;
+	// shared hands out its subject lists (closeOrg).
+	open   []*impactTally
+	shared sharedSubjects
 }
 
 func (p *planner) newImpactRun(before, after *model) *impactRun {
@@ -350,7 +434,7 @@ func (p *planner) newImpactRun(before, after *model) *impactRun {
 		afterRoles: make(map[string]bool, len(after.roles)), afterPerms: make(map[string]bool, len(after.perms)),
 		bh:     &holdings{m: before, keys: bKeys, cache: map[string]map[permKey]string{}},
 		ah:     &holdings{m: after, keys: aKeys, cache: map[string]map[permKey]string{}},
-		deltas: map[[2]string][]delta{}, acc: map[impactKey]*impactTally{}}
+		deltas: map[[2]string][]delta{}, acc: map[impactKey]*impactTally{}, shared: sharedSubjects{}}
 	for id, ks := range bKeys {
 		if a, ok := aKeys[id]; !ok || !sameKeys(ks, a) {
 			r.changed[id] = true
@@ -431,6 +515,41 @@ func (r *impactRun) visitOrg(orgID string) {
 			}
 		}
 	}
+	r.closeOrg(orgID, name)
+}
+
+// closeOrg completes the tallies of the organization just visited: their
+// subject lists and cause maps are sorted and shared between the impacts
+// with the same subjects and causes, so that only one organization's
+// lists at a time are held unshared. Impacts whose entries for the
+// organization are equal share one.
+func (r *impactRun) closeOrg(orgID, orgName string) {
+	entries := map[[2]*string]*OrgSubjects{} // by the shared lists they hold
+	for _, a := range r.open {
+		users, userCauses := r.shared.subjects(orgID, false, a.openUsers, a.openUserCauses)
+		apps, appCauses := r.shared.subjects(orgID, true, a.openApps, a.openAppCauses)
+		k := [2]*string{firstOf(users), firstOf(apps)}
+		os := entries[k]
+		if os == nil {
+			os = &OrgSubjects{OrganizationID: orgID, OrganizationName: orgName,
+				Users: users, UserCauses: userCauses, Applications: apps, AppCauses: appCauses}
+			entries[k] = os
+		}
+		a.perOrg = append(a.perOrg, os)
+		a.open = false
+		a.openUsers, a.openUserCauses = a.openUsers[:0], a.openUserCauses[:0]
+		a.openApps, a.openAppCauses = a.openApps[:0], a.openAppCauses[:0]
+	}
+	r.open = r.open[:0]
+	clear(r.shared)
+}
+
+// firstOf identifies a shared list by its first element (nil when empty).
+func firstOf(list []string) *string {
+	if len(list) == 0 {
+		return nil
+	}
+	return &list[0]
 }
 
 func subjectsIn(o *modelOrg, app bool) map[string][]string {
@@ -499,7 +618,7 @@ func (r *impactRun) record(d delta, app bool, orgID, orgName, subject, cause str
 	k := impactKey{kind: d.kind, perm: d.key.name, role: d.role, api: d.key.api, res: d.key.res}
 	a := r.acc[k]
 	if a == nil {
-		a = &impactTally{orgs: map[string]*orgTally{}, users: map[string]bool{}, apps: map[string]bool{}, api: d.key.api}
+		a = &impactTally{users: map[string]bool{}, apps: map[string]bool{}, api: d.key.api}
 		if d.kind == ImpactRevocationLag {
 			a.lag = r.p.opts.TokenTTL
 			if ttl := r.p.resourceTTL[d.key.res]; d.key.api && ttl > 0 {
@@ -508,20 +627,19 @@ func (r *impactRun) record(d delta, app bool, orgID, orgName, subject, cause str
 		}
 		r.acc[k] = a
 	}
-	ot := a.orgs[orgID]
-	if ot == nil {
-		ot = &orgTally{subjects: OrgSubjects{OrganizationID: orgID, OrganizationName: orgName}}
-		a.orgs[orgID] = ot
+	if !a.open {
+		a.open = true
+		r.open = append(r.open, a)
 	}
 	if app {
 		a.apps[subject] = true
-		ot.subjects.Applications = append(ot.subjects.Applications, subject)
-		ot.appCauses = append(ot.appCauses, cause)
+		a.openApps = append(a.openApps, subject)
+		a.openAppCauses = append(a.openAppCauses, cause)
 		return
 	}
 	a.users[subject] = true
-	ot.subjects.Users = append(ot.subjects.Users, subject)
-	ot.userCauses = append(ot.userCauses, cause)
+	a.openUsers = append(a.openUsers, subject)
+	a.openUserCauses = append(a.openUserCauses, cause)
 }
 
 // subjectsOf names users and applications by what the tenant says of them.
@@ -591,7 +709,6 @@ func buildImpacts(acc map[impactKey]*impactTally) []Impact {
 		return a.role < b.role
 	})
 	out := make([]Impact, 0, len(keys))
-	shared := sharedSubjects{}
 	for _, k := range keys {
 		a := acc[k]
 		im := Impact{Kind: k.kind, Permission: k.perm, Role: k.role, MaxLagSeconds: a.lag,
@@ -604,15 +721,10 @@ func buildImpacts(acc map[impactKey]*impactTally) []Impact {
 			im.Applications = nil
 		}
 		im.UserCount, im.AppCount = len(im.Users), len(a.apps)
-		names := make(map[string]bool, len(a.orgs))
-		im.PerOrganization = make([]OrgSubjects, 0, len(a.orgs))
-		for _, id := range sortedKeys(a.orgs) {
-			ot := a.orgs[id]
-			os := ot.subjects
-			os.Users, os.UserCauses = shared.subjects(id, false, ot.subjects.Users, ot.userCauses)
-			os.Applications, os.AppCauses = shared.subjects(id, true, ot.subjects.Applications, ot.appCauses)
+		names := make(map[string]bool, len(a.perOrg))
+		im.PerOrganization = slices.Clip(a.perOrg)
+		for _, os := range im.PerOrganization {
 			names[os.OrganizationName] = true
-			im.PerOrganization = append(im.PerOrganization, os)
 		}
 		im.Organizations = sortedKeys(names)
 		out = append(out, im)
@@ -633,30 +745,27 @@ type sharedKey struct {
 }
 
 type sharedEntry struct {
-	ids, causes []string // sorted by id
-	byID        map[string]string
+	ids    []string // sorted
+	causes Causes   // of ids
 }
 
-// subjects sorts ids with their causes and returns them with the cause
-// map (nil, nil when there are none).
-func (s sharedSubjects) subjects(org string, app bool, ids, causes []string) ([]string, map[string]string) {
+// subjects sorts ids with their causes and returns a copy of the ids with
+// their causes (nil and none when there are none).
+func (s sharedSubjects) subjects(org string, app bool, ids, causes []string) ([]string, Causes) {
 	if len(ids) == 0 {
-		return nil, nil
+		return nil, Causes{}
 	}
 	sort.Sort(idsWithCauses{ids, causes})
 	k := sharedKey{org, app}
 	for _, e := range s[k] {
-		if slices.Equal(e.ids, ids) && slices.Equal(e.causes, causes) {
-			return e.ids, e.byID
+		if slices.Equal(e.ids, ids) && slices.Equal(e.causes.causes, causes) {
+			return e.ids, e.causes
 		}
 	}
-	byID := make(map[string]string, len(ids))
-	for i, id := range ids {
-		byID[id] = causes[i]
-	}
-	ids = slices.Clip(ids)
-	s[k] = append(s[k], sharedEntry{ids: ids, causes: causes, byID: byID})
-	return ids, byID
+	ids = slices.Clone(ids)
+	e := sharedEntry{ids: ids, causes: newCauses(ids, slices.Clone(causes))}
+	s[k] = append(s[k], e)
+	return e.ids, e.causes
 }
 
 // idsWithCauses sorts subject ids and their causes together.

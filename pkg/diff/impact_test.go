@@ -210,14 +210,37 @@ func TestTokenImpactPerOrganization(t *testing.T) {
 	want := []Impact{{
 		Kind: ImpactRefresh, Permission: "write:x", Role: "viewer",
 		Organizations: []string{"Acme", "Other"}, Users: []string{"u-alice"}, UserCount: 1,
-		PerOrganization: []OrgSubjects{
-			{OrganizationID: "o-acme", OrganizationName: "Acme", Users: []string{"u-alice"}, UserCauses: map[string]string{"u-alice": CauseRolePermissions}},
-			{OrganizationID: "o-other", OrganizationName: "Other", Users: []string{"u-alice"}, UserCauses: map[string]string{"u-alice": CauseRolePermissions}},
+		PerOrganization: []*OrgSubjects{
+			{OrganizationID: "o-acme", OrganizationName: "Acme", Users: []string{"u-alice"}, UserCauses: NewCauses(map[string]string{"u-alice": CauseRolePermissions})},
+			{OrganizationID: "o-other", OrganizationName: "Other", Users: []string{"u-alice"}, UserCauses: NewCauses(map[string]string{"u-alice": CauseRolePermissions})},
 		},
 		Subjects: []Subject{{Type: "user", ID: "u-alice", Email: "alice@acme.com", Username: "alice"}},
 	}}
 	if diff := cmp.Diff(want, p.TokenImpact); diff != "" {
 		t.Errorf("impact (-want +got):\n%s", diff)
+	}
+}
+
+// ImpactOf of every operation is the plan's token impact, and of none is
+// nothing: the planner it keeps holds what the impact needs.
+func TestImpactOf(t *testing.T) {
+	cfg := baseConfig()
+	cfg.Roles[2].Permissions = []string{"read:x", "write:x"}
+	cfg.Organizations[0].Members = cfg.Organizations[0].Members[:1]
+	p := mustPlan(t, cfg, baseLive(), Options{})
+	if len(p.TokenImpact) == 0 || len(p.Operations) < 2 {
+		t.Fatalf("the fixture plans %d operations with %d impacts; want some of both", len(p.Operations), len(p.TokenImpact))
+	}
+	all, ok := p.ImpactOf(func(int) bool { return true })
+	if !ok {
+		t.Fatal("ImpactOf of a computed plan is not known")
+	}
+	if diff := cmp.Diff(p.TokenImpact, all); diff != "" {
+		t.Errorf("impact of every operation (-plan +ImpactOf):\n%s", diff)
+	}
+	none, _ := p.ImpactOf(func(int) bool { return false })
+	if len(none) != 0 {
+		t.Errorf("impact of no operation: %d entries, want none", len(none))
 	}
 }
 

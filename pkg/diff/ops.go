@@ -15,18 +15,21 @@ type groupKey struct {
 // stage order and, within a stage, by address.
 func (p *planner) operations(items []*item) []plannedOp {
 	var ops []plannedOp
-	joins := map[groupKey][]assignment{}
-	adds := map[groupKey]map[string][]assignment{}
+	// The assignments are referred to, not copied: a large plan has one
+	// per member.
+	joins := map[groupKey][]*assignment{}
+	adds := map[groupKey]map[string][]*assignment{}
 	for _, it := range items {
 		ops = append(ops, it.ops...)
-		for _, in := range it.assignments {
+		for i := range it.assignments {
+			in := &it.assignments[i]
 			k := groupKey{in.org, in.orgAddr, in.app}
 			if in.join {
 				joins[k] = append(joins[k], in)
 			}
 			if len(in.add) > 0 {
 				if adds[k] == nil {
-					adds[k] = map[string][]assignment{}
+					adds[k] = map[string][]*assignment{}
 				}
 				set := strings.Join(in.add, "\x00")
 				adds[k][set] = append(adds[k][set], in)
@@ -35,7 +38,7 @@ func (p *planner) operations(items []*item) []plannedOp {
 	}
 	keys := make([]groupKey, 0, len(joins)+len(adds))
 	seen := map[groupKey]bool{}
-	for _, m := range []map[groupKey][]assignment{joins} {
+	for _, m := range []map[groupKey][]*assignment{joins} {
 		for k := range m {
 			if !seen[k] {
 				seen[k] = true
@@ -60,34 +63,30 @@ func (p *planner) operations(items []*item) []plannedOp {
 		for _, chunk := range chunks(joins[k]) {
 			op := Operation{Stage: StageMemberships, Address: k.orgAddr, Covers: make([]string, 0, len(chunk))}
 			ids := make([]string, len(chunk))
-			modelChanges := make([]modelChange, 0, len(chunk))
 			for i, in := range chunk {
 				ids[i] = in.subject
 				op.Covers = append(op.Covers, in.addr)
-				modelChanges = append(modelChanges, modelChange{k: effJoin, org: k.org, id: in.subject, app: k.app})
 			}
 			op.Params = AddMembers{Organization: org, Users: ids}
 			if k.app {
 				op.Params = AddApplications{Organization: org, Applications: ids}
 			}
-			ops = append(ops, plannedOp{op: op, modelChanges: modelChanges})
+			ops = append(ops, plannedOp{op: op}) // opModelChanges
 		}
 		for _, g := range roleGroups(adds[k]) {
 			roleIDs := g.roles
 			for _, chunk := range chunks(g.subjects) {
 				op := Operation{Stage: StageAssignments, Address: k.orgAddr, Covers: make([]string, 0, len(chunk))}
 				ids := make([]string, len(chunk))
-				modelChanges := make([]modelChange, 0, len(chunk))
 				for i, in := range chunk {
 					ids[i] = in.subject
 					op.Covers = append(op.Covers, in.addr)
-					modelChanges = append(modelChanges, modelChange{k: effAddRoles, org: k.org, id: in.subject, app: k.app, ids: roleIDs})
 				}
 				op.Params = AssignMemberRoles{Organization: org, Users: ids, Roles: refs(roleIDs)}
 				if k.app {
 					op.Params = AssignApplicationRoles{Organization: org, Applications: ids, Roles: refs(roleIDs)}
 				}
-				ops = append(ops, plannedOp{op: op, modelChanges: modelChanges})
+				ops = append(ops, plannedOp{op: op}) // opModelChanges
 			}
 		}
 	}
@@ -103,7 +102,7 @@ func (p *planner) operations(items []*item) []plannedOp {
 // roleGroup is one bulk role assignment: roles given to every subject.
 type roleGroup struct {
 	roles    []string
-	subjects []assignment
+	subjects []*assignment
 }
 
 // roleGroups turns one organization's role additions (keyed by the role set
@@ -112,8 +111,8 @@ type roleGroup struct {
 // call per role with every subject that gains it. Members with one role
 // each favour the first; members with overlapping sets of several roles
 // the second.
-func roleGroups(bySet map[string][]assignment) []roleGroup {
-	byRole := map[string][]assignment{}
+func roleGroups(bySet map[string][]*assignment) []roleGroup {
+	byRole := map[string][]*assignment{}
 	for _, group := range bySet {
 		for _, in := range group {
 			for _, r := range in.add {
@@ -135,14 +134,14 @@ func roleGroups(bySet map[string][]assignment) []roleGroup {
 }
 
 // chunks sorts assignments by subject and splits them into bulk-sized groups.
-func chunks(in []assignment) [][]assignment {
+func chunks(in []*assignment) [][]*assignment {
 	if len(in) == 0 {
 		return nil
 	}
-	sorted := make([]assignment, len(in))
+	sorted := make([]*assignment, len(in))
 	copy(sorted, in)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].subject < sorted[j].subject })
-	var out [][]assignment
+	var out [][]*assignment
 	for len(sorted) > bulkChunk {
 		out = append(out, sorted[:bulkChunk])
 		sorted = sorted[bulkChunk:]

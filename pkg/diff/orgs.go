@@ -389,8 +389,50 @@ func (p *planner) userLabel(id string) string {
 	return "id:" + id
 }
 
-func memberAttrs(key, id string, roles []string) map[string]any {
-	return map[string]any{key: id, "roles": copyStrings(roles)}
+// memberAttrs are the attributes of a member or application: its id and
+// its role names (a list shared between the subjects that hold the same).
+func (p *planner) memberAttrs(key, id string, roles []string) map[string]any {
+	_, boxed := p.roleList(roles)
+	return map[string]any{key: id, "roles": boxed}
+}
+
+// joinAttrs is the attribute change of a subject that joins with roles a:
+// one slice shared by the subjects that join with the same roles (a
+// create's attribute changes are not classified or edited afterwards).
+func (p *planner) joinAttrs(a AttrChange) []AttrChange {
+	a.Added, _ = p.roleList(a.Added)
+	k := &a.Added[0] // setAttr reports a change only when roles are added
+	if attrs, ok := p.sharedJoinAttrs[k]; ok {
+		return attrs
+	}
+	if p.sharedJoinAttrs == nil {
+		p.sharedJoinAttrs = map[*string][]AttrChange{}
+	}
+	attrs := []AttrChange{a}
+	p.sharedJoinAttrs[k] = attrs
+	return attrs
+}
+
+// sharedRoleList is a role-name list and the same list as an attribute value.
+type sharedRoleList struct {
+	list  []string
+	boxed any
+}
+
+// roleList returns the shared copy of the role list roles (never nil),
+// alone and as an attribute value. Nothing writes into a plan's lists.
+func (p *planner) roleList(roles []string) ([]string, any) {
+	k := strings.Join(roles, "\x00")
+	if s, ok := p.sharedRoles[k]; ok {
+		return s.list, s.boxed
+	}
+	if p.sharedRoles == nil {
+		p.sharedRoles = map[string]sharedRoleList{}
+	}
+	l := copyStrings(roles)
+	s := sharedRoleList{list: l, boxed: l}
+	p.sharedRoles[k] = s
+	return s.list, s.boxed
 }
 
 // declared is a member or application block resolved to its live id.
@@ -454,20 +496,23 @@ func (p *planner) planSubject(lo *state.LiveOrganization, orgID string, d declar
 	if !ok {
 		return
 	}
+	if len(ids) > 0 {
+		ids, _ = p.roleList(ids) // shared by the subjects with the same roles
+	}
 	names := sortedUnique(d.roles)
 	lr, isMember := d.liveRoles[d.id]
 	if isMember && d.ignored.Ignores("roles") {
 		ids, names = lr, displays(lr, p.roleDisplay)
 	}
 	p.markPrevent(kind, orgID, d.id, d.addr, d.prevent)
-	after := memberAttrs(d.idAttr(), d.id, names)
+	after := p.memberAttrs(d.idAttr(), d.id, names)
 	deps := roleDeps(d.orgAddr, d.roles)
 	if !isMember {
 		p.track(kind, d.addr, "", d.id, orgID, nil, after, d.ignored.Tracked("roles"), nil)
 		it := &item{ch: Change{Address: d.addr, Kind: kind, Action: Create, ID: d.id, After: after}, deps: deps,
 			assignments: []assignment{{org: orgID, orgAddr: d.orgAddr, subject: d.id, app: d.app, join: true, add: ids, addr: d.addr}}}
 		if a, ok := setAttr("roles", nil, names); ok {
-			it.ch.Attrs = []AttrChange{a}
+			it.ch.Attrs = p.joinAttrs(a)
 		}
 		if lo != nil && p.managed(d.app, lo.ID, d.id) {
 			p.drift = append(p.drift, Drift{Address: d.addr, Kind: kind, Action: DriftDelete, ID: d.id})
@@ -476,7 +521,7 @@ func (p *planner) planSubject(lo *state.LiveOrganization, orgID string, d declar
 		p.add(it)
 		return
 	}
-	before := memberAttrs(d.idAttr(), d.id, displays(lr, p.roleDisplay))
+	before := p.memberAttrs(d.idAttr(), d.id, displays(lr, p.roleDisplay))
 	tr := p.track(kind, d.addr, state.AppliedKey(kind, lo.ID, d.id), d.id, lo.ID, before, after, d.ignored.Tracked("roles"), nil)
 	if !p.managed(d.app, lo.ID, d.id) {
 		p.edits = append(p.edits, RecordEdit{Kind: kind, ID: d.id, Org: lo.ID, Address: d.addr})
@@ -573,7 +618,7 @@ func (p *planner) removeSubject(lo *state.LiveOrganization, o *state.Organizatio
 		return
 	}
 	p.guardDelete(it, state.AppliedKey(kind, lo.ID, id), saddr)
-	it.ch.Before = memberAttrs(attr, id, displays(roleIDs, p.roleDisplay))
+	it.ch.Before = p.memberAttrs(attr, id, displays(roleIDs, p.roleDisplay))
 	it.ops = []plannedOp{{
 		op:           Operation{Stage: StageRemoveMember, Address: saddr, Params: remove},
 		modelChanges: []modelChange{{k: effLeave, org: lo.ID, id: id, app: app}},

@@ -4,7 +4,9 @@
 package diff
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/orgsync/orgsync/pkg/state"
@@ -211,8 +213,10 @@ type Impact struct {
 	AppCount     int      `json:"application_count,omitempty"`
 	// MaxLagSeconds: for revocation_lag, how long issued tokens may keep it.
 	MaxLagSeconds int `json:"max_lag_seconds,omitempty"`
-	// PerOrganization holds the subject ids per organization id (for -impact-out).
-	PerOrganization []OrgSubjects `json:"per_organization,omitempty"`
+	// PerOrganization holds the subject ids per organization id (for
+	// -impact-out). Impacts with the same subjects in an organization may
+	// share its entry: nothing writes into them.
+	PerOrganization []*OrgSubjects `json:"per_organization,omitempty"`
 	// Subjects names the users and applications of the entry (users, then
 	// applications, each sorted by label), so that people can be told.
 	Subjects []Subject `json:"subjects,omitempty"`
@@ -268,8 +272,73 @@ type OrgSubjects struct {
 	Applications     []string `json:"applications,omitempty"`
 	// UserCauses and AppCauses say, per subject id, which change brings
 	// the gain or loss: one of the Cause constants.
-	UserCauses map[string]string `json:"user_causes,omitempty"`
-	AppCauses  map[string]string `json:"application_causes,omitempty"`
+	UserCauses Causes `json:"user_causes,omitzero"`
+	AppCauses  Causes `json:"application_causes,omitzero"`
+}
+
+// Causes maps subject ids to their Cause: two lists sorted by id, which a
+// large plan's impacts share, in JSON an object as a map would be.
+type Causes struct {
+	ids, causes []string
+}
+
+// NewCauses returns the causes of m (subject id to Cause).
+func NewCauses(m map[string]string) Causes {
+	ids := sortedKeys(m)
+	causes := make([]string, len(ids))
+	for i, id := range ids {
+		causes[i] = m[id]
+	}
+	return newCauses(ids, causes)
+}
+
+// newCauses pairs ids, sorted and unique, with their causes.
+func newCauses(ids, causes []string) Causes {
+	if len(ids) == 0 {
+		return Causes{}
+	}
+	return Causes{ids: ids, causes: causes}
+}
+
+// Of is the cause of subject id ("" when it has none).
+func (c Causes) Of(id string) string {
+	if i, ok := slices.BinarySearch(c.ids, id); ok {
+		return c.causes[i]
+	}
+	return ""
+}
+
+// Len is the number of subjects with a cause.
+func (c Causes) Len() int { return len(c.ids) }
+
+// Equal reports whether c and d hold the same causes (go-cmp uses it).
+func (c Causes) Equal(d Causes) bool {
+	return slices.Equal(c.ids, d.ids) && slices.Equal(c.causes, d.causes)
+}
+
+// IsZero reports whether there are no causes (omitted from JSON).
+func (c Causes) IsZero() bool { return len(c.ids) == 0 }
+
+// Map returns the causes as a new map.
+func (c Causes) Map() map[string]string {
+	m := make(map[string]string, len(c.ids))
+	for i, id := range c.ids {
+		m[id] = c.causes[i]
+	}
+	return m
+}
+
+// MarshalJSON encodes the causes as an object, keys sorted, as a map.
+func (c Causes) MarshalJSON() ([]byte, error) { return json.Marshal(c.Map()) }
+
+// UnmarshalJSON decodes an object of subject ids to causes.
+func (c *Causes) UnmarshalJSON(b []byte) error {
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*c = NewCauses(m)
+	return nil
 }
 
 // Why a subject gains or loses a permission in an organization.

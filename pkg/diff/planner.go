@@ -52,7 +52,9 @@ type item struct {
 
 // plannedOp is an operation with its effect on the scope model (for token impact).
 type plannedOp struct {
-	op           Operation
+	op Operation
+	// modelChanges are what the operation changes in the impact model; nil
+	// for bulk membership calls, whose parameters say it (opModelChanges).
 	modelChanges []modelChange
 }
 
@@ -131,6 +133,11 @@ type planner struct {
 	// sharedFingerprints holds the one-attribute fingerprint maps track
 	// hands out, by attribute and fingerprint.
 	sharedFingerprints map[[2]string]map[string]string
+	// sharedRoles holds the role-name lists of members and applications,
+	// by content: tens of thousands of subjects hold a few role sets.
+	sharedRoles map[string]sharedRoleList
+	// sharedJoinAttrs are joinAttrs' slices, by their shared role list.
+	sharedJoinAttrs map[*string][]AttrChange
 }
 
 // Compute plans how to bring the live state to the desired one. It returns a
@@ -470,18 +477,32 @@ func (p *planner) finish() (*Plan, error) {
 	plan.Drift = p.finishDrift(plan.Changes)
 	plan.LastApply = lastApply(p.live.Record)
 	plan.Applied = p.applied
-	plan.TokenImpact = p.impact(ops, nil)
+	models := opModels{n: len(ops), changes: make([][]modelChange, len(ops)), ops: plan.Operations}
+	for i, o := range ops {
+		models.changes[i] = o.modelChanges
+	}
+	plan.Effects, plan.mfaChecks = p.effects(items, ops, models)
+	// The items (one per member, with their assignments and operations)
+	// are not used past this point: they are let go before the token
+	// impact, the largest computation, runs.
+	p.items = nil
+	plan.TokenImpact = p.impact(models, nil)
 	if n := p.live.ImpactUnread; n > 0 {
 		plan.ImpactGap = &ImpactGap{UnreadOrganizations: n, Requests: p.live.ImpactUnreadRequests, Budget: p.live.ImpactBudget}
 		plan.Warnings = append(plan.Warnings, plan.ImpactGap.String())
 	}
-	plan.Effects, plan.mfaChecks = p.effects(items, ops)
-	// ImpactOf keeps the planner for as long as the plan lives (an apply):
-	// what only planning needed is let go, the items of a large plan first.
-	p.items, p.edits, p.intentEdits, p.problems = nil, nil, nil, nil
-	p.drift, p.applied, p.warnings = nil, nil, nil
-	plan.impact = func(done func(int) bool) []Impact { return p.impact(ops, done) }
+	// ImpactOf lives as long as the plan (an apply): it keeps only what the
+	// token impact reads (impactPlanner) and the model changes of ops, not
+	// the configuration or the planner's items and indexes.
+	ip := p.impactPlanner()
+	plan.impact = func(done func(int) bool) []Impact { return ip.impact(models, done) }
 	return plan, nil
+}
+
+// impactPlanner is a planner with only what impact reads: the live state,
+// the options and the indexes of permissions, API scopes and resources.
+func (p *planner) impactPlanner() *planner {
+	return &planner{live: p.live, opts: p.opts, livePermByName: p.livePermByName, scopeByID: p.scopeByID, resourceTTL: p.resourceTTL}
 }
 
 // targeted reports whether addr is inside one of Options.Targets.

@@ -1,7 +1,8 @@
 package diff
 
 import (
-	"maps"
+	"iter"
+	"slices"
 	"sort"
 	"strings"
 
@@ -24,6 +25,12 @@ const (
 // also forgets the members and applications recorded for it. Lists stay
 // sorted and unique, and Addresses only keeps ids the record still holds.
 func ApplyRecordEdits(rec *state.Record, edits []RecordEdit, resolve func(string) string) {
+	ApplyRecordEditSeq(rec, slices.Values(edits), resolve)
+}
+
+// ApplyRecordEditSeq is ApplyRecordEdits of the edits edits yields, in
+// order: the edits of a large apply need not be gathered in one slice.
+func ApplyRecordEditSeq(rec *state.Record, edits iter.Seq[RecordEdit], resolve func(string) string) {
 	if resolve == nil {
 		resolve = func(s string) string { return s }
 	}
@@ -35,7 +42,7 @@ func ApplyRecordEdits(rec *state.Record, edits []RecordEdit, resolve func(string
 			sort.Strings(l)
 		}
 	}
-	for _, e := range edits {
+	for e := range edits {
 		id, org := resolve(e.ID), resolve(e.Org)
 		if e.Kind != RecordIntent && (id == "" || isRef(id) || isRef(org)) {
 			continue
@@ -135,7 +142,8 @@ type AppliedEdit struct {
 
 // ApplyAppliedEdits records edits in rec.Applied, replacing what was
 // recorded for each object; an edit whose id or organization is still an
-// unresolved reference is skipped.
+// unresolved reference is skipped. The record shares the edits' Attrs maps:
+// nothing writes into an applied map, records replace them.
 func ApplyAppliedEdits(rec *state.Record, edits []AppliedEdit, resolve func(string) string) {
 	if resolve == nil {
 		resolve = func(s string) string { return s }
@@ -153,7 +161,7 @@ func ApplyAppliedEdits(rec *state.Record, edits []AppliedEdit, resolve func(stri
 			delete(rec.Applied, key)
 			continue
 		}
-		rec.Applied[key] = maps.Clone(e.Attrs)
+		rec.Applied[key] = e.Attrs
 	}
 }
 
@@ -203,7 +211,9 @@ func dropIntent(intents []state.Intent, addr string) []state.Intent {
 	return out
 }
 
-// CopyRecord returns a deep copy of r.
+// CopyRecord returns a copy of r that can be edited without changing r. The
+// attribute maps of Applied are shared (nothing writes into them; an edit
+// replaces an object's map).
 func CopyRecord(r state.Record) state.Record {
 	c := state.Record{
 		Serial:         r.Serial,
@@ -234,7 +244,7 @@ func CopyRecord(r state.Record) state.Record {
 	if r.Applied != nil {
 		c.Applied = make(map[string]map[string]string, len(r.Applied))
 		for k, v := range r.Applied {
-			c.Applied[k] = maps.Clone(v)
+			c.Applied[k] = v
 		}
 	}
 	if r.Addresses != nil {

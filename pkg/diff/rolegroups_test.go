@@ -8,9 +8,9 @@ import (
 )
 
 func TestRoleGroups(t *testing.T) {
-	in := func(subject string, roles ...string) assignment { return assignment{subject: subject, add: roles} }
-	bySet := func(ins ...assignment) map[string][]assignment {
-		m := map[string][]assignment{}
+	in := func(subject string, roles ...string) *assignment { return &assignment{subject: subject, add: roles} }
+	bySet := func(ins ...*assignment) map[string][]*assignment {
+		m := map[string][]*assignment{}
 		for _, i := range ins {
 			k := strings.Join(i.add, "\x00")
 			m[k] = append(m[k], i)
@@ -23,7 +23,7 @@ func TestRoleGroups(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		in   map[string][]assignment
+		in   map[string][]*assignment
 		want []group
 	}{
 		{

@@ -173,12 +173,12 @@ func mixedPlan() *diff.Plan {
 				Kind: diff.ImpactRevocationLag, Permission: "x:legacy", Role: "admin",
 				Organizations: []string{"Acme", "Globex", "Hooli", "Initech", "Umbrella"},
 				Users:         []string{"u_a", "u_b", "u_c", "u_d", "u_e"}, UserCount: 5, MaxLagSeconds: 3600,
-				PerOrganization: []diff.OrgSubjects{
+				PerOrganization: []*diff.OrgSubjects{
 					{OrganizationID: "org_acme", OrganizationName: "Acme", Users: []string{"u_a"}},
 					{OrganizationID: "org_glx", OrganizationName: "Globex", Users: []string{"u_b"}},
 					{OrganizationID: "org_hoo", OrganizationName: "Hooli", Users: []string{"u_c"}},
 					{OrganizationID: "org_in2", OrganizationName: "Initech", Users: []string{"u_d"}},
-					{OrganizationID: "org_in1", OrganizationName: "Initech", Users: []string{"u_e"}, UserCauses: map[string]string{"u_e": diff.CauseOrgDeleted}},
+					{OrganizationID: "org_in1", OrganizationName: "Initech", Users: []string{"u_e"}, UserCauses: diff.NewCauses(map[string]string{"u_e": diff.CauseOrgDeleted})},
 				},
 				Subjects: []diff.Subject{
 					{Type: "user", ID: "u_a", Email: "ann@acme.com"}, {Type: "user", ID: "u_b", Username: "bert"},
@@ -188,20 +188,20 @@ func mixedPlan() *diff.Plan {
 			{
 				Kind: diff.ImpactReconsent, Permission: "manage:billing", Role: "admin",
 				Organizations: []string{"Acme"}, Users: []string{"u_alice", "u_bob"}, UserCount: 2,
-				PerOrganization: []diff.OrgSubjects{{OrganizationID: "org_acme", OrganizationName: "Acme", Users: []string{"u_alice", "u_bob"},
-					UserCauses: map[string]string{"u_alice": diff.CauseRolePermissions, "u_bob": diff.CauseMemberAdded}}},
+				PerOrganization: []*diff.OrgSubjects{{OrganizationID: "org_acme", OrganizationName: "Acme", Users: []string{"u_alice", "u_bob"},
+					UserCauses: diff.NewCauses(map[string]string{"u_alice": diff.CauseRolePermissions, "u_bob": diff.CauseMemberAdded})}},
 				Subjects: []diff.Subject{{Type: "user", ID: "u_alice", Email: "alice@acme.com", Username: "alice"}, {Type: "user", ID: "u_bob", Email: "bob@acme.com"}},
 			},
 			{
 				Kind: diff.ImpactReconsent, Permission: "read:reports", Resource: &api, Role: "admin",
 				Organizations: []string{"Acme"}, Users: []string{"u_alice", "u_bob"}, UserCount: 2,
-				PerOrganization: []diff.OrgSubjects{{OrganizationID: "org_acme", OrganizationName: "Acme", Users: []string{"u_alice", "u_bob"}}},
+				PerOrganization: []*diff.OrgSubjects{{OrganizationID: "org_acme", OrganizationName: "Acme", Users: []string{"u_alice", "u_bob"}}},
 			},
 			{
 				Kind: diff.ImpactRefresh, Permission: "read:members", Role: "automation",
 				Organizations: []string{"Acme"}, Applications: []string{"app_ci"}, AppCount: 1,
-				PerOrganization: []diff.OrgSubjects{{OrganizationID: "org_acme", OrganizationName: "Acme", Applications: []string{"app_ci"},
-					AppCauses: map[string]string{"app_ci": diff.CauseRolePermissions}}},
+				PerOrganization: []*diff.OrgSubjects{{OrganizationID: "org_acme", OrganizationName: "Acme", Applications: []string{"app_ci"},
+					AppCauses: diff.NewCauses(map[string]string{"app_ci": diff.CauseRolePermissions})}},
 				Subjects: []diff.Subject{{Type: "application", ID: "app_ci", Name: "CI deployer"}},
 			},
 		},

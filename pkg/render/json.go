@@ -396,11 +396,11 @@ func impactOrgs(impacts []diff.Impact) []impactOrg {
 			}
 			for _, u := range sub.Users {
 				a.users[u] = true
-				note(o, "user", u, im, sub.UserCauses[u])
+				note(o, "user", u, im, sub.UserCauses.Of(u))
 			}
 			for _, app := range sub.Applications {
 				a.apps[app] = true
-				note(o, "application", app, im, sub.AppCauses[app])
+				note(o, "application", app, im, sub.AppCauses.Of(app))
 			}
 			key := im.Permission
 			if im.Resource != nil {
