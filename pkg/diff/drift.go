@@ -1,10 +1,13 @@
 package diff
 
 import (
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/orgsync/orgsync/pkg/state"
 )
@@ -58,12 +61,22 @@ type DriftAttr struct {
 // Fingerprint is the short hash the record keeps of an applied value: FNV-1a
 // (32 bits) of its canonical JSON, in hex.
 func Fingerprint(v any) string {
-	s, _, err := canonical(v)
-	if err != nil {
-		s = mustJSON(v)
+	var b []byte
+	switch v := v.(type) {
+	case nil, string, bool, []string:
+		// Already canonical: encoding the decoded JSON again gives the
+		// same bytes (members' and applications' roles, tens of
+		// thousands per plan, take this way).
+		b, _ = json.Marshal(v)
+	default:
+		s, _, err := canonical(v)
+		if err != nil {
+			s = mustJSON(v)
+		}
+		b = []byte(s)
 	}
 	h := fnv.New32a()
-	h.Write([]byte(s))
+	h.Write(b)
 	return fmt.Sprintf("%08x", h.Sum32())
 }
 
@@ -92,7 +105,7 @@ func (p *planner) track(kind, addr, key, id, org string, live, desired map[strin
 		if live == nil {
 			continue
 		}
-		fl := Fingerprint(live[n])
+		fl := p.fingerprint(live[n])
 		fa := applied[n]
 		if fl != fd {
 			changed = true
@@ -144,11 +157,11 @@ func (p *planner) fingerprints(names []string, desired map[string]any) map[strin
 	if len(names) != 1 {
 		fps := make(map[string]string, len(names))
 		for _, n := range names {
-			fps[n] = Fingerprint(desired[n])
+			fps[n] = p.fingerprint(desired[n])
 		}
 		return fps
 	}
-	k := [2]string{names[0], Fingerprint(desired[names[0]])}
+	k := [2]string{names[0], p.fingerprint(desired[names[0]])}
 	if fps, ok := p.sharedFingerprints[k]; ok {
 		return fps
 	}
@@ -158,6 +171,29 @@ func (p *planner) fingerprints(names []string, desired map[string]any) map[strin
 	fps := map[string]string{k[0]: k[1]}
 	p.sharedFingerprints[k] = fps
 	return fps
+}
+
+// fingerprint is Fingerprint, remembered for string lists: a plan
+// fingerprints the live and desired roles of every member, and tens of
+// thousands of members hold a few role sets.
+func (p *planner) fingerprint(v any) string {
+	l, ok := v.([]string)
+	if !ok {
+		return Fingerprint(v)
+	}
+	key := "nil"
+	if l != nil {
+		key = strconv.Itoa(len(l)) + "\x00" + strings.Join(l, "\x00")
+	}
+	if fp, ok := p.listFingerprints[key]; ok {
+		return fp
+	}
+	if p.listFingerprints == nil {
+		p.listFingerprints = map[string]string{}
+	}
+	fp := Fingerprint(l)
+	p.listFingerprints[key] = fp
+	return fp
 }
 
 func sameFingerprints(a, b map[string]string) bool {

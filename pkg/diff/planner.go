@@ -133,6 +133,9 @@ type planner struct {
 	// sharedFingerprints holds the one-attribute fingerprint maps track
 	// hands out, by attribute and fingerprint.
 	sharedFingerprints map[[2]string]map[string]string
+	// listFingerprints remembers the fingerprints of string lists
+	// (fingerprint).
+	listFingerprints map[string]string
 	// sharedRoles holds the role-name lists of members and applications,
 	// by content: tens of thousands of subjects hold a few role sets.
 	sharedRoles map[string]sharedRoleList
