@@ -7,37 +7,28 @@ package logtotest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 
 	"github.com/orgsync/orgsync/pkg/logto"
 )
 
-func pathf(format string, args ...string) string {
-	escaped := make([]any, len(args))
-	for i, a := range args {
-		escaped[i] = url.PathEscape(a)
-	}
-	return fmt.Sprintf(format, escaped...)
-}
-
 var errEmptyList = errors.New("logtotest: the list must not be empty")
 
 // DeleteUser deletes a user: DELETE /api/users/{userId}.
 func DeleteUser(ctx context.Context, c *logto.Client, id string) error {
-	return c.Do(ctx, http.MethodDelete, pathf("/api/users/%s", id), nil, nil)
+	return c.Do(ctx, http.MethodDelete, "/api/users/"+url.PathEscape(id), nil, nil)
 }
 
 // DeleteApplication deletes an application: DELETE /api/applications/{id}.
 func DeleteApplication(ctx context.Context, c *logto.Client, id string) error {
-	return c.Do(ctx, http.MethodDelete, pathf("/api/applications/%s", id), nil, nil)
+	return c.Do(ctx, http.MethodDelete, "/api/applications/"+url.PathEscape(id), nil, nil)
 }
 
 // GetOrganization returns one organization: GET /api/organizations/{id}.
 func GetOrganization(ctx context.Context, c *logto.Client, id string) (*logto.Organization, error) {
 	var out logto.Organization
-	if err := c.Do(ctx, http.MethodGet, pathf("/api/organizations/%s", id), nil, &out); err != nil {
+	if err := c.Do(ctx, http.MethodGet, "/api/organizations/"+url.PathEscape(id), nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -55,7 +46,7 @@ func AddUserConsentOrganizationScopes(ctx context.Context, c *logto.Client, appI
 		return errEmptyList
 	}
 	body := map[string][]string{"organizationScopes": scopeIDs}
-	return c.Do(logto.Idempotent(ctx), http.MethodPost, pathf("/api/applications/%s/user-consent-scopes", appID), body, nil)
+	return c.Do(logto.Idempotent(ctx), http.MethodPost, "/api/applications/"+url.PathEscape(appID)+"/user-consent-scopes", body, nil)
 }
 
 // RemoveUserConsentOrganizationScope removes an organization scope from a
@@ -64,7 +55,7 @@ func AddUserConsentOrganizationScopes(ctx context.Context, c *logto.Client, appI
 //
 // DELETE /api/applications/{id}/user-consent-scopes/organization-scopes/{scopeId}
 func RemoveUserConsentOrganizationScope(ctx context.Context, c *logto.Client, appID, scopeID string) error {
-	return c.Do(ctx, http.MethodDelete, pathf("/api/applications/%s/user-consent-scopes/organization-scopes/%s", appID, scopeID), nil, nil)
+	return c.Do(ctx, http.MethodDelete, "/api/applications/"+url.PathEscape(appID)+"/user-consent-scopes/organization-scopes/"+url.PathEscape(scopeID), nil, nil)
 }
 
 // AddJITSSOConnectors adds JIT SSO connectors to the organization; adding
@@ -76,7 +67,7 @@ func AddJITSSOConnectors(ctx context.Context, c *logto.Client, orgID string, con
 		return errEmptyList
 	}
 	body := map[string][]string{"ssoConnectorIds": connectorIDs}
-	return c.Do(logto.Idempotent(ctx), http.MethodPost, pathf("/api/organizations/%s/jit/sso-connectors", orgID), body, nil)
+	return c.Do(logto.Idempotent(ctx), http.MethodPost, "/api/organizations/"+url.PathEscape(orgID)+"/jit/sso-connectors", body, nil)
 }
 
 // RemoveJITSSOConnector removes one JIT SSO connector from the
@@ -84,7 +75,7 @@ func AddJITSSOConnectors(ctx context.Context, c *logto.Client, orgID string, con
 //
 // DELETE /api/organizations/{id}/jit/sso-connectors/{ssoConnectorId}
 func RemoveJITSSOConnector(ctx context.Context, c *logto.Client, orgID, connectorID string) error {
-	return c.Do(ctx, http.MethodDelete, pathf("/api/organizations/%s/jit/sso-connectors/%s", orgID, connectorID), nil, nil)
+	return c.Do(ctx, http.MethodDelete, "/api/organizations/"+url.PathEscape(orgID)+"/jit/sso-connectors/"+url.PathEscape(connectorID), nil, nil)
 }
 
 // WithAccessTokenTTL sets the lifetime of the access tokens issued for a
