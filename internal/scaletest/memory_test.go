@@ -256,16 +256,33 @@ func maxRSS(b *testing.B, bin string, env []string, args ...string) float64 {
 	return float64(ru.Maxrss) / 1024 // Linux reports kilobytes
 }
 
-// TestPlanHeapProfileHelper plans W1Scaled(5000) in process and renders it
+// profilePath is the file name the heap-profile benchmarks write to: the
+// environment variable env, or name in the temporary directory.
+func profilePath(b *testing.B, env, name string) string {
+	out := os.Getenv(env)
+	if out == "" {
+		out = filepath.Join(os.TempDir(), name)
+	}
+	b.Logf("heap profiles: %s*", out)
+	return out
+}
+
+// BenchmarkPlanHeapProfile plans W1Scaled(5000) in process and renders it
 // as text, and writes the heap in use at the peak of planning (.peak), of
 // rendering (.render) and while the plan is still held to
-// ORGSYNC_HEAP_PROFILE, for
-// go tool pprof -sample_index=inuse_space; without it it does nothing.
-func TestPlanHeapProfileHelper(t *testing.T) {
-	out := os.Getenv("ORGSYNC_HEAP_PROFILE")
-	if out == "" {
-		t.Skip("set ORGSYNC_HEAP_PROFILE to a file name")
+// ORGSYNC_HEAP_PROFILE (default orgsync-plan-heap in the temporary
+// directory), for go tool pprof -sample_index=inuse_space.
+// ORGSYNC_HEAP_MATCHING=1 plans a tenant that already matches.
+//
+//	go test -run '^$' -bench 'PlanHeapProfile' -benchtime 1x ./internal/scaletest
+func BenchmarkPlanHeapProfile(b *testing.B) {
+	out := profilePath(b, "ORGSYNC_HEAP_PROFILE", "orgsync-plan-heap")
+	for b.Loop() {
+		profilePlanHeap(b, out)
 	}
+}
+
+func profilePlanHeap(t testing.TB, out string) {
 	cfg := W1Scaled(memOrgs)
 	dir := writeW1Dir(t, cfg)
 	tn := StartEmulator(t, 0)
@@ -296,15 +313,20 @@ func TestPlanHeapProfileHelper(t *testing.T) {
 	runtime.KeepAlive(p)
 }
 
-// TestApplyHeapProfileHelper applies W1Scaled(5000) in process and writes
+// BenchmarkApplyHeapProfile applies W1Scaled(5000) in process and writes
 // heap profiles before and after the apply to ORGSYNC_APPLY_PROFILE.before
-// and .after (for go tool pprof -sample_index=alloc_space -base), and at its
-// peak to .peak; without it it does nothing.
-func TestApplyHeapProfileHelper(t *testing.T) {
-	out := os.Getenv("ORGSYNC_APPLY_PROFILE")
-	if out == "" {
-		t.Skip("set ORGSYNC_APPLY_PROFILE to a file name prefix")
+// and .after (default orgsync-apply-heap in the temporary directory; for go
+// tool pprof -sample_index=alloc_space -base), and at its peak to .peak.
+//
+//	go test -run '^$' -bench 'ApplyHeapProfile' -benchtime 1x ./internal/scaletest
+func BenchmarkApplyHeapProfile(b *testing.B) {
+	out := profilePath(b, "ORGSYNC_APPLY_PROFILE", "orgsync-apply-heap")
+	for b.Loop() {
+		profileApplyHeap(b, out)
 	}
+}
+
+func profileApplyHeap(t testing.TB, out string) {
 	cfg := W1Scaled(memOrgs)
 	dir := writeW1Dir(t, cfg)
 	tn := StartEmulator(t, 0)
@@ -333,7 +355,7 @@ func TestApplyHeapProfileHelper(t *testing.T) {
 
 // peakHeapProfile writes, until stop is called, the heap profile to path
 // whenever the heap live after the last collection is the largest seen.
-func peakHeapProfile(t *testing.T, path string) (stop func()) {
+func peakHeapProfile(t testing.TB, path string) (stop func()) {
 	runtime.GC() // what was let go before is not counted
 	done, finished := make(chan struct{}), make(chan struct{})
 	go func() {
