@@ -389,11 +389,50 @@ func (p *planner) userLabel(id string) string {
 	return "id:" + id
 }
 
-// memberAttrs are the attributes of a member or application: its id and
-// its role names (a list shared between the subjects that hold the same).
-func (p *planner) memberAttrs(key, id string, roles []string) map[string]any {
-	_, boxed := p.roleList(roles)
-	return map[string]any{key: id, "roles": boxed}
+// subjectValues returns the shared Change.Values of members (or
+// applications) whose roles are before and after (role names; nil for a
+// side that does not exist).
+func (p *planner) subjectValues(key string, before, after []string) *subjectValues {
+	var k subjectKey
+	k.key = key
+	if before != nil {
+		k.before = p.roleListRef(before)
+	}
+	if after != nil {
+		k.after = p.roleListRef(after)
+	}
+	if s, ok := p.sharedSubjects[k]; ok {
+		return s
+	}
+	if p.sharedSubjects == nil {
+		p.sharedSubjects = map[subjectKey]*subjectValues{}
+	}
+	s := &subjectValues{key: key}
+	if k.before != nil {
+		s.before = k.before.boxed
+	}
+	if k.after != nil {
+		s.after = k.after.boxed
+	}
+	p.sharedSubjects[k] = s
+	return s
+}
+
+// subjectKey identifies shared subjectValues by their shared role lists.
+type subjectKey struct {
+	key           string
+	before, after *sharedRoleList
+}
+
+// rolesValue is the attributes track compares of a member or an
+// application with role names roles: a map shared by the subjects that
+// hold the same, which nothing writes into.
+func (p *planner) rolesValue(roles []string) map[string]any {
+	r := p.roleListRef(roles)
+	if r.values == nil {
+		r.values = map[string]any{"roles": r.boxed}
+	}
+	return r.values
 }
 
 // joinAttrs is the attribute change of a subject that joins with roles a:
@@ -413,26 +452,34 @@ func (p *planner) joinAttrs(a AttrChange) []AttrChange {
 	return attrs
 }
 
-// sharedRoleList is a role-name list and the same list as an attribute value.
+// sharedRoleList is a role-name list, the same list as an attribute value,
+// and as rolesValue.
 type sharedRoleList struct {
-	list  []string
-	boxed any
+	list   []string
+	boxed  any
+	values map[string]any
 }
 
 // roleList returns the shared copy of the role list roles (never nil),
 // alone and as an attribute value. Nothing writes into a plan's lists.
 func (p *planner) roleList(roles []string) ([]string, any) {
+	s := p.roleListRef(roles)
+	return s.list, s.boxed
+}
+
+// roleListRef is roleList's entry for roles.
+func (p *planner) roleListRef(roles []string) *sharedRoleList {
 	k := strings.Join(roles, "\x00")
 	if s, ok := p.sharedRoles[k]; ok {
-		return s.list, s.boxed
+		return s
 	}
 	if p.sharedRoles == nil {
-		p.sharedRoles = map[string]sharedRoleList{}
+		p.sharedRoles = map[string]*sharedRoleList{}
 	}
 	l := copyStrings(roles)
-	s := sharedRoleList{list: l, boxed: l}
+	s := &sharedRoleList{list: l, boxed: l}
 	p.sharedRoles[k] = s
-	return s.list, s.boxed
+	return s
 }
 
 // declared is a member or application block resolved to its live id.
@@ -505,11 +552,12 @@ func (p *planner) planSubject(lo *state.LiveOrganization, orgID string, d declar
 		ids, names = lr, displays(lr, p.roleDisplay)
 	}
 	p.markPrevent(kind, orgID, d.id, d.addr, d.prevent)
-	after := p.memberAttrs(d.idAttr(), d.id, names)
+	after := p.rolesValue(names)
 	deps := roleDeps(d.orgAddr, d.roles)
 	if !isMember {
 		p.track(kind, d.addr, "", d.id, orgID, nil, after, d.ignored.Tracked("roles"), nil)
-		it := &item{ch: Change{Address: d.addr, Kind: kind, Action: Create, ID: d.id, After: after}, deps: deps,
+		it := &item{ch: Change{Address: d.addr, Kind: kind, Action: Create, ID: d.id,
+			subject: p.subjectValues(d.idAttr(), nil, names)}, deps: deps,
 			assignments: []assignment{{org: orgID, orgAddr: d.orgAddr, subject: d.id, app: d.app, join: true, add: ids, addr: d.addr}}}
 		if a, ok := setAttr("roles", nil, names); ok {
 			it.ch.Attrs = p.joinAttrs(a)
@@ -521,7 +569,8 @@ func (p *planner) planSubject(lo *state.LiveOrganization, orgID string, d declar
 		p.add(it)
 		return
 	}
-	before := p.memberAttrs(d.idAttr(), d.id, displays(lr, p.roleDisplay))
+	beforeNames := displays(lr, p.roleDisplay)
+	before := p.rolesValue(beforeNames)
 	tr := p.track(kind, d.addr, state.AppliedKey(kind, lo.ID, d.id), d.id, lo.ID, before, after, d.ignored.Tracked("roles"), nil)
 	if !p.managed(d.app, lo.ID, d.id) {
 		p.edits = append(p.edits, RecordEdit{Kind: kind, ID: d.id, Org: lo.ID, Address: d.addr})
@@ -530,7 +579,8 @@ func (p *planner) planSubject(lo *state.LiveOrganization, orgID string, d declar
 		return
 	}
 	added, removed, kept := setDiff(lr, ids)
-	it := &item{ch: Change{Address: d.addr, Kind: kind, Action: Update, ID: d.id, Before: before, After: after,
+	it := &item{ch: Change{Address: d.addr, Kind: kind, Action: Update, ID: d.id,
+		subject: p.subjectValues(d.idAttr(), beforeNames, names),
 		Attrs: []AttrChange{{Name: "roles", Added: displays(added, p.roleName), Removed: displays(removed, p.roleDisplay), Kept: kept, Set: true}}},
 		deps: deps}
 	tr.classify(&it.ch)
@@ -618,7 +668,7 @@ func (p *planner) removeSubject(lo *state.LiveOrganization, o *state.Organizatio
 		return
 	}
 	p.guardDelete(it, state.AppliedKey(kind, lo.ID, id), saddr)
-	it.ch.Before = p.memberAttrs(attr, id, displays(roleIDs, p.roleDisplay))
+	it.ch.subject = p.subjectValues(attr, displays(roleIDs, p.roleDisplay), nil)
 	it.ops = []plannedOp{{
 		op:           Operation{Stage: StageRemoveMember, Address: saddr, Params: remove},
 		modelChanges: []modelChange{{k: effLeave, org: lo.ID, id: id, app: app}},

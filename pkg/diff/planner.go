@@ -138,7 +138,10 @@ type planner struct {
 	listFingerprints map[string]string
 	// sharedRoles holds the role-name lists of members and applications,
 	// by content: tens of thousands of subjects hold a few role sets.
-	sharedRoles map[string]sharedRoleList
+	sharedRoles map[string]*sharedRoleList
+	// sharedSubjects are the Change.Values of members and applications,
+	// by their role lists (subjectValues).
+	sharedSubjects map[subjectKey]*subjectValues
 	// sharedJoinAttrs are joinAttrs' slices, by their shared role list.
 	sharedJoinAttrs map[*string][]AttrChange
 }

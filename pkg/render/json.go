@@ -158,6 +158,7 @@ func JSON(w io.Writer, p *diff.Plan) error {
 		Effects:  jsonEffects(p.Effects),
 	}
 	for _, c := range p.Changes {
+		before, after := c.Values()
 		jc := jsonChange{
 			Address:        c.Address,
 			Kind:           c.Kind,
@@ -165,8 +166,8 @@ func JSON(w io.Writer, p *diff.Plan) error {
 			ID:             optional(c.ID),
 			Reason:         optional(c.Reason),
 			PreviousName:   optional(c.PreviousName),
-			Before:         c.Before,
-			After:          c.After,
+			Before:         before,
+			After:          after,
 			Attributes:     make([]jsonAttr, 0, len(c.Attrs)),
 			Sensitive:      c.Sensitive,
 			Classification: optional(c.Classification),

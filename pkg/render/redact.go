@@ -57,7 +57,8 @@ func redact(p *diff.Plan) *diff.Plan {
 	out.Changes = make([]diff.Change, len(p.Changes))
 	for i, c := range p.Changes {
 		if len(c.Sensitive) > 0 {
-			c.Before, c.After = redactMap(c.Before, c.Sensitive), redactMap(c.After, c.Sensitive)
+			before, after := c.Values()
+			c = c.WithValues(redactMap(before, c.Sensitive), redactMap(after, c.Sensitive))
 			c.Attrs = slices.Clone(c.Attrs)
 			for j, a := range c.Attrs {
 				if a.Sensitive || slices.Contains(c.Sensitive, a.Name) {

@@ -120,22 +120,23 @@ func writeChange(b textWriter, c diff.Change, s Style) {
 	}
 	var body strings.Builder
 	pr := &printer{b: &body, s: s}
+	before, after := c.Values()
 	switch c.Action {
 	case diff.Create:
-		if c.After != nil {
-			pr.values(6, "+", c.After, "")
+		if after != nil {
+			pr.values(6, "+", after, "")
 		} else {
 			pr.attrChanges(6, c)
 		}
 	case diff.Delete:
-		if c.Before != nil {
-			pr.values(6, "-", c.Before, " -> null")
+		if before != nil {
+			pr.values(6, "-", before, " -> null")
 		} else {
 			pr.attrChanges(6, c)
 		}
 	default:
 		pr.attrChanges(6, c)
-		if hidden := hiddenAttrs(c); hidden > 0 {
+		if hidden := hiddenAttrs(c.Attrs, before, after); hidden > 0 {
 			pr.comment(6, fmt.Sprintf("# (%s hidden)", plural(hidden, "unchanged attribute")))
 		}
 	}
@@ -149,17 +150,18 @@ func writeChange(b textWriter, c diff.Change, s Style) {
 	b.WriteString("    }\n")
 }
 
-// hiddenAttrs counts the attributes of an updated object that did not change.
-func hiddenAttrs(c diff.Change) int {
+// hiddenAttrs counts the attributes of an updated object (its changes
+// attrs, its values before and after) that did not change.
+func hiddenAttrs(attrs []diff.AttrChange, before, after map[string]any) int {
 	changed := map[string]bool{}
-	for _, a := range c.Attrs {
+	for _, a := range attrs {
 		changed[a.Name] = true
 	}
 	all := map[string]bool{}
-	for k := range c.Before {
+	for k := range before {
 		all[k] = true
 	}
-	for k := range c.After {
+	for k := range after {
 		all[k] = true
 	}
 	n := 0
