@@ -62,8 +62,6 @@ func TestWriteHCLRoundTrip(t *testing.T) {
 		cmpopts.IgnoreFields(state.Permission{}, "Pos"),
 		cmpopts.IgnoreFields(state.Role{}, "Pos"),
 		cmpopts.IgnoreFields(state.Organization{}, "Pos"),
-		cmpopts.IgnoreFields(state.Member{}, "Pos"),
-		cmpopts.IgnoreFields(state.Application{}, "Pos"),
 	}
 	if d := cmp.Diff(want, got, ignorePos); d != "" {
 		t.Fatalf("loaded configuration differs from the one written (-written +loaded):\n%s", d)

@@ -543,9 +543,12 @@ func (l *loader) loadOrganization(b *namedBlock, body hcl.Body, key, defaultName
 }
 
 func (l *loader) loadMembers(org *state.Organization, blocks []*memberContent, ctx *hcl.EvalContext) {
-	seen := map[string]*memberContent{}
+	seen := make(map[string]*memberContent, len(blocks))
+	if len(blocks) > 0 {
+		org.Members = make([]state.Member, 0, len(blocks))
+	}
 	for _, b := range blocks {
-		m := state.Member{Label: b.Label, Pos: Pos(b.DefRange)}
+		m := state.Member{Label: b.Label}
 		switch {
 		case strings.HasPrefix(b.Label, "id:"):
 			m.Kind, m.Value = state.RefID, strings.TrimPrefix(b.Label, "id:")
@@ -597,9 +600,12 @@ func (l *loader) loadMembers(org *state.Organization, blocks []*memberContent, c
 }
 
 func (l *loader) loadApplications(org *state.Organization, blocks []*memberContent, ctx *hcl.EvalContext) {
-	seen := map[string]*memberContent{}
+	seen := make(map[string]*memberContent, len(blocks))
+	if len(blocks) > 0 {
+		org.Applications = make([]state.Application, 0, len(blocks))
+	}
 	for _, b := range blocks {
-		a := state.Application{Label: b.Label, Pos: Pos(b.DefRange), Kind: state.RefName, Value: b.Label}
+		a := state.Application{Label: b.Label, Kind: state.RefName, Value: b.Label}
 		if strings.HasPrefix(b.Label, "id:") {
 			a.Kind, a.Value = state.RefID, strings.TrimPrefix(b.Label, "id:")
 			if a.Value == "" || hasSpace(a.Value) {

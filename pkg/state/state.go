@@ -120,7 +120,6 @@ type Member struct {
 	Kind  MemberRefKind // RefEmail, RefUsername or RefID
 	Value string        // email lower-cased; username as is; id without the "id:" prefix
 	Roles []string      // User-type role names, sorted, unique
-	Pos   string
 	// PreventDestroy and Ignored are the block's lifecycle settings.
 	PreventDestroy bool
 	Ignored
@@ -135,7 +134,6 @@ type Application struct {
 	Kind  MemberRefKind // RefName or RefID
 	Value string        // name, or id without "id:"
 	Roles []string      // MachineToMachine role names, sorted, unique
-	Pos   string
 	// PreventDestroy and Ignored are the block's lifecycle settings.
 	PreventDestroy bool
 	Ignored
