@@ -109,6 +109,7 @@ func runApply(e *env, args []string) exitCode {
 		// A saved plan was reviewed when it was made: no second question.
 		*autoApprove = true
 	} else {
+		res.Sources = spec.Sources{} // for plan files only: megabytes in a large configuration
 		pl, err = computePlan(e, &reads, c, res, f.inputs())
 	}
 	if err != nil {

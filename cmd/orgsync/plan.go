@@ -79,11 +79,16 @@ func (f *planFlags) inputs() planInputs {
 
 // makePlan loads the configuration, reads the tenant through c (connecting
 // first when c is nil) and computes the plan. Problems are printed to
-// stderr as they are found.
-func makePlan(e *env, f *planFlags, c *logto.Client) (*planned, error) {
+// stderr as they are found. The configuration's files are kept in the
+// result's sources only with keepSources (for a plan file): they are
+// megabytes in a large configuration.
+func makePlan(e *env, f *planFlags, c *logto.Client, keepSources bool) (*planned, error) {
 	res, err := loadConfig(e, f.cfg.input(e))
 	if err != nil {
 		return nil, err
+	}
+	if !keepSources {
+		res.Sources = spec.Sources{}
 	}
 	return computePlan(e, &f.conn, c, res, f.inputs())
 }
@@ -172,7 +177,7 @@ func runPlan(e *env, args []string) exitCode {
 		printErr(e, err)
 		return exitError
 	}
-	pl, err := makePlan(e, &f, nil)
+	pl, err := makePlan(e, &f, nil, *out != "")
 	if err != nil {
 		printErr(e, err)
 		if *format != "text" {

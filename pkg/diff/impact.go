@@ -343,11 +343,10 @@ type impactTally struct {
 	// perOrg holds one entry per organization, in the order they are
 	// visited (sorted by id); open says the organization being visited
 	// has added to the tally (its entry comes when it is closed).
-	perOrg      []*OrgSubjects
-	open        bool
-	users, apps map[string]bool
-	lag         int
-	api         bool
+	perOrg []*OrgSubjects
+	open   bool
+	lag    int
+	api    bool
 	// open subjects and their causes (openUserCauses[i] is the cause of
 	// openUsers[i]) of the organization being tallied; scratch reused from
 	// one organization to the next.
@@ -618,7 +617,7 @@ func (r *impactRun) record(d delta, app bool, orgID, orgName, subject, cause str
 	k := impactKey{kind: d.kind, perm: d.key.name, role: d.role, api: d.key.api, res: d.key.res}
 	a := r.acc[k]
 	if a == nil {
-		a = &impactTally{users: map[string]bool{}, apps: map[string]bool{}, api: d.key.api}
+		a = &impactTally{api: d.key.api}
 		if d.kind == ImpactRevocationLag {
 			a.lag = r.p.opts.TokenTTL
 			if ttl := r.p.resourceTTL[d.key.res]; d.key.api && ttl > 0 {
@@ -632,12 +631,10 @@ func (r *impactRun) record(d delta, app bool, orgID, orgName, subject, cause str
 		r.open = append(r.open, a)
 	}
 	if app {
-		a.apps[subject] = true
 		a.openApps = append(a.openApps, subject)
 		a.openAppCauses = append(a.openAppCauses, cause)
 		return
 	}
-	a.users[subject] = true
 	a.openUsers = append(a.openUsers, subject)
 	a.openUserCauses = append(a.openUserCauses, cause)
 }
@@ -712,7 +709,7 @@ func buildImpacts(acc map[impactKey]*impactTally) []Impact {
 	for _, k := range keys {
 		a := acc[k]
 		im := Impact{Kind: k.kind, Permission: k.perm, Role: k.role, MaxLagSeconds: a.lag,
-			Users: sortedKeys(a.users), Applications: sortedKeys(a.apps)}
+			Users: subjectUnion(a.perOrg, false), Applications: subjectUnion(a.perOrg, true)}
 		if k.api {
 			res := k.res
 			im.Resource = &res
@@ -720,7 +717,7 @@ func buildImpacts(acc map[impactKey]*impactTally) []Impact {
 		if len(im.Applications) == 0 {
 			im.Applications = nil
 		}
-		im.UserCount, im.AppCount = len(im.Users), len(a.apps)
+		im.UserCount, im.AppCount = len(im.Users), len(im.Applications)
 		names := make(map[string]bool, len(a.perOrg))
 		im.PerOrganization = slices.Clip(a.perOrg)
 		for _, os := range im.PerOrganization {
@@ -730,6 +727,36 @@ func buildImpacts(acc map[impactKey]*impactTally) []Impact {
 		out = append(out, im)
 	}
 	return out
+}
+
+// subjectUnion is the sorted union of the users (or, with app, the
+// applications) of the organizations' entries (never nil). Every subject a
+// tally records is in its organization's entry, so this is the tally's
+// subjects without a set kept while tallying: a plan of 100,000 new
+// memberships would hold one of them per impact.
+func subjectUnion(entries []*OrgSubjects, app bool) []string {
+	n := 0
+	for _, os := range entries {
+		if app {
+			n += len(os.Applications)
+		} else {
+			n += len(os.Users)
+		}
+	}
+	all := make([]string, 0, n)
+	for _, os := range entries {
+		if app {
+			all = append(all, os.Applications...)
+		} else {
+			all = append(all, os.Users...)
+		}
+	}
+	slices.Sort(all)
+	all = slices.Compact(all)
+	if len(all) < cap(all)/2 {
+		all = slices.Clone(all) // without the duplicates' room
+	}
+	return all
 }
 
 // sharedSubjects hands out the sorted subject lists and cause maps of

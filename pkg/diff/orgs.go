@@ -581,7 +581,7 @@ func (p *planner) planSubject(lo *state.LiveOrganization, orgID string, d declar
 	added, removed, kept := setDiff(lr, ids)
 	it := &item{ch: Change{Address: d.addr, Kind: kind, Action: Update, ID: d.id,
 		subject: p.subjectValues(d.idAttr(), beforeNames, names),
-		Attrs: []AttrChange{{Name: "roles", Added: displays(added, p.roleName), Removed: displays(removed, p.roleDisplay), Kept: kept, Set: true}}},
+		Attrs:   []AttrChange{{Name: "roles", Added: displays(added, p.roleName), Removed: displays(removed, p.roleDisplay), Kept: kept, Set: true}}},
 		deps: deps}
 	tr.classify(&it.ch)
 	switch {
