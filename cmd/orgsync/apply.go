@@ -104,8 +104,9 @@ func runApply(e *env, args []string) exitCode {
 	if len(givenFlags(fs, "parallelism")) == 0 {
 		reads.parallelism = apply.DefaultFetchParallelism
 	}
+	f.impactDetail = *impactOut != ""
 	if saved != nil {
-		pl, err = recomputeSavedPlan(e, &reads, c, saved)
+		pl, err = recomputeSavedPlan(e, &reads, c, saved, f.impactDetail)
 		// A saved plan was reviewed when it was made: no second question.
 		*autoApprove = true
 	} else {
@@ -211,14 +212,14 @@ func readSavedPlan(e *env, path string) (*planfile.File, error) {
 // recomputeSavedPlan recomputes the plan of a verified plan file from the
 // inputs it stores against a fresh read of the tenant, and returns it when
 // its changes are the reviewed ones.
-func recomputeSavedPlan(e *env, conn *connFlags, c *logto.Client, file *planfile.File) (*planned, error) {
+func recomputeSavedPlan(e *env, conn *connFlags, c *logto.Client, file *planfile.File, impactDetail bool) (*planned, error) {
 	saved := file.Plan
 	res, err := loadConfig(e, spec.Input{Sources: &saved.Configuration})
 	if err != nil {
 		return nil, fmt.Errorf("the configuration saved in %s no longer loads (was it made by another orgsync version, %s?): nothing was changed",
 			file.Path, saved.OrgsyncVersion)
 	}
-	in := planInputs{targets: saved.Targets, allowDestroy: saved.AllowDestroy, allowMassDelete: saved.AllowMassDelete, impactBudget: saved.ImpactBudget}
+	in := planInputs{targets: saved.Targets, allowDestroy: saved.AllowDestroy, allowMassDelete: saved.AllowMassDelete, impactBudget: saved.ImpactBudget, impactDetail: impactDetail}
 	pl, err := computePlan(e, conn, c, res, in)
 	if err != nil {
 		var refused *diff.RefusedError

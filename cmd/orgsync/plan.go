@@ -25,6 +25,8 @@ type planFlags struct {
 	allowDestroy    stringsFlag
 	allowMassDelete bool
 	impactBudget    int
+	// impactDetail is apply's -impact-out given (planInputs).
+	impactDetail bool
 }
 
 func (f *planFlags) register(fs *flag.FlagSet) {
@@ -55,6 +57,9 @@ type planInputs struct {
 	allowDestroy    []string
 	allowMassDelete bool
 	impactBudget    int
+	// impactDetail: the plan keeps its token impact per organization
+	// (apply -impact-out writes it); not a saved input.
+	impactDetail bool
 }
 
 // checkAddresses refuses malformed -target and -allow-destroy addresses
@@ -74,7 +79,7 @@ func (f *planFlags) checkAddresses() error {
 }
 
 func (f *planFlags) inputs() planInputs {
-	return planInputs{targets: f.targets, allowDestroy: f.allowDestroy, allowMassDelete: f.allowMassDelete, impactBudget: f.impactBudget}
+	return planInputs{targets: f.targets, allowDestroy: f.allowDestroy, allowMassDelete: f.allowMassDelete, impactBudget: f.impactBudget, impactDetail: f.impactDetail}
 }
 
 // makePlan loads the configuration, reads the tenant through c (connecting
@@ -108,6 +113,7 @@ func computePlan(e *env, conn *connFlags, c *logto.Client, res *spec.Result, in 
 		AllowDestroy:    in.allowDestroy,
 		AllowMassDelete: in.allowMassDelete,
 		ImpactBudget:    in.impactBudget,
+		ImpactDetail:    in.impactDetail,
 	})
 	if err != nil {
 		return nil, err

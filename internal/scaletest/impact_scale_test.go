@@ -61,7 +61,7 @@ func BenchmarkImpact20kOrganizations(b *testing.B) {
 		}{{"unlimited", -1}, {"default", 0}} {
 			c, _ := freshClient(b, t)
 			start := time.Now()
-			_, p, err := apply.Plan(ctx, c, changed, apply.PlanOptions{Parallelism: planParallelism, ImpactBudget: run.budget})
+			_, p, err := apply.Plan(ctx, c, changed, apply.PlanOptions{Parallelism: planParallelism, ImpactBudget: run.budget, ImpactDetail: true})
 			wall := time.Since(start)
 			if err != nil {
 				b.Fatal(err)

@@ -24,6 +24,9 @@ type PlanOptions struct {
 	ImpactBudget int
 	// Now is the planning time (time.Now when zero).
 	Now time.Time
+	// ImpactDetail keeps the token impact per organization
+	// (diff.Options.ImpactDetail), for apply -impact-out.
+	ImpactDetail bool
 }
 
 // Plan reads what the plan of cfg needs from the tenant, and computes it.
@@ -63,6 +66,7 @@ func Plan(ctx context.Context, c *logto.Client, cfg *state.Config, opts PlanOpti
 		AllowDestroy:    opts.AllowDestroy,
 		AllowMassDelete: opts.AllowMassDelete,
 		Now:             now,
+		ImpactDetail:    opts.ImpactDetail,
 	}
 	p, err := diff.Compute(cfg, live, dopts)
 	if err != nil {

@@ -340,13 +340,17 @@ type impactKey struct {
 }
 
 type impactTally struct {
-	// perOrg holds one entry per organization, in the order they are
-	// visited (sorted by id); open says the organization being visited
-	// has added to the tally (its entry comes when it is closed).
+	// perOrg holds, with detail, one entry per organization, in the order
+	// they are visited (sorted by id); open says the organization being
+	// visited has added to the tally (its entry comes when it is closed).
 	perOrg []*OrgSubjects
 	open   bool
 	lag    int
-	api    bool
+	// users and apps are the subjects so far, orgs the names of the
+	// organizations they are in.
+	users, apps subjectSet
+	orgs        []string
+	api         bool
 	// open subjects and their causes (openUserCauses[i] is the cause of
 	// openUsers[i]) of the organization being tallied; scratch reused from
 	// one organization to the next.
@@ -359,7 +363,9 @@ type impactTally struct {
 // for every subject of every organization whose members are known, what
 // it holds before the plan and after.
 // ops[i] are the model changes of operation i (opModelChanges).
-func (p *planner) impact(ops opModels, done func(int) bool) []Impact {
+// With detail, each impact has its subjects per organization
+// (Impact.PerOrganization).
+func (p *planner) impact(ops opModels, done func(int) bool, detail bool) []Impact {
 	before := p.beforeModel()
 	after := before.derive()
 	for i := range ops.n {
@@ -371,6 +377,7 @@ func (p *planner) impact(ops opModels, done func(int) bool) []Impact {
 		}
 	}
 	r := p.newImpactRun(before, after)
+	r.detail = detail
 	for _, orgID := range r.orgIDs() {
 		r.visitOrg(orgID)
 	}
@@ -424,6 +431,8 @@ type impactRun struct {
 	// shared hands out its subject lists (closeOrg).
 	open   []*impactTally
 	shared sharedSubjects
+	// detail: the tallies keep their subjects per organization.
+	detail bool
 }
 
 func (p *planner) newImpactRun(before, after *model) *impactRun {
@@ -525,6 +534,15 @@ func (r *impactRun) visitOrg(orgID string) {
 func (r *impactRun) closeOrg(orgID, orgName string) {
 	entries := map[[2]*string]*OrgSubjects{} // by the shared lists they hold
 	for _, a := range r.open {
+		a.users.add(a.openUsers)
+		a.apps.add(a.openApps)
+		a.orgs = append(a.orgs, orgName)
+		if !r.detail {
+			a.open = false
+			a.openUsers, a.openUserCauses = a.openUsers[:0], a.openUserCauses[:0]
+			a.openApps, a.openAppCauses = a.openApps[:0], a.openAppCauses[:0]
+			continue
+		}
 		users, userCauses := r.shared.subjects(orgID, false, a.openUsers, a.openUserCauses)
 		apps, appCauses := r.shared.subjects(orgID, true, a.openApps, a.openAppCauses)
 		k := [2]*string{firstOf(users), firstOf(apps)}
@@ -709,7 +727,7 @@ func buildImpacts(acc map[impactKey]*impactTally) []Impact {
 	for _, k := range keys {
 		a := acc[k]
 		im := Impact{Kind: k.kind, Permission: k.perm, Role: k.role, MaxLagSeconds: a.lag,
-			Users: subjectUnion(a.perOrg, false), Applications: subjectUnion(a.perOrg, true)}
+			Users: a.users.sorted(), Applications: a.apps.sorted()}
 		if k.api {
 			res := k.res
 			im.Resource = &res
@@ -718,45 +736,40 @@ func buildImpacts(acc map[impactKey]*impactTally) []Impact {
 			im.Applications = nil
 		}
 		im.UserCount, im.AppCount = len(im.Users), len(im.Applications)
-		names := make(map[string]bool, len(a.perOrg))
 		im.PerOrganization = slices.Clip(a.perOrg)
-		for _, os := range im.PerOrganization {
-			names[os.OrganizationName] = true
-		}
-		im.Organizations = sortedKeys(names)
+		slices.Sort(a.orgs)
+		im.Organizations = slices.Clip(slices.Compact(a.orgs))
 		out = append(out, im)
 	}
 	return out
 }
 
-// subjectUnion is the sorted union of the users (or, with app, the
-// applications) of the organizations' entries (never nil). Every subject a
-// tally records is in its organization's entry, so this is the tally's
-// subjects without a set kept while tallying: a plan of 100,000 new
-// memberships would hold one of them per impact.
-func subjectUnion(entries []*OrgSubjects, app bool) []string {
-	n := 0
-	for _, os := range entries {
-		if app {
-			n += len(os.Applications)
-		} else {
-			n += len(os.Users)
-		}
+// subjectSet collects subject ids, duplicates included, and sorts and
+// compacts them whenever they have doubled since: a set in a few bytes per
+// subject, where a tally reaches thousands of organizations, each adding
+// its subjects.
+type subjectSet struct {
+	ids     []string
+	compact int // len(ids) after the last compaction
+}
+
+func (s *subjectSet) add(ids []string) {
+	s.ids = append(s.ids, ids...)
+	if len(s.ids) >= 2*s.compact+64 {
+		s.squash()
 	}
-	all := make([]string, 0, n)
-	for _, os := range entries {
-		if app {
-			all = append(all, os.Applications...)
-		} else {
-			all = append(all, os.Users...)
-		}
-	}
-	slices.Sort(all)
-	all = slices.Compact(all)
-	if len(all) < cap(all)/2 {
-		all = slices.Clone(all) // without the duplicates' room
-	}
-	return all
+}
+
+func (s *subjectSet) squash() {
+	slices.Sort(s.ids)
+	s.ids = slices.Compact(s.ids)
+	s.compact = len(s.ids)
+}
+
+// sorted returns the subjects, sorted (never nil).
+func (s *subjectSet) sorted() []string {
+	s.squash()
+	return append(make([]string, 0, len(s.ids)), s.ids...)
 }
 
 // sharedSubjects hands out the sorted subject lists and cause maps of

@@ -206,7 +206,7 @@ func TestTokenImpact(t *testing.T) {
 func TestTokenImpactPerOrganization(t *testing.T) {
 	cfg := baseConfig()
 	cfg.Roles[2].Permissions = []string{"read:x", "write:x"}
-	p := mustPlan(t, cfg, baseLive(), Options{})
+	p := mustPlan(t, cfg, baseLive(), Options{ImpactDetail: true})
 	want := []Impact{{
 		Kind: ImpactRefresh, Permission: "write:x", Role: "viewer",
 		Organizations: []string{"Acme", "Other"}, Users: []string{"u-alice"}, UserCount: 1,
@@ -221,13 +221,38 @@ func TestTokenImpactPerOrganization(t *testing.T) {
 	}
 }
 
+// Without Options.ImpactDetail the token impact is the same but for its
+// subjects per organization, which are left out.
+func TestTokenImpactWithoutDetail(t *testing.T) {
+	cfg, live := fixture(func(c *state.Config) {
+		c.Permissions = append(c.Permissions, state.Permission{Name: "z:new"})
+		c.Roles[2].Permissions = []string{"read:x", "write:x", "z:new"}
+		c.Roles[0].Permissions = []string{"z:new"}
+		c.Organizations[0].Members = append(c.Organizations[0].Members, member("carol@acme.com", "viewer"))
+	}, nil)
+	detailed := mustPlan(t, cfg, live, Options{ImpactDetail: true}).TokenImpact
+	plain := mustPlan(t, cfg, live, Options{}).TokenImpact
+	if len(detailed) < 3 {
+		t.Fatalf("the fixture has %d impacts; want several", len(detailed))
+	}
+	for i := range detailed {
+		if len(detailed[i].PerOrganization) == 0 {
+			t.Errorf("impact %d: no subjects per organization with ImpactDetail", i)
+		}
+		detailed[i].PerOrganization = nil
+	}
+	if diff := cmp.Diff(detailed, plain); diff != "" {
+		t.Errorf("impact without detail (-detailed without PerOrganization +plain):\n%s", diff)
+	}
+}
+
 // ImpactOf of every operation is the plan's token impact, and of none is
 // nothing: the planner it keeps holds what the impact needs.
 func TestImpactOf(t *testing.T) {
 	cfg := baseConfig()
 	cfg.Roles[2].Permissions = []string{"read:x", "write:x"}
 	cfg.Organizations[0].Members = cfg.Organizations[0].Members[:1]
-	p := mustPlan(t, cfg, baseLive(), Options{})
+	p := mustPlan(t, cfg, baseLive(), Options{ImpactDetail: true})
 	if len(p.TokenImpact) == 0 || len(p.Operations) < 2 {
 		t.Fatalf("the fixture plans %d operations with %d impacts; want some of both", len(p.Operations), len(p.TokenImpact))
 	}
@@ -270,5 +295,24 @@ func TestAffectedRoles(t *testing.T) {
 				t.Errorf("AffectedRoles (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// A subjectSet compacts as it grows and returns each subject once, sorted.
+func TestSubjectSet(t *testing.T) {
+	var s subjectSet
+	want := map[string]bool{}
+	for i := range 1000 {
+		ids := []string{fmt.Sprintf("u%03d", i%137), fmt.Sprintf("u%03d", (i*7)%251)}
+		s.add(ids)
+		for _, id := range ids {
+			want[id] = true
+		}
+		if len(s.ids) > 2*len(want)+64+len(ids) {
+			t.Fatalf("after %d additions the set holds %d ids for %d subjects", i+1, len(s.ids), len(want))
+		}
+	}
+	if diff := cmp.Diff(sortedKeys(want), s.sorted()); diff != "" {
+		t.Errorf("subjects (-want +got):\n%s", diff)
 	}
 }

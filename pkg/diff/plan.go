@@ -260,7 +260,7 @@ type Impact struct {
 	// MaxLagSeconds: for revocation_lag, how long issued tokens may keep it.
 	MaxLagSeconds int `json:"max_lag_seconds,omitempty"`
 	// PerOrganization holds the subject ids per organization id (for
-	// -impact-out). Impacts with the same subjects in an organization may
+	// -impact-out; only with Options.ImpactDetail, and in ImpactOf). Impacts with the same subjects in an organization may
 	// share its entry: nothing writes into them.
 	PerOrganization []*OrgSubjects `json:"per_organization,omitempty"`
 	// Subjects names the users and applications of the entry (users, then
@@ -427,6 +427,11 @@ type Options struct {
 	// Now is the planning time; invitations expire 7 days after it. Required
 	// only when the plan creates invitations.
 	Now time.Time
+	// ImpactDetail keeps the token impact's subjects per organization
+	// (Impact.PerOrganization), which only the -impact-out file shows: in
+	// a plan of thousands of organizations they are most of the impact's
+	// memory. ImpactOf always computes them.
+	ImpactDetail bool
 }
 
 // Problem is one reason a plan is refused (prevent_destroy, mass delete,

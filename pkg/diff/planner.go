@@ -492,7 +492,7 @@ func (p *planner) finish() (*Plan, error) {
 	// are not used past this point: they are let go before the token
 	// impact, the largest computation, runs.
 	p.items = nil
-	plan.TokenImpact = p.impact(models, nil)
+	plan.TokenImpact = p.impact(models, nil, p.opts.ImpactDetail)
 	if n := p.live.ImpactUnread; n > 0 {
 		plan.ImpactGap = &ImpactGap{UnreadOrganizations: n, Requests: p.live.ImpactUnreadRequests, Budget: p.live.ImpactBudget}
 		plan.Warnings = append(plan.Warnings, plan.ImpactGap.String())
@@ -501,7 +501,7 @@ func (p *planner) finish() (*Plan, error) {
 	// token impact reads (impactPlanner) and the model changes of ops, not
 	// the configuration or the planner's items and indexes.
 	ip := p.impactPlanner()
-	plan.impact = func(done func(int) bool) []Impact { return ip.impact(models, done) }
+	plan.impact = func(done func(int) bool) []Impact { return ip.impact(models, done, true) }
 	return plan, nil
 }
 

@@ -62,7 +62,7 @@ func orgSettingsPlan() *diff.Plan {
 		Record: state.Record{Permissions: []string{"ps-read"}, Roles: []string{"r-member"}, Organizations: []string{"o-acme", "o-globex"},
 			Members: map[string][]string{"o-acme": {"u-ann"}}},
 	}
-	p, err := diff.Compute(cfg, live, diff.Options{Now: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC), AllowMassDelete: true})
+	p, err := diff.Compute(cfg, live, diff.Options{Now: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC), AllowMassDelete: true, ImpactDetail: true})
 	if err != nil {
 		panic(err)
 	}
