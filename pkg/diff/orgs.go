@@ -333,7 +333,14 @@ func (p *planner) roleName(id string) string {
 	return p.roleDisplay(id)
 }
 
-func roleDeps(orgAddr string, roles []string) []string {
+// subjectDeps are the dependencies of a change in the organization at
+// orgAddr that needs roles: the organization and the roles. Only a
+// targeted plan reads dependencies (keep): without targets there are none
+// to hold, one list per member in a large plan.
+func (p *planner) subjectDeps(orgAddr string, roles []string) []string {
+	if len(p.opts.Targets) == 0 {
+		return nil
+	}
 	deps := make([]string, 0, len(roles)+1)
 	deps = append(deps, orgAddr)
 	for _, r := range roles {
@@ -553,7 +560,7 @@ func (p *planner) planSubject(lo *state.LiveOrganization, orgID string, d declar
 	}
 	p.markPrevent(kind, orgID, d.id, d.addr, d.prevent)
 	after := p.rolesValue(names)
-	deps := roleDeps(d.orgAddr, d.roles)
+	deps := p.subjectDeps(d.orgAddr, d.roles)
 	if !isMember {
 		p.track(kind, d.addr, "", d.id, orgID, nil, after, d.ignored.Tracked("roles"), nil)
 		it := &item{ch: Change{Address: d.addr, Kind: kind, Action: Create, ID: d.id,
@@ -719,7 +726,7 @@ func (p *planner) missingUser(lo *state.LiveOrganization, orgID, orgAddr string,
 		expires := p.opts.Now.Add(p.invitationTTL()).UnixMilli()
 		p.add(p.inviteByEmail(&item{
 			ch:   Change{Address: maddr, Kind: KindInvitation, Action: Create, After: after, Attrs: attrs, Reason: "missing_user"},
-			deps: roleDeps(orgAddr, m.Roles),
+			deps: p.subjectDeps(orgAddr, m.Roles),
 			ops: []plannedOp{{op: Operation{Stage: StageAssignments, Address: maddr,
 				Params: CreateInvitation{Organization: Ref(orgID), Invitee: email, Roles: refs(ids), ExpiresAt: expires}}}},
 		}, email))
@@ -858,7 +865,7 @@ func (p *planner) planJIT(o *state.Organization, lo *state.LiveOrganization, org
 	if sameDomains && sameRoles && !sso.changed {
 		return
 	}
-	it := &item{ch: Change{Address: addr, Kind: KindJIT, Action: Update, ID: orgID, After: after, Before: before}, deps: roleDeps(o.Address, o.JIT.Roles)}
+	it := &item{ch: Change{Address: addr, Kind: KindJIT, Action: Update, ID: orgID, After: after, Before: before}, deps: p.subjectDeps(o.Address, o.JIT.Roles)}
 	if lo == nil {
 		it.ch.Action, it.ch.ID = Create, ""
 	}

@@ -441,13 +441,18 @@ func (p *planner) finish() (*Plan, error) {
 			problems = append(problems, pr)
 		}
 	}
-	var items []*item
-	for _, it := range p.items {
-		if kept[it] {
-			items = append(items, it)
-			if it.problem != nil {
-				problems = append(problems, *it.problem)
+	items := p.items
+	if kept != nil {
+		items = nil
+		for _, it := range p.items {
+			if kept[it] {
+				items = append(items, it)
 			}
+		}
+	}
+	for _, it := range items {
+		if it.problem != nil {
+			problems = append(problems, *it.problem)
 		}
 	}
 	problems = append(groupMissingUsers(problems), p.massDelete(items)...)
@@ -455,6 +460,10 @@ func (p *planner) finish() (*Plan, error) {
 		sort.SliceStable(problems, func(i, j int) bool { return problems[i].Address < problems[j].Address })
 		return nil, &RefusedError{Problems: problems}
 	}
+	// The items (one per member, with their assignments and operations)
+	// are let go as the plan's changes are taken from them (orderChanges),
+	// before the token impact, the largest computation, runs.
+	p.items, kept = nil, nil
 
 	ops := p.operations(items)
 	for _, ws := range sortedKeys(p.leftToOthers) {
@@ -466,7 +475,6 @@ func (p *planner) finish() (*Plan, error) {
 	}
 	plan := &Plan{
 		Targets:    p.opts.Targets,
-		Changes:    p.orderChanges(items, ops),
 		Unmanaged:  p.unmanaged,
 		Warnings:   p.warnings,
 		Operations: make([]Operation, len(ops)),
@@ -474,6 +482,12 @@ func (p *planner) finish() (*Plan, error) {
 	for i := range ops {
 		plan.Operations[i] = ops[i].op
 	}
+	models := opModels{n: len(ops), changes: make([][]modelChange, len(ops)), ops: plan.Operations}
+	for i, o := range ops {
+		models.changes[i] = o.modelChanges
+	}
+	plan.Effects, plan.mfaChecks = p.effects(items, ops, models)
+	plan.Changes = p.orderChanges(items, ops)
 	for _, e := range p.edits {
 		if e.Remove || len(p.opts.Targets) == 0 || p.targeted(e.Address) {
 			plan.RecordEdits = append(plan.RecordEdits, e)
@@ -483,15 +497,6 @@ func (p *planner) finish() (*Plan, error) {
 	plan.Drift = p.finishDrift(plan.Changes)
 	plan.LastApply = lastApply(p.live.Record)
 	plan.Applied = p.applied
-	models := opModels{n: len(ops), changes: make([][]modelChange, len(ops)), ops: plan.Operations}
-	for i, o := range ops {
-		models.changes[i] = o.modelChanges
-	}
-	plan.Effects, plan.mfaChecks = p.effects(items, ops, models)
-	// The items (one per member, with their assignments and operations)
-	// are not used past this point: they are let go before the token
-	// impact, the largest computation, runs.
-	p.items = nil
 	plan.TokenImpact = p.impact(models, nil, p.opts.ImpactDetail)
 	if n := p.live.ImpactUnread; n > 0 {
 		plan.ImpactGap = &ImpactGap{UnreadOrganizations: n, Requests: p.live.ImpactUnreadRequests, Budget: p.live.ImpactBudget}
@@ -522,15 +527,12 @@ func (p *planner) targeted(addr string) bool {
 }
 
 // keep selects the items inside the targets, plus the creates and renames
-// they depend on.
+// they depend on; nil when the plan has no targets: every item.
 func (p *planner) keep() map[*item]bool {
-	kept := make(map[*item]bool, len(p.items))
 	if len(p.opts.Targets) == 0 {
-		for _, it := range p.items {
-			kept[it] = true
-		}
-		return kept
+		return nil
 	}
+	kept := make(map[*item]bool, len(p.items))
 	byAddr := map[string][]*item{}
 	for _, it := range p.items {
 		byAddr[it.ch.Address] = append(byAddr[it.ch.Address], it)
@@ -710,8 +712,9 @@ func (p *planner) orderChanges(items []*item, ops []plannedOp) []Change {
 		}
 	}
 	changes := make([]Change, 0, len(items))
-	for _, it := range items {
+	for i, it := range items {
 		changes = append(changes, it.ch)
+		items[i] = nil // the item is let go (finish)
 	}
 	sort.SliceStable(changes, func(i, j int) bool {
 		si, sj := first[changes[i].Address], first[changes[j].Address]
