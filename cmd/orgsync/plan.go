@@ -99,15 +99,18 @@ func makePlan(e *env, f *planFlags, c *logto.Client, keepSources bool) (*planned
 }
 
 // computePlan reads what the plan needs through c (connecting first when c
-// is nil) and computes it.
+// is nil) and computes it. Only res's configuration and sources are kept
+// (its parsed files, the configuration's bytes, are let go).
 func computePlan(e *env, conn *connFlags, c *logto.Client, res *spec.Result, in planInputs) (*planned, error) {
+	cfg, sources := res.Config, res.Sources
+	res = nil
 	if c == nil {
 		var err error
 		if c, err = conn.client(e); err != nil {
 			return nil, err
 		}
 	}
-	live, p, err := apply.Plan(e.ctx, c, res.Config, apply.PlanOptions{
+	live, p, err := apply.Plan(e.ctx, c, cfg, apply.PlanOptions{
 		Parallelism:     conn.parallelism,
 		Targets:         in.targets,
 		AllowDestroy:    in.allowDestroy,
@@ -119,7 +122,7 @@ func computePlan(e *env, conn *connFlags, c *logto.Client, res *spec.Result, in 
 		return nil, err
 	}
 	conn.log.Debug().Int64("requests", c.Requests()).Int("organizations", len(live.Organizations)).Msg("read the tenant for the plan")
-	return &planned{sources: res.Sources, inputs: in, client: c, live: live, plan: p}, nil
+	return &planned{sources: sources, inputs: in, client: c, live: live, plan: p}, nil
 }
 
 // errReported is returned when the problem was already printed.
