@@ -393,8 +393,20 @@ func (p *planner) impact(ops opModels, done func(int) bool, detail bool) []Impac
 		first, last string
 	}
 	seen := map[listsKey][]subjectLists{}
+	// Impacts through the same role reach the same organizations: their
+	// organization lists are shared too.
+	orgLists := map[listsKey][][]string{}
 	for i := range impacts {
 		im := &impacts[i]
+		orgsKey := listsKey{users: len(im.Organizations)}
+		if n := len(im.Organizations); n > 0 {
+			orgsKey.first, orgsKey.last = im.Organizations[0], im.Organizations[n-1]
+		}
+		if l := slices.IndexFunc(orgLists[orgsKey], func(l []string) bool { return slices.Equal(l, im.Organizations) }); l >= 0 {
+			im.Organizations = orgLists[orgsKey][l]
+		} else {
+			orgLists[orgsKey] = append(orgLists[orgsKey], im.Organizations)
+		}
 		k := listsKey{users: len(im.Users), apps: len(im.Applications)}
 		if n := len(im.Users); n > 0 {
 			k.first, k.last = im.Users[0], im.Users[n-1]
