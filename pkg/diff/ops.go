@@ -15,30 +15,31 @@ type groupKey struct {
 // stage order and, within a stage, by address.
 func (p *planner) operations(items []*item) []plannedOp {
 	var ops []plannedOp
-	// The assignments are referred to, not copied: a large plan has one
-	// per member.
-	joins := map[groupKey][]*assignment{}
-	adds := map[groupKey]map[string][]*assignment{}
+	// The items are referred to, not copied: a large plan has one per
+	// member.
+	joins := map[groupKey][]*item{}
+	adds := map[groupKey]map[string][]*item{}
 	for _, it := range items {
 		ops = append(ops, it.ops...)
-		for i := range it.assignments {
-			in := &it.assignments[i]
-			k := groupKey{in.org, in.orgAddr, in.app}
-			if in.join {
-				joins[k] = append(joins[k], in)
+		in := &it.assign
+		if in.org == "" {
+			continue
+		}
+		k := groupKey{in.org, in.orgAddr, in.app}
+		if in.join {
+			joins[k] = append(joins[k], it)
+		}
+		if len(in.add) > 0 {
+			if adds[k] == nil {
+				adds[k] = map[string][]*item{}
 			}
-			if len(in.add) > 0 {
-				if adds[k] == nil {
-					adds[k] = map[string][]*assignment{}
-				}
-				set := strings.Join(in.add, "\x00")
-				adds[k][set] = append(adds[k][set], in)
-			}
+			set := strings.Join(in.add, "\x00")
+			adds[k][set] = append(adds[k][set], it)
 		}
 	}
 	keys := make([]groupKey, 0, len(joins)+len(adds))
 	seen := map[groupKey]bool{}
-	for _, m := range []map[groupKey][]*assignment{joins} {
+	for _, m := range []map[groupKey][]*item{joins} {
 		for k := range m {
 			if !seen[k] {
 				seen[k] = true
@@ -63,9 +64,9 @@ func (p *planner) operations(items []*item) []plannedOp {
 		for _, chunk := range chunks(joins[k]) {
 			op := Operation{Stage: StageMemberships, Address: k.orgAddr, Covers: make([]string, 0, len(chunk))}
 			ids := make([]string, len(chunk))
-			for i, in := range chunk {
-				ids[i] = in.subject
-				op.Covers = append(op.Covers, in.addr)
+			for i, it := range chunk {
+				ids[i] = it.ch.ID
+				op.Covers = append(op.Covers, it.ch.Address)
 			}
 			op.Params = AddMembers{Organization: org, Users: ids}
 			if k.app {
@@ -78,9 +79,9 @@ func (p *planner) operations(items []*item) []plannedOp {
 			for _, chunk := range chunks(g.subjects) {
 				op := Operation{Stage: StageAssignments, Address: k.orgAddr, Covers: make([]string, 0, len(chunk))}
 				ids := make([]string, len(chunk))
-				for i, in := range chunk {
-					ids[i] = in.subject
-					op.Covers = append(op.Covers, in.addr)
+				for i, it := range chunk {
+					ids[i] = it.ch.ID
+					op.Covers = append(op.Covers, it.ch.Address)
 				}
 				op.Params = AssignMemberRoles{Organization: org, Users: ids, Roles: refs(roleIDs)}
 				if k.app {
@@ -99,10 +100,11 @@ func (p *planner) operations(items []*item) []plannedOp {
 	return ops
 }
 
-// roleGroup is one bulk role assignment: roles given to every subject.
+// roleGroup is one bulk role assignment: roles given to every subject
+// (the items that assign them).
 type roleGroup struct {
 	roles    []string
-	subjects []*assignment
+	subjects []*item
 }
 
 // roleGroups turns one organization's role additions (keyed by the role set
@@ -111,12 +113,12 @@ type roleGroup struct {
 // call per role with every subject that gains it. Members with one role
 // each favour the first; members with overlapping sets of several roles
 // the second.
-func roleGroups(bySet map[string][]*assignment) []roleGroup {
-	byRole := map[string][]*assignment{}
+func roleGroups(bySet map[string][]*item) []roleGroup {
+	byRole := map[string][]*item{}
 	for _, group := range bySet {
-		for _, in := range group {
-			for _, r := range in.add {
-				byRole[r] = append(byRole[r], in)
+		for _, it := range group {
+			for _, r := range it.assign.add {
+				byRole[r] = append(byRole[r], it)
 			}
 		}
 	}
@@ -128,20 +130,21 @@ func roleGroups(bySet map[string][]*assignment) []roleGroup {
 		return out
 	}
 	for _, set := range sortedKeys(bySet) {
-		out = append(out, roleGroup{roles: bySet[set][0].add, subjects: bySet[set]})
+		out = append(out, roleGroup{roles: bySet[set][0].assign.add, subjects: bySet[set]})
 	}
 	return out
 }
 
-// chunks sorts assignments by subject and splits them into bulk-sized groups.
-func chunks(in []*assignment) [][]*assignment {
+// chunks sorts the items of assignments by subject and splits them into
+// bulk-sized groups.
+func chunks(in []*item) [][]*item {
 	if len(in) == 0 {
 		return nil
 	}
-	sorted := make([]*assignment, len(in))
+	sorted := make([]*item, len(in))
 	copy(sorted, in)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].subject < sorted[j].subject })
-	var out [][]*assignment
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ch.ID < sorted[j].ch.ID })
+	var out [][]*item
 	for len(sorted) > bulkChunk {
 		out = append(out, sorted[:bulkChunk])
 		sorted = sorted[bulkChunk:]
@@ -183,11 +186,11 @@ func (p *planner) cleanupRecord() {
 		p.edits = append(p.edits, RecordEdit{Kind: KindOrganization, ID: id, Remove: true, Address: addr(id)})
 	}
 	// Members the plan adds back keep their record entry (the join records them).
-	joining := map[string]bool{}
-	for _, it := range p.items {
-		for _, in := range it.assignments {
-			if in.join {
-				joining[in.org+"\x00"+in.subject] = true
+	joining := map[[2]string]bool{}
+	if len(rec.Members) > 0 || len(rec.Applications) > 0 {
+		for _, it := range p.items {
+			if it.assign.join {
+				joining[[2]string{it.assign.org, it.ch.ID}] = true
 			}
 		}
 	}
@@ -212,7 +215,7 @@ func (p *planner) cleanupRecord() {
 				}
 			}
 			for _, id := range m[org] {
-				if !live[id] && !joining[org+"\x00"+id] {
+				if !live[id] && !joining[[2]string{org, id}] {
 					p.edits = append(p.edits, RecordEdit{Kind: kind, ID: id, Org: org, Remove: true})
 				}
 			}

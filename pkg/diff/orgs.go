@@ -565,7 +565,7 @@ func (p *planner) planSubject(lo *state.LiveOrganization, orgID string, d declar
 		p.track(kind, d.addr, "", d.id, orgID, nil, after, d.ignored.Tracked("roles"), nil)
 		it := &item{ch: Change{Address: d.addr, Kind: kind, Action: Create, ID: d.id,
 			subject: p.subjectValues(d.idAttr(), nil, names)}, deps: deps,
-			assignments: []assignment{{org: orgID, orgAddr: d.orgAddr, subject: d.id, app: d.app, join: true, add: ids, addr: d.addr}}}
+			assign: assignment{org: orgID, orgAddr: d.orgAddr, app: d.app, join: true, add: ids}}
 		if a, ok := setAttr("roles", nil, names); ok {
 			it.ch.Attrs = p.joinAttrs(a)
 		}
@@ -593,7 +593,7 @@ func (p *planner) planSubject(lo *state.LiveOrganization, orgID string, d declar
 	tr.classify(&it.ch)
 	switch {
 	case len(removed) == 0:
-		it.assignments = []assignment{{org: orgID, orgAddr: d.orgAddr, subject: d.id, app: d.app, add: added, addr: d.addr}}
+		it.assign = assignment{org: orgID, orgAddr: d.orgAddr, app: d.app, add: added}
 	case !d.app:
 		// One PUT replaces a member's roles.
 		it.ops = []plannedOp{{
@@ -604,7 +604,7 @@ func (p *planner) planSubject(lo *state.LiveOrganization, orgID string, d declar
 		// An application's roles cannot be cleared with PUT: add, then
 		// remove one by one.
 		if len(added) > 0 {
-			it.assignments = []assignment{{org: orgID, orgAddr: d.orgAddr, subject: d.id, app: true, add: added, addr: d.addr}}
+			it.assign = assignment{org: orgID, orgAddr: d.orgAddr, app: true, add: added}
 		}
 		for _, r := range removed {
 			it.ops = append(it.ops, plannedOp{

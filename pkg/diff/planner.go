@@ -36,18 +36,35 @@ const InvitationTTLDays = 7
 // Logto's 1 MB request limit.
 const bulkChunk = 500
 
-// item is one planned change with what is needed to carry it out.
+// item is one planned change with what is needed to carry it out. A large
+// plan has one per member: what only some items need is held apart
+// (deletion).
 type item struct {
-	ch          Change
-	deps        []string // addresses of the objects this change needs (roles, permissions, its organization)
-	ops         []plannedOp
-	assignments []assignment // membership and role additions, merged into bulk calls after target filtering
+	ch   Change
+	deps []string // addresses of the objects this change needs (roles, permissions, its organization)
+	ops  []plannedOp
+	// assign is the item's membership or role addition, merged into bulk
+	// calls after target filtering (assign.org == "": none).
+	assign assignment
+	del    *deletion
+}
+
+// deletion is what the guards know of a delete.
+type deletion struct {
 	// problem refuses the plan if this item is kept (prevent_destroy).
 	problem *Problem
 	// massKind is the mass-delete guard kind of a delete; exclusive marks a
 	// delete of an object orgsync never managed.
 	massKind  string
 	exclusive bool
+}
+
+// problem is what refuses the plan if the item is kept.
+func (it *item) problem() *Problem {
+	if it.del == nil {
+		return nil
+	}
+	return it.del.problem
 }
 
 // plannedOp is an operation with its effect on the scope model (for token impact).
@@ -58,14 +75,14 @@ type plannedOp struct {
 	modelChanges []modelChange
 }
 
-// assignment is a membership or role addition that bulk calls carry out.
+// assignment is a membership or role addition that bulk calls carry out;
+// the subject (user or application id) and its address are the item's
+// change's ID and Address.
 type assignment struct {
-	org, orgAddr string // org id (or reference) and address
-	subject      string // user or application id
-	app          bool
-	join         bool     // the subject joins the organization
+	org, orgAddr string   // org id (or reference) and address
 	add          []string // role ids to add, sorted
-	addr         string   // the member's address
+	app          bool
+	join         bool // the subject joins the organization
 }
 
 // recordSets are the ownership record as sets, for constant-time lookups.
@@ -423,7 +440,10 @@ func (p *planner) guardDelete(it *item, id string, addrs ...string) {
 			}
 		}
 	}
-	it.problem = &Problem{
+	if it.del == nil {
+		it.del = &deletion{}
+	}
+	it.del.problem = &Problem{
 		Address: it.ch.Address,
 		Summary: "prevent_destroy forbids deleting this object",
 		Detail: fmt.Sprintf("%s (id %s) is protected by lifecycle.prevent_destroy (kept in the ownership record even after its block is removed). "+
@@ -451,8 +471,8 @@ func (p *planner) finish() (*Plan, error) {
 		}
 	}
 	for _, it := range items {
-		if it.problem != nil {
-			problems = append(problems, *it.problem)
+		if pr := it.problem(); pr != nil {
+			problems = append(problems, *pr)
 		}
 	}
 	problems = append(groupMissingUsers(problems), p.massDelete(items)...)
@@ -625,11 +645,11 @@ func (p *planner) massDelete(items []*item) []Problem {
 	managedDeletes, strangerDeletes := map[string]int{}, map[string]int{}
 	for _, it := range items {
 		switch {
-		case it.massKind == "":
-		case it.exclusive:
-			strangerDeletes[it.massKind]++
+		case it.del == nil || it.del.massKind == "":
+		case it.del.exclusive:
+			strangerDeletes[it.del.massKind]++
 		default:
-			managedDeletes[it.massKind]++
+			managedDeletes[it.del.massKind]++
 		}
 	}
 	managed := p.managedCounts()

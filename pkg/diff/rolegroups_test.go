@@ -8,11 +8,13 @@ import (
 )
 
 func TestRoleGroups(t *testing.T) {
-	in := func(subject string, roles ...string) *assignment { return &assignment{subject: subject, add: roles} }
-	bySet := func(ins ...*assignment) map[string][]*assignment {
-		m := map[string][]*assignment{}
+	in := func(subject string, roles ...string) *item {
+		return &item{ch: Change{ID: subject}, assign: assignment{org: "o", add: roles}}
+	}
+	bySet := func(ins ...*item) map[string][]*item {
+		m := map[string][]*item{}
 		for _, i := range ins {
-			k := strings.Join(i.add, "\x00")
+			k := strings.Join(i.assign.add, "\x00")
 			m[k] = append(m[k], i)
 		}
 		return m
@@ -23,7 +25,7 @@ func TestRoleGroups(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		in   map[string][]*assignment
+		in   map[string][]*item
 		want []group
 	}{
 		{
@@ -53,7 +55,7 @@ func TestRoleGroups(t *testing.T) {
 				var subjects []string
 				for _, c := range chunks(g.subjects) {
 					for _, i := range c {
-						subjects = append(subjects, i.subject)
+						subjects = append(subjects, i.ch.ID)
 					}
 				}
 				got = append(got, group{g.roles, subjects})

@@ -229,8 +229,7 @@ func (p *planner) deleteItem(kind, id, addr string, managed, exclusive bool) *it
 		return nil
 	}
 	it := &item{ch: Change{Address: addr, Kind: kind, Action: Delete, ID: id, Reason: reason}}
-	it.massKind = kind
-	it.exclusive = !managed
+	it.del = &deletion{massKind: kind, exclusive: !managed}
 	return p.add(it)
 }
 
