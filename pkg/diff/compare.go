@@ -32,11 +32,11 @@ func (d Difference) String() string {
 // set members is not compared, nor are attributes the plan does not change:
 // live changes that leave the planned changes as they were do not count.
 // An empty result means the plans make the same changes.
-func CompareChanges(reviewed, now []Change) []Difference {
-	index := func(cs []Change) map[string]*Change {
+func CompareChanges(reviewed, now []*Change) []Difference {
+	index := func(cs []*Change) map[string]*Change {
 		m := make(map[string]*Change, len(cs))
-		for i := range cs {
-			m[cs[i].Address] = &cs[i]
+		for _, c := range cs {
+			m[c.Address] = c
 		}
 		return m
 	}

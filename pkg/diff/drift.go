@@ -253,10 +253,9 @@ func (p *planner) goneDrift(kind, addr, id string) {
 // finishDrift classifies creates of objects deleted outside orgsync and
 // deletes of objects created outside orgsync where a kind is exclusive, and
 // marks which drift the plan acts on.
-func (p *planner) finishDrift(changes []Change) []Drift {
+func (p *planner) finishDrift(changes []*Change) []Drift {
 	byAddr := map[string]*Change{}
-	for i := range changes {
-		ch := &changes[i]
+	for _, ch := range changes {
 		byAddr[ch.Address] = ch
 		switch {
 		case ch.Action == Create && p.gone[ch.Address]:

@@ -166,7 +166,7 @@ func opLines(ops []Operation) []string {
 }
 
 // changeLines renders changes as "action address [attr...]".
-func changeLines(cs []Change) []string {
+func changeLines(cs []*Change) []string {
 	out := make([]string, 0, len(cs))
 	for _, c := range cs {
 		s := string(c.Action) + " " + c.Address

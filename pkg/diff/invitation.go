@@ -62,7 +62,7 @@ func (p *planner) revokeSuperseded(lo *state.LiveOrganization, m *state.Member, 
 		}
 		if it == nil {
 			it = p.add(&item{
-				ch: Change{Address: addr, Kind: KindInvitation, Action: Delete, ID: inv.ID, Reason: "user_exists",
+				ch: &Change{Address: addr, Kind: KindInvitation, Action: Delete, ID: inv.ID, Reason: "user_exists",
 					Before: map[string]any{"invitee": inv.Invitee, "roles": displays(inv.RoleIDs, p.roleDisplay)}},
 				deps: []string{orgAddr},
 			})

@@ -239,7 +239,7 @@ func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganiza
 		sort.Strings(create.SameName)
 		p.track(KindOrganization, addr, "", orgID, "", nil, after, o.Tracked(trackedOrgAttrs(o)...), o.Sensitive)
 		p.add(sensitive(&item{
-			ch: Change{Address: addr, Kind: KindOrganization, Action: Create, After: after, Attrs: scalarAttrs(nil, after, orgAttrNames...)},
+			ch: &Change{Address: addr, Kind: KindOrganization, Action: Create, After: after, Attrs: scalarAttrs(nil, after, orgAttrNames...)},
 			ops: []plannedOp{{
 				op:           Operation{Stage: StageOrgs, Address: addr, Params: create},
 				modelChanges: []modelChange{{k: effOrgCreate, id: orgID, name: o.Name}},
@@ -284,12 +284,12 @@ func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganiza
 		tr := p.track(KindOrganization, addr, lo.ID, lo.ID, "", before, after, o.Tracked(trackedOrgAttrs(o)...), o.Sensitive)
 		if changed {
 			it := &item{
-				ch: Change{Address: addr, Kind: KindOrganization, Action: Update, ID: lo.ID, Before: before, After: after,
+				ch: &Change{Address: addr, Kind: KindOrganization, Action: Update, ID: lo.ID, Before: before, After: after,
 					Attrs: scalarAttrs(before, after, orgAttrNames...)},
 				ops: []plannedOp{{op: Operation{Stage: StageOrgs, Address: addr, Params: update},
 					modelChanges: []modelChange{{k: effOrgName, id: lo.ID, name: o.Name}}}},
 			}
-			tr.classify(&it.ch)
+			tr.classify(it.ch)
 			p.add(sensitive(it, o.Sensitive))
 		}
 		needed := len(p.opts.Targets) == 0 || p.targeted(addr)
@@ -563,7 +563,7 @@ func (p *planner) planSubject(lo *state.LiveOrganization, orgID string, d declar
 	deps := p.subjectDeps(d.orgAddr, d.roles)
 	if !isMember {
 		p.track(kind, d.addr, "", d.id, orgID, nil, after, d.ignored.Tracked("roles"), nil)
-		it := &item{ch: Change{Address: d.addr, Kind: kind, Action: Create, ID: d.id,
+		it := &item{ch: &Change{Address: d.addr, Kind: kind, Action: Create, ID: d.id,
 			subject: p.subjectValues(d.idAttr(), nil, names)}, deps: deps,
 			assign: assignment{org: orgID, orgAddr: d.orgAddr, app: d.app, join: true, add: ids}}
 		if a, ok := setAttr("roles", nil, names); ok {
@@ -586,11 +586,11 @@ func (p *planner) planSubject(lo *state.LiveOrganization, orgID string, d declar
 		return
 	}
 	added, removed, kept := setDiff(lr, ids)
-	it := &item{ch: Change{Address: d.addr, Kind: kind, Action: Update, ID: d.id,
+	it := &item{ch: &Change{Address: d.addr, Kind: kind, Action: Update, ID: d.id,
 		subject: p.subjectValues(d.idAttr(), beforeNames, names),
 		Attrs:   []AttrChange{{Name: "roles", Added: displays(added, p.roleName), Removed: displays(removed, p.roleDisplay), Kept: kept, Set: true}}},
 		deps: deps}
-	tr.classify(&it.ch)
+	tr.classify(it.ch)
 	switch {
 	case len(removed) == 0:
 		it.assign = assignment{org: orgID, orgAddr: d.orgAddr, app: d.app, add: added}
@@ -725,7 +725,7 @@ func (p *planner) missingUser(lo *state.LiveOrganization, orgID, orgAddr string,
 		}
 		expires := p.opts.Now.Add(p.invitationTTL()).UnixMilli()
 		p.add(p.inviteByEmail(&item{
-			ch:   Change{Address: maddr, Kind: KindInvitation, Action: Create, After: after, Attrs: attrs, Reason: "missing_user"},
+			ch:   &Change{Address: maddr, Kind: KindInvitation, Action: Create, After: after, Attrs: attrs, Reason: "missing_user"},
 			deps: p.subjectDeps(orgAddr, m.Roles),
 			ops: []plannedOp{{op: Operation{Stage: StageAssignments, Address: maddr,
 				Params: CreateInvitation{Organization: Ref(orgID), Invitee: email, Roles: refs(ids), ExpiresAt: expires}}}},
@@ -865,7 +865,7 @@ func (p *planner) planJIT(o *state.Organization, lo *state.LiveOrganization, org
 	if sameDomains && sameRoles && !sso.changed {
 		return
 	}
-	it := &item{ch: Change{Address: addr, Kind: KindJIT, Action: Update, ID: orgID, After: after, Before: before}, deps: p.subjectDeps(o.Address, o.JIT.Roles)}
+	it := &item{ch: &Change{Address: addr, Kind: KindJIT, Action: Update, ID: orgID, After: after, Before: before}, deps: p.subjectDeps(o.Address, o.JIT.Roles)}
 	if lo == nil {
 		it.ch.Action, it.ch.ID = Create, ""
 	}
@@ -888,6 +888,6 @@ func (p *planner) planJIT(o *state.Organization, lo *state.LiveOrganization, org
 		it.ops = append(it.ops, plannedOp{op: Operation{Stage: StageAssignments, Address: addr,
 			Params: SetJITSSOConnectors{Organization: Ref(orgID), SSOConnectors: copyStrings(sso.ids)}}})
 	}
-	tr.classify(&it.ch)
+	tr.classify(it.ch)
 	p.add(it)
 }

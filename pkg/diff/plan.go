@@ -167,7 +167,7 @@ type Plan struct {
 	// Targets are the -target addresses the plan was limited to (none:
 	// the whole configuration).
 	Targets     []string    `json:"targets,omitempty"`
-	Changes     []Change    `json:"changes"`      // in execution order of their first operation
+	Changes     []*Change   `json:"changes"`      // in execution order of their first operation; nothing writes into them
 	Operations  []Operation `json:"operations"`   // ordered by Stage; within a stage in a stable order
 	TokenImpact []Impact    `json:"token_impact"` // what the changes mean for issued tokens
 	Unmanaged   Unmanaged   `json:"unmanaged"`

@@ -40,7 +40,7 @@ const bulkChunk = 500
 // plan has one per member: what only some items need is held apart
 // (deletion).
 type item struct {
-	ch   Change
+	ch   *Change
 	deps []string // addresses of the objects this change needs (roles, permissions, its organization)
 	ops  []plannedOp
 	// assign is the item's membership or role addition, merged into bulk
@@ -718,7 +718,7 @@ func pluralKind(n int, what string) string {
 
 // orderChanges lists the kept changes in the execution order of their first
 // operation, then by address.
-func (p *planner) orderChanges(items []*item, ops []plannedOp) []Change {
+func (p *planner) orderChanges(items []*item, ops []plannedOp) []*Change {
 	first := map[string]int{}
 	note := func(addr string, stage int) {
 		if s, ok := first[addr]; !ok || stage < s {
@@ -731,10 +731,10 @@ func (p *planner) orderChanges(items []*item, ops []plannedOp) []Change {
 			note(a, o.op.Stage)
 		}
 	}
-	changes := make([]Change, 0, len(items))
+	changes := make([]*Change, 0, len(items))
 	for i, it := range items {
 		changes = append(changes, it.ch)
-		items[i] = nil // the item is let go (finish)
+		items[i] = nil // the rest of the item is let go (finish)
 	}
 	sort.SliceStable(changes, func(i, j int) bool {
 		si, sj := first[changes[i].Address], first[changes[j].Address]

@@ -228,7 +228,7 @@ func (p *planner) deleteItem(kind, id, addr string, managed, exclusive bool) *it
 	default:
 		return nil
 	}
-	it := &item{ch: Change{Address: addr, Kind: kind, Action: Delete, ID: id, Reason: reason}}
+	it := &item{ch: &Change{Address: addr, Kind: kind, Action: Delete, ID: id, Reason: reason}}
 	it.del = &deletion{massKind: kind, exclusive: !managed}
 	return p.add(it)
 }
@@ -254,11 +254,11 @@ func (p *planner) planPermissionUpdate(d *state.Permission, lp *state.LivePermis
 	if lp.Description != d.Description && !d.Ignores("description") {
 		update.Description = &d.Description
 	}
-	it := &item{ch: Change{Address: addr, Kind: KindPermission, Action: Update, ID: lp.ID, Before: before, After: after, Attrs: attrs}}
+	it := &item{ch: &Change{Address: addr, Kind: KindPermission, Action: Update, ID: lp.ID, Before: before, After: after, Attrs: attrs}}
 	if from != "" {
 		it.ch.Action, it.ch.PreviousName, it.ch.Reason = Rename, from, "renamed_from"
 	}
-	tr.classify(&it.ch)
+	tr.classify(it.ch)
 	it.ops = []plannedOp{{
 		op:           Operation{Stage: StagePermissions, Address: addr, Params: update},
 		modelChanges: []modelChange{{k: effPermSet, id: lp.ID, name: d.Name}},
@@ -273,7 +273,7 @@ func (p *planner) planPermissionCreate(d *state.Permission) {
 	after := permAttrs(d.Name, d.Description)
 	p.track(KindPermission, addr, "", id, "", nil, after, d.Tracked("name", "description"), d.Sensitive)
 	p.add(sensitive(&item{
-		ch: Change{Address: addr, Kind: KindPermission, Action: Create, After: after,
+		ch: &Change{Address: addr, Kind: KindPermission, Action: Create, After: after,
 			Attrs: scalarAttrs(nil, after, "description", "name")},
 		ops: []plannedOp{{
 			op: Operation{Stage: StagePermissions, Address: addr,
@@ -523,12 +523,12 @@ func (p *planner) planRoleUpdate(decl *state.Role, lr *state.LiveRole, from stri
 		return
 	}
 	sort.Slice(attrs, func(i, j int) bool { return attrs[i].Name < attrs[j].Name })
-	it := &item{ch: Change{Address: addr, Kind: KindRole, Action: Update, ID: lr.ID, Before: before, After: after, Attrs: attrs},
+	it := &item{ch: &Change{Address: addr, Kind: KindRole, Action: Update, ID: lr.ID, Before: before, After: after, Attrs: attrs},
 		deps: p.roleDeps(decl), ops: ops}
 	if from != "" {
 		it.ch.Action, it.ch.PreviousName, it.ch.Reason = Rename, from, "renamed_from"
 	}
-	tr.classify(&it.ch)
+	tr.classify(it.ch)
 	p.add(sensitive(it, d.Sensitive))
 }
 
@@ -562,7 +562,7 @@ func (p *planner) planRoleCreate(d *state.Role) {
 	}
 	sort.Slice(attrs, func(i, j int) bool { return attrs[i].Name < attrs[j].Name })
 	p.add(sensitive(&item{
-		ch:   Change{Address: addr, Kind: KindRole, Action: Create, After: after, Attrs: attrs},
+		ch:   &Change{Address: addr, Kind: KindRole, Action: Create, After: after, Attrs: attrs},
 		deps: p.roleDeps(d),
 		ops: []plannedOp{{
 			op: Operation{Stage: StageRoles, Address: addr, Params: CreateRole{Name: d.Name, Description: d.Description, Type: typ,

@@ -33,7 +33,7 @@ func TestSubjectValues(t *testing.T) {
 	}
 	got := map[string][2]map[string]any{}
 	for i := range p.Changes {
-		c := &p.Changes[i]
+		c := p.Changes[i]
 		if c.Kind != KindMember {
 			continue
 		}

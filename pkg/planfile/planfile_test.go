@@ -21,7 +21,7 @@ func sample() *Plan {
 		Targets:        []string{"role.admin"},
 		AllowDestroy:   []string{},
 		Plan: &diff.Plan{
-			Changes:    []diff.Change{{Address: "permission.x", Kind: diff.KindPermission, Action: diff.Create}},
+			Changes:    []*diff.Change{{Address: "permission.x", Kind: diff.KindPermission, Action: diff.Create}},
 			Operations: []diff.Operation{{Stage: 1, Address: "permission.x", Params: diff.CreatePermission{Name: "x"}}},
 		},
 	}

@@ -15,7 +15,7 @@ var goldenCases = map[string]*diff.Plan{
 	"mixed":      mixedPlan(),
 	"no_changes": {Unmanaged: diff.Unmanaged{Organizations: 12, Roles: []string{"viewer"}}},
 	"empty":      {},
-	"rename_only": {Changes: []diff.Change{{
+	"rename_only": {Changes: []*diff.Change{{
 		Address: `permission."invite:member"`, Kind: diff.KindPermission, Action: diff.Rename,
 		ID: "scope_1", PreviousName: "member:invite", Reason: "renamed_from",
 		Before: map[string]any{"name": "member:invite", "description": "Invite"},
@@ -31,7 +31,7 @@ var goldenCases = map[string]*diff.Plan{
 func incompletePlan() *diff.Plan {
 	gap := &diff.ImpactGap{UnreadOrganizations: 19000, Requests: 19000, Budget: 1000}
 	return &diff.Plan{
-		Changes: []diff.Change{{
+		Changes: []*diff.Change{{
 			Address: "role.viewer", Kind: diff.KindRole, Action: diff.Update, ID: "role_1",
 			Before: map[string]any{"name": "viewer", "permissions": []string{"read:docs"}},
 			After:  map[string]any{"name": "viewer", "permissions": []string{"read:docs", "export:docs"}},
@@ -59,7 +59,7 @@ func mixedPlan() *diff.Plan {
 			`organization.acme.member."dave@acme.com": no Logto user has this email; skipped (missing_users = "skip")`,
 			"the tenant has 2 organizations named \"Initech\"; organization.initech is pinned by id",
 		},
-		Changes: []diff.Change{
+		Changes: []*diff.Change{
 			{
 				Address: `permission."manage:billing"`, Kind: diff.KindPermission, Action: diff.Create,
 				After: map[string]any{"name": "manage:billing", "description": "Manage billing"},
@@ -216,18 +216,18 @@ func hugePlan(n int) *diff.Plan {
 	for i := 0; i < n; i++ {
 		org := fmt.Sprintf("organization.customer[\"tenant-%05d\"]", i)
 		if i%10 == 9 {
-			p.Changes = append(p.Changes, diff.Change{
+			p.Changes = append(p.Changes, &diff.Change{
 				Address: org, Kind: diff.KindOrganization, Action: diff.Delete, ID: fmt.Sprintf("org_%d", i),
 				Reason: "not_in_config", Before: map[string]any{"name": fmt.Sprintf("Tenant %05d", i), "custom_data": map[string]any{"tier": "free"}},
 			})
 			continue
 		}
 		p.Changes = append(p.Changes,
-			diff.Change{
+			&diff.Change{
 				Address: org, Kind: diff.KindOrganization, Action: diff.Create,
 				After: map[string]any{"name": fmt.Sprintf("Tenant %05d", i), "description": "A customer", "custom_data": map[string]any{"tier": "pro", "seats": i}},
 			},
-			diff.Change{
+			&diff.Change{
 				Address: org + `.member."owner@tenant.example"`, Kind: diff.KindMember, Action: diff.Create,
 				After: map[string]any{"user": fmt.Sprintf("u_%d", i), "roles": []string{"admin", "member"}},
 			})

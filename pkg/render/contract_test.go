@@ -187,7 +187,7 @@ func TestJSONContract(t *testing.T) {
 func TestJSONEmptyArrays(t *testing.T) {
 	var b bytes.Buffer
 	p := &diff.Plan{
-		Changes:     []diff.Change{{Address: "role.x", Kind: diff.KindRole, Action: diff.Update}},
+		Changes:     []*diff.Change{{Address: "role.x", Kind: diff.KindRole, Action: diff.Update}},
 		TokenImpact: []diff.Impact{{Kind: diff.ImpactRefresh, Permission: "p"}},
 	}
 	if err := JSON(&b, p); err != nil {
@@ -204,7 +204,7 @@ func TestJSONEmptyArrays(t *testing.T) {
 }
 
 func TestJSONInvalidAttrValue(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{{
+	p := &diff.Plan{Changes: []*diff.Change{{
 		Address: "role.x", Kind: diff.KindRole, Action: diff.Update,
 		Attrs: []diff.AttrChange{{Name: "description", Before: str("not json"), After: str(`"ok"`)}},
 	}}}
@@ -366,7 +366,7 @@ func TestMarkdownFull(t *testing.T) {
 }
 
 func TestMarkdownBacktickFence(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{{
+	p := &diff.Plan{Changes: []*diff.Change{{
 		Address: "role.x", Kind: diff.KindRole, Action: diff.Create,
 		After: map[string]any{"description": "see ```code``` and ````more````"},
 	}}}

@@ -54,14 +54,14 @@ func redact(p *diff.Plan) *diff.Plan {
 		}
 		out.Drift[i] = d
 	}
-	out.Changes = make([]diff.Change, len(p.Changes))
+	out.Changes = make([]*diff.Change, len(p.Changes))
 	for i, c := range p.Changes {
 		if len(c.Sensitive) > 0 {
 			before, after := c.Values()
-			c = c.WithValues(redactMap(before, c.Sensitive), redactMap(after, c.Sensitive))
-			c.Attrs = slices.Clone(c.Attrs)
-			for j, a := range c.Attrs {
-				if a.Sensitive || slices.Contains(c.Sensitive, a.Name) {
+			r := c.WithValues(redactMap(before, c.Sensitive), redactMap(after, c.Sensitive))
+			r.Attrs = slices.Clone(r.Attrs)
+			for j, a := range r.Attrs {
+				if a.Sensitive || slices.Contains(r.Sensitive, a.Name) {
 					a.Sensitive = true
 					if a.Before != nil {
 						a.Before = sensitiveJSON
@@ -69,9 +69,10 @@ func redact(p *diff.Plan) *diff.Plan {
 					if a.After != nil {
 						a.After = sensitiveJSON
 					}
-					c.Attrs[j] = a
+					r.Attrs[j] = a
 				}
 			}
+			c = &r
 		}
 		out.Changes[i] = c
 	}

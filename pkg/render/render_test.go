@@ -192,7 +192,7 @@ func TestTextNoChanges(t *testing.T) {
 }
 
 func TestCreateFromAttrsWhenAfterMissing(t *testing.T) {
-	p := &diff.Plan{Changes: []diff.Change{{
+	p := &diff.Plan{Changes: []*diff.Change{{
 		Address: "role.x", Kind: diff.KindRole, Action: diff.Create,
 		Attrs: []diff.AttrChange{
 			{Name: "description", After: str(`"X"`)},
@@ -283,7 +283,7 @@ func TestReasonPhrase(t *testing.T) {
 		{diff.Change{Kind: diff.KindRole, Action: diff.Delete, Reason: "something_new"}, "reason: something_new"},
 	}
 	for _, tt := range tests {
-		if got := reasonPhrase(tt.c); got != tt.want {
+		if got := reasonPhrase(&tt.c); got != tt.want {
 			t.Errorf("reasonPhrase(%s %s %q) = %q, want %q", tt.c.Action, tt.c.Kind, tt.c.Reason, got, tt.want)
 		}
 	}

@@ -110,7 +110,7 @@ func writeChanges(b textWriter, p *diff.Plan, s Style) {
 	}
 }
 
-func writeChange(b textWriter, c diff.Change, s Style) {
+func writeChange(b textWriter, c *diff.Change, s Style) {
 	fmt.Fprintf(b, "  # %s %s\n", s.Bold(c.Address), actionPhrase(c))
 	if why := reasonPhrase(c); why != "" {
 		fmt.Fprintf(b, "  # (%s)\n", why)
@@ -257,7 +257,7 @@ func (p *printer) item(indent int, sym string, v any) {
 }
 
 // attrChanges writes the planner's attribute differences of c.
-func (p *printer) attrChanges(indent int, c diff.Change) {
+func (p *printer) attrChanges(indent int, c *diff.Change) {
 	names := make([]string, len(c.Attrs))
 	for i, a := range c.Attrs {
 		names[i] = a.Name

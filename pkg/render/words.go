@@ -42,7 +42,7 @@ func listNames(names []string, max int) string {
 
 // reasonPhrase explains a change's Reason keyword, e.g. "because it is no
 // longer in the configuration". It returns "" when there is nothing to add.
-func reasonPhrase(c diff.Change) string {
+func reasonPhrase(c *diff.Change) string {
 	switch c.Reason {
 	case "":
 		return ""
@@ -77,7 +77,7 @@ func reasonPhrase(c diff.Change) string {
 }
 
 // actionPhrase is the end of a change's comment line: "will be created".
-func actionPhrase(c diff.Change) string {
+func actionPhrase(c *diff.Change) string {
 	switch c.Action {
 	case diff.Create:
 		return "will be created"
@@ -269,7 +269,7 @@ func summaryCounts(p *diff.Plan) string {
 
 // classPhrase says how a change came about, when it is not only a
 // configuration change.
-func classPhrase(c diff.Change) string {
+func classPhrase(c *diff.Change) string {
 	switch c.Classification {
 	case diff.ClassDrift:
 		switch c.Action {
