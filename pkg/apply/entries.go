@@ -185,6 +185,6 @@ func WriteRecord(ctx context.Context, c *logto.Client, rec state.Record, st stat
 	if lock == nil {
 		return st, errors.New("write the ownership record: the apply lock is not held")
 	}
-	next, _, err := writeRecord(ctx, c, rec, st, lock)
+	next, _, err := writeRecord(ctx, c, NormalizeRecord(rec), st, lock)
 	return next, err
 }

@@ -421,8 +421,10 @@ func keys[V any](m map[string]V) []string {
 }
 
 // newRecordBody lays out rec compactly.
-func newRecordBody(rec state.Record) recordBody {
-	rec = NormalizeRecord(rec)
+func newRecordBody(rec state.Record) recordBody { return layOut(NormalizeRecord(rec)) }
+
+// layOut lays out a normalized record (NormalizeRecord) compactly.
+func layOut(rec state.Record) recordBody {
 	body := recordBody{
 		Permissions:    rec.Permissions,
 		Roles:          rec.Roles,
@@ -677,12 +679,12 @@ func splitFingerprints(s string) map[string]string {
 	return out
 }
 
-// encodeBody is the chunk text of rec: its JSON layout, deflated, in base85.
-// The JSON is deflated as it is encoded, not built whole first.
-func encodeBody(rec state.Record) (string, error) {
+// encodeLaidOut is the chunk text of a record laid out: its JSON, deflated,
+// in base85. The JSON is deflated as it is encoded, not built whole first.
+func encodeLaidOut(body recordBody) (string, error) {
 	var buf bytes.Buffer
 	zw, _ := flate.NewWriter(&buf, flate.BestCompression)
-	if err := json.NewEncoder(zw).Encode(newRecordBody(rec)); err != nil {
+	if err := json.NewEncoder(zw).Encode(body); err != nil {
 		return "", err
 	}
 	if err := zw.Close(); err != nil {
@@ -750,6 +752,8 @@ func splitChunks(text string, size int) []string {
 // the caller holds the apply lock (checked first) and st is the storage of
 // the record it read. rec.Serial is ignored: the copy written has the next
 // serial.
+// rec is normalized (NormalizeRecord): a record of 100,000 memberships is
+// not copied once more to be written.
 func writeRecord(ctx context.Context, c *logto.Client, rec state.Record, st state.RecordStorage, lock *Lock) (state.RecordStorage, int64, error) {
 	if lock != nil {
 		if err := lock.Check(ctx); err != nil {
@@ -758,7 +762,7 @@ func writeRecord(ctx context.Context, c *logto.Client, rec state.Record, st stat
 	}
 	appID := c.AppID()
 	base := WorkspaceKey(st.Workspace)
-	text, err := encodeBody(rec)
+	text, err := encodeLaidOut(layOut(rec))
 	if err != nil {
 		return st, 0, fmt.Errorf("write the ownership record: encode: %w", err)
 	}

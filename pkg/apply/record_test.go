@@ -439,7 +439,7 @@ func TestRecordAppliedRoundTrip(t *testing.T) {
 // encodedRecordSize is the size in bytes of one stored copy of rec (the
 // text of its chunks).
 func encodedRecordSize(rec state.Record) (int, error) {
-	text, err := encodeBody(rec)
+	text, err := encodeLaidOut(newRecordBody(rec))
 	return len(text), err
 }
 
@@ -454,7 +454,7 @@ func BenchmarkDecodeRecord(b *testing.B) {
 			rec.Applied[state.AppliedKey("member", org, u)] = map[string]string{"roles": fmt.Sprintf("fp%d", i%7)}
 		}
 	}
-	text, err := encodeBody(rec)
+	text, err := encodeLaidOut(newRecordBody(rec))
 	if err != nil {
 		b.Fatal(err)
 	}

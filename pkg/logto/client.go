@@ -323,7 +323,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) (re
 		if payload != nil {
 			req.Header.Set("Content-Type", "application/json")
 		}
-		resp, data, err := c.send(req, st, c.retry.max)
+		resp, data, err := c.send(req, st, c.retry.max, out == nil)
 		if err != nil {
 			return result{}, fmt.Errorf("%s %s: %w", method, plainPath, contextCause(ctx, err))
 		}
@@ -351,13 +351,21 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) (re
 }
 
 // send runs the request through the retrying client, with at most
-// maxRetries retries, and reads the body.
-func (c *Client) send(req *retryablehttp.Request, st *callState, maxRetries int) (*http.Response, []byte, error) {
+// maxRetries retries, and reads the body; with discard, a 2xx body is read
+// and dropped (PATCH custom-data answers with the whole custom data, the
+// ownership record's megabytes included).
+func (c *Client) send(req *retryablehttp.Request, st *callState, maxRetries int, discard bool) (*http.Response, []byte, error) {
 	resp, err := c.retryClient(st, maxRetries).Do(req)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
+	if discard && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			return nil, nil, fmt.Errorf("reading the %d response: %w", resp.StatusCode, err)
+		}
+		return resp, nil, nil
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the %d response: %w", resp.StatusCode, err)
@@ -515,7 +523,7 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Time, error) {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	start := c.now()
-	resp, data, err := c.send(req, st, min(c.retry.max, tokenMaxRetries))
+	resp, data, err := c.send(req, st, min(c.retry.max, tokenMaxRetries), false)
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", time.Time{}, fmt.Errorf("authentication failed: POST %s: %w", path, context.Cause(ctx))
