@@ -3,6 +3,7 @@ package apply
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -68,20 +69,42 @@ func Plan(ctx context.Context, c *logto.Client, cfg *state.Config, opts PlanOpti
 		Now:             now,
 		ImpactDetail:    opts.ImpactDetail,
 	}
+	// The configuration is kept for a second Compute only when it can
+	// need one (an organization requiring MFA): else it is let go while
+	// the plan's token impact runs.
+	var again *state.Config
+	if requiresMFA(cfg) {
+		again = cfg
+	}
 	p, err := diff.Compute(cfg, live, dopts)
 	if err != nil {
 		return live, nil, err
 	}
 	if checks := p.MFAChecks(); len(checks) > 0 {
+		if again == nil {
+			return nil, nil, errors.New("planning: the plan needs members' MFA factors, but no organization requires MFA (nothing was planned)")
+		}
 		read, err := LoadMFA(ctx, c, live, checks, DefaultMFABudget, par)
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading members' MFA factors: %w (nothing was planned)", err)
 		}
 		if read {
-			if p, err = diff.Compute(cfg, live, dopts); err != nil {
+			p = nil // the first plan is let go before the second is made
+			if p, err = diff.Compute(again, live, dopts); err != nil {
 				return live, nil, err
 			}
 		}
 	}
 	return live, p, nil
+}
+
+// requiresMFA reports whether an organization of cfg requires MFA: only
+// then can the plan need the members' MFA factors (diff.Plan.MFAChecks).
+func requiresMFA(cfg *state.Config) bool {
+	for _, o := range cfg.Organizations {
+		if o.MFARequired != nil && *o.MFARequired {
+			return true
+		}
+	}
+	return false
 }

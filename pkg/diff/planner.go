@@ -482,8 +482,10 @@ func (p *planner) finish() (*Plan, error) {
 	}
 	// The items (one per member, with their assignments and operations)
 	// are let go as the plan's changes are taken from them (orderChanges),
-	// before the token impact, the largest computation, runs.
-	p.items, kept = nil, nil
+	// before the token impact, the largest computation, runs. Nothing past
+	// this point reads the configuration: the caller may let it go (100,000
+	// member blocks) while the operations and the impact are made.
+	p.items, kept, p.cfg = nil, nil, nil
 
 	ops := p.operations(items)
 	for _, ws := range sortedKeys(p.leftToOthers) {
