@@ -15,43 +15,20 @@ type groupKey struct {
 // stage order and, within a stage, by address.
 func (p *planner) operations(items []*item) []plannedOp {
 	var ops []plannedOp
-	// The items are referred to, not copied: a large plan has one per
-	// member.
-	joins := map[groupKey][]*item{}
-	adds := map[groupKey]map[string][]*item{}
+	// The items with assignments, by organization (and subject kind): one
+	// group at a time is split into joins and role sets below. The items
+	// are referred to, not copied: a large plan has one per member.
+	groups := map[groupKey][]*item{}
 	for _, it := range items {
 		ops = append(ops, it.ops...)
-		in := &it.assign
-		if in.org == "" {
-			continue
-		}
-		k := groupKey{in.org, in.orgAddr, in.app}
-		if in.join {
-			joins[k] = append(joins[k], it)
-		}
-		if len(in.add) > 0 {
-			if adds[k] == nil {
-				adds[k] = map[string][]*item{}
-			}
-			set := strings.Join(in.add, "\x00")
-			adds[k][set] = append(adds[k][set], it)
+		if in := &it.assign; in.org != "" && (in.join || len(in.add) > 0) {
+			k := groupKey{in.org, in.orgAddr, in.app}
+			groups[k] = append(groups[k], it)
 		}
 	}
-	keys := make([]groupKey, 0, len(joins)+len(adds))
-	seen := map[groupKey]bool{}
-	for _, m := range []map[groupKey][]*item{joins} {
-		for k := range m {
-			if !seen[k] {
-				seen[k] = true
-				keys = append(keys, k)
-			}
-		}
-	}
-	for k := range adds {
-		if !seen[k] {
-			seen[k] = true
-			keys = append(keys, k)
-		}
+	keys := make([]groupKey, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool {
 		if keys[i].orgAddr != keys[j].orgAddr {
@@ -61,7 +38,19 @@ func (p *planner) operations(items []*item) []plannedOp {
 	})
 	for _, k := range keys {
 		org := Ref(k.org)
-		for _, chunk := range chunks(joins[k]) {
+		var joins []*item
+		adds := map[string][]*item{} // by the role set they add
+		for _, it := range groups[k] {
+			if it.assign.join {
+				joins = append(joins, it)
+			}
+			if add := it.assign.add; len(add) > 0 {
+				set := strings.Join(add, "\x00")
+				adds[set] = append(adds[set], it)
+			}
+		}
+		delete(groups, k)
+		for _, chunk := range chunks(joins) {
 			op := Operation{Stage: StageMemberships, Address: k.orgAddr, Covers: make([]string, 0, len(chunk))}
 			ids := make([]string, len(chunk))
 			for i, it := range chunk {
@@ -74,7 +63,7 @@ func (p *planner) operations(items []*item) []plannedOp {
 			}
 			ops = append(ops, plannedOp{op: op}) // opModelChanges
 		}
-		for _, g := range roleGroups(adds[k]) {
+		for _, g := range roleGroups(adds) {
 			roleIDs := g.roles
 			for _, chunk := range chunks(g.subjects) {
 				op := Operation{Stage: StageAssignments, Address: k.orgAddr, Covers: make([]string, 0, len(chunk))}
