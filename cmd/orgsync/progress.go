@@ -24,30 +24,41 @@ type progress struct {
 	barOpen bool // a counter line is drawn and not ended
 	total   int
 	done    int
-	action  map[string]diff.Action
-	left    map[string]int // operations of a change not finished yet
-	started map[string]time.Time
-	ids     map[string]string
-	failed  map[string]bool
+	began   time.Time
+	// changes are the plan's; at indexes them by address, and state[i]
+	// is where changes[i] stands: one small entry per change, for the
+	// 100,000 of a large apply.
+	changes []*diff.Change
+	at      map[string]int32
+	state   []changeState
+	ids     map[string]string // ids created by single calls, by address
+}
+
+type changeState struct {
+	left    int32         // operations not finished yet
+	failed  bool          // an operation failed
+	started time.Duration // since began; 0: not started
 }
 
 func newProgress(e *env, p *diff.Plan) *progress {
 	pr := &progress{
 		w:       e.s.Err,
 		total:   len(p.Changes),
-		action:  make(map[string]diff.Action, len(p.Changes)),
-		left:    map[string]int{},
-		started: map[string]time.Time{},
+		began:   time.Now(),
+		changes: p.Changes,
+		at:      make(map[string]int32, len(p.Changes)),
+		state:   make([]changeState, len(p.Changes)),
 		ids:     map[string]string{},
-		failed:  map[string]bool{},
 	}
 	pr.bar = e.s.ErrTTY && pr.total > 30
-	for _, c := range p.Changes {
-		pr.action[c.Address] = c.Action
+	for i, c := range p.Changes {
+		pr.at[c.Address] = int32(i)
 	}
 	for _, op := range p.Operations {
 		for _, a := range op.Changes() {
-			pr.left[a]++
+			if i, ok := pr.at[a]; ok {
+				pr.state[i].left++
+			}
 		}
 	}
 	return pr
@@ -68,10 +79,10 @@ func (p *progress) event(ev apply.Event) {
 	bulk := len(ev.Op.Covers) > 0
 	if !ev.Done && ev.Err == nil {
 		for _, a := range changes {
-			if _, ok := p.started[a]; !ok {
-				p.started[a] = time.Now()
+			if st := p.of(a); st != nil && st.started == 0 {
+				st.started = max(time.Since(p.began), 1)
 				if !bulk {
-					p.line("%s: %s...", a, verbs[p.action[a]][0])
+					p.line("%s: %s...", a, verbs[p.action(a)][0])
 				}
 			}
 		}
@@ -84,7 +95,9 @@ func (p *progress) event(ev apply.Event) {
 		p.endBar()
 		fmt.Fprintf(p.w, "%s: %s failed after %s: %v\n", opTitle(ev.Op), ev.Op.Kind(), render.Duration(ev.Elapsed), ev.Err)
 		for _, a := range changes {
-			p.failed[a] = true
+			if st := p.of(a); st != nil {
+				st.failed = true
+			}
 		}
 		return
 	}
@@ -92,8 +105,12 @@ func (p *progress) event(ev apply.Event) {
 		if ev.ID != "" && !bulk {
 			p.ids[a] = ev.ID
 		}
-		p.left[a]--
-		if p.left[a] > 0 || p.failed[a] {
+		st := p.of(a)
+		if st == nil {
+			continue
+		}
+		st.left--
+		if st.left > 0 || st.failed {
 			continue
 		}
 		p.done++
@@ -105,8 +122,26 @@ func (p *progress) event(ev apply.Event) {
 		if p.ids[a] != "" {
 			id = " [id=" + p.ids[a] + "]"
 		}
-		p.line("%s: %s complete after %s%s [%d/%d]", a, verbs[p.action[a]][1], render.Duration(time.Since(p.started[a])), id, p.done, p.total)
+		p.line("%s: %s complete after %s%s [%d/%d]", a, verbs[p.action(a)][1], render.Duration(time.Since(p.began)-st.started), id, p.done, p.total)
 	}
+}
+
+// of is the state of the change at addr (nil for an address the plan's
+// changes do not hold).
+func (p *progress) of(addr string) *changeState {
+	i, ok := p.at[addr]
+	if !ok {
+		return nil
+	}
+	return &p.state[i]
+}
+
+// action is what the change at addr does.
+func (p *progress) action(addr string) diff.Action {
+	if i, ok := p.at[addr]; ok {
+		return p.changes[i].Action
+	}
+	return ""
 }
 
 // line prints one progress line, unless a counter line is drawn instead.

@@ -154,7 +154,9 @@ func (e *TornRecordError) Error() string {
 // NormalizeRecord returns rec with every list sorted and de-duplicated, empty
 // per-organization lists dropped and nil maps made empty. The attribute
 // maps of Applied are shared with rec, not copied: nothing writes into
-// them (a record's applied fingerprints are replaced, never edited).
+// them (a record's applied fingerprints are replaced, never edited); so is
+// Applied itself when it has no empty entry to drop: a record is edited as
+// a copy (diff.CopyRecord), or as one nothing else holds.
 func NormalizeRecord(rec state.Record) state.Record {
 	out := state.Record{
 		Serial:         rec.Serial,
@@ -180,14 +182,21 @@ func NormalizeRecord(rec state.Record) state.Record {
 		}
 	}
 	out.LastApply = rec.LastApply
+	clean := true
 	for k, attrs := range rec.Applied {
-		if k == "" || len(attrs) == 0 {
-			continue
+		clean = clean && k != "" && len(attrs) > 0
+	}
+	switch {
+	case len(rec.Applied) == 0:
+	case clean:
+		out.Applied = rec.Applied // not copied: 100,000 entries in a large record
+	default:
+		out.Applied = make(map[string]map[string]string, len(rec.Applied))
+		for k, attrs := range rec.Applied {
+			if k != "" && len(attrs) > 0 {
+				out.Applied[k] = attrs
+			}
 		}
-		if out.Applied == nil {
-			out.Applied = make(map[string]map[string]string, len(rec.Applied))
-		}
-		out.Applied[k] = attrs
 	}
 	if len(rec.Intents) > 0 {
 		out.Intents = slices.Clone(rec.Intents)
@@ -420,6 +429,52 @@ func keys[V any](m map[string]V) []string {
 	return out
 }
 
+// subjectFP is the applied fingerprint fp of subject id's roles in org.
+type subjectFP struct{ org, id, fp string }
+
+func subjectsOf(fps []subjectFP) []string {
+	out := make([]string, len(fps))
+	for i, f := range fps {
+		out[i] = f.id
+	}
+	return out
+}
+
+func fingerprintsOf(fps []subjectFP) []string {
+	out := make([]string, len(fps))
+	for i, f := range fps {
+		out[i] = f.fp
+	}
+	return out
+}
+
+// fingerprintPairs lays out fingerprints per organization (by orgs' index):
+// for each subject, in subjects' order, the delta of its index and the
+// index of its fingerprint in table.
+func fingerprintPairs(fps []subjectFP, orgs, subjects, table *indexer) [][]int {
+	type entry struct{ org, at, fp int }
+	es := make([]entry, len(fps))
+	for i, f := range fps {
+		es[i] = entry{orgs.index[f.org], subjects.index[f.id], table.index[f.fp]}
+	}
+	slices.SortFunc(es, func(a, b entry) int { return cmp.Or(a.org-b.org, a.at-b.at) })
+	out := make([][]int, len(orgs.table))
+	for len(es) > 0 {
+		n := 1
+		for n < len(es) && es[n].org == es[0].org {
+			n++
+		}
+		prev, enc := 0, make([]int, 0, 2*n)
+		for _, e := range es[:n] {
+			enc = append(enc, e.at-prev, e.fp)
+			prev = e.at
+		}
+		out[es[0].org] = enc
+		es = es[n:]
+	}
+	return out
+}
+
 // newRecordBody lays out rec compactly.
 func newRecordBody(rec state.Record) recordBody { return layOut(NormalizeRecord(rec)) }
 
@@ -445,23 +500,18 @@ func layOut(rec state.Record) recordBody {
 	for _, id := range rec.Organizations {
 		managedOrg[id] = true
 	}
-	// Applied fingerprints of memberships, by organization.
-	memberFP, appFP := map[string]map[string]string{}, map[string]map[string]string{}
-	var fpOrgs, fpUsers, fpApps, fps []string
+	// Applied fingerprints of memberships: one entry each, not a map per
+	// organization (a record holds 100,000 of them).
+	var memberFP, appFP []subjectFP
+	fpOrgs := map[string]bool{}
 	for key, attrs := range rec.Applied {
 		org, rest, nested := strings.Cut(key, "/")
-		var target map[string]map[string]string
-		var id string
 		switch {
 		case nested && strings.HasPrefix(rest, "user:"):
-			target, id = memberFP, strings.TrimPrefix(rest, "user:")
-			fpUsers = append(fpUsers, id)
+			memberFP = append(memberFP, subjectFP{org: org, id: strings.TrimPrefix(rest, "user:"), fp: attrs["roles"]})
 		case nested && strings.HasPrefix(rest, "app:"):
-			target, id = appFP, strings.TrimPrefix(rest, "app:")
-			fpApps = append(fpApps, id)
+			appFP = append(appFP, subjectFP{org: org, id: strings.TrimPrefix(rest, "app:"), fp: attrs["roles"]})
 		case nested && rest == "jit":
-			fpOrgs = append(fpOrgs, org)
-			continue
 		default:
 			if managedOrg[key] {
 				continue // laid out by Orgs index below
@@ -472,15 +522,11 @@ func layOut(rec state.Record) recordBody {
 			body.AppliedObjects[key] = joinFingerprints(attrs)
 			continue
 		}
-		if target[org] == nil {
-			target[org] = map[string]string{}
-			fpOrgs = append(fpOrgs, org)
-		}
-		target[org][id] = attrs["roles"]
-		fps = append(fps, attrs["roles"])
+		fpOrgs[org] = true
 	}
-	orgs := newIndexer(rec.Organizations, keys(rec.Members), keys(rec.Applications), fpOrgs)
-	users, apps := newIndexer(values(rec.Members), fpUsers), newIndexer(values(rec.Applications), fpApps)
+	orgs := newIndexer(rec.Organizations, keys(rec.Members), keys(rec.Applications), keys(fpOrgs))
+	users := newIndexer(values(rec.Members), subjectsOf(memberFP))
+	apps := newIndexer(values(rec.Applications), subjectsOf(appFP))
 	for i, org := range orgs.table {
 		if a := rec.Applied[org]; len(a) > 0 && managedOrg[org] {
 			if body.AppliedOrgs == nil {
@@ -495,29 +541,14 @@ func layOut(rec state.Record) recordBody {
 			body.AppliedJIT[i] = joinFingerprints(a)
 		}
 	}
-	if len(fps) > 0 {
-		table := newIndexer(fps)
+	if len(memberFP)+len(appFP) > 0 {
+		table := newIndexer(fingerprintsOf(memberFP), fingerprintsOf(appFP))
 		body.AppliedRoles = table.table
-		pairs := func(m map[string]map[string]string, ix *indexer) [][]int {
-			out := make([][]int, len(orgs.table))
-			for org, subjects := range m {
-				ids := keys(subjects)
-				sort.Slice(ids, func(i, j int) bool { return ix.index[ids[i]] < ix.index[ids[j]] })
-				prev, enc := 0, make([]int, 0, 2*len(ids))
-				for _, id := range ids {
-					at := ix.index[id]
-					enc = append(enc, at-prev, table.index[subjects[id]])
-					prev = at
-				}
-				out[orgs.index[org]] = enc
-			}
-			return out
-		}
 		if len(memberFP) > 0 {
-			body.AppliedMembers = pairs(memberFP, users)
+			body.AppliedMembers = fingerprintPairs(memberFP, orgs, users, table)
 		}
 		if len(appFP) > 0 {
-			body.AppliedApps = pairs(appFP, apps)
+			body.AppliedApps = fingerprintPairs(appFP, orgs, apps, table)
 		}
 	}
 	body.Orgs, body.Users, body.Apps = orgs.table, users.table, apps.table
