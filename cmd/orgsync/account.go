@@ -40,7 +40,8 @@ type changeResult struct {
 // accountFor sorts every change of p into done, partly done, failed or not
 // started, from the operations that carry it out.
 func accountFor(p *diff.Plan, res *apply.Result, execErr error) *account {
-	a := &account{failures: res.Failed, err: execErr, anyDone: len(res.Done) > 0}
+	a := &account{failures: res.Failed, err: execErr, anyDone: len(res.Done) > 0,
+		changes: make([]changeResult, 0, len(p.Changes))}
 	done, pending := map[string]int{}, map[string]int{}
 	failed := map[string]string{}
 	for _, op := range res.Done {

@@ -745,6 +745,13 @@ func (e *executor) write(ctx context.Context, rec state.Record) (wrote bool, err
 
 func (e *executor) result(ctx context.Context, recordErr error) (*Result, error) {
 	res := &Result{IDs: e.ids, Record: e.written}
+	done := 0
+	for i := range e.plan.Operations {
+		if e.status[i] == opDone {
+			done++
+		}
+	}
+	res.Done, res.DoneIndexes = make([]diff.Operation, 0, done), make([]int, 0, done)
 	for i, op := range e.plan.Operations {
 		switch e.status[i] {
 		case opDone:

@@ -414,7 +414,11 @@ func undelta(enc []int, table []string, what string) ([]string, error) {
 }
 
 func values(m map[string][]string) []string {
-	var out []string
+	n := 0
+	for _, v := range m {
+		n += len(v)
+	}
+	out := make([]string, 0, n)
 	for _, v := range m {
 		out = append(out, v...)
 	}
@@ -502,7 +506,7 @@ func layOut(rec state.Record) recordBody {
 	}
 	// Applied fingerprints of memberships: one entry each, not a map per
 	// organization (a record holds 100,000 of them).
-	var memberFP, appFP []subjectFP
+	memberFP, appFP := make([]subjectFP, 0, len(rec.Applied)), []subjectFP(nil)
 	fpOrgs := map[string]bool{}
 	for key, attrs := range rec.Applied {
 		org, rest, nested := strings.Cut(key, "/")
