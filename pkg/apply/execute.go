@@ -684,6 +684,9 @@ func (e *executor) appliedLocked() []diff.AppliedEdit {
 			unfinished[a] = true
 		}
 	}
+	if len(unfinished) == 0 {
+		return e.plan.Applied // nothing writes into them
+	}
 	out := make([]diff.AppliedEdit, 0, len(e.plan.Applied))
 	for _, a := range e.plan.Applied {
 		if !unfinished[a.Address] {
