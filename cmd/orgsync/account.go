@@ -18,9 +18,13 @@ const (
 	statusNotStarted = "not_started"
 )
 
-// account is what an apply did, change by change, in plan order.
+// account is what an apply did, change by change, in plan order: the
+// status of changes[i] is status[i], and errs[i] its error when it failed
+// (one byte per change of a large apply).
 type account struct {
-	changes  []changeResult
+	changes  []*diff.Change
+	status   []string // status constants (shared strings)
+	errs     map[int]string
 	failures []apply.OpError
 	err      error
 	add      int
@@ -41,8 +45,8 @@ type changeResult struct {
 // started, from the operations that carry it out.
 func accountFor(p *diff.Plan, res *apply.Result, execErr error) *account {
 	a := &account{failures: res.Failed, err: execErr, anyDone: len(res.Done) > 0,
-		changes: make([]changeResult, 0, len(p.Changes))}
-	done, pending := map[string]int{}, map[string]int{}
+		changes: p.Changes, status: make([]string, len(p.Changes)), errs: map[int]string{}}
+	done, pending := make(map[string]int, len(p.Changes)), map[string]int{}
 	failed := map[string]string{}
 	for _, op := range res.Done {
 		for _, addr := range op.Changes() {
@@ -61,21 +65,21 @@ func accountFor(p *diff.Plan, res *apply.Result, execErr error) *account {
 			pending[addr]++
 		}
 	}
-	for _, c := range p.Changes {
-		r := changeResult{Address: c.Address, Kind: c.Kind, Action: string(c.Action)}
+	for i, c := range p.Changes {
+		var status string
 		switch msg, isFailed := failed[c.Address]; {
 		case isFailed:
-			r.Status, r.Error = statusFailed, msg
+			status, a.errs[i] = statusFailed, msg
 		case done[c.Address] > 0 && pending[c.Address] == 0:
-			r.Status = statusDone
+			status = statusDone
 		case done[c.Address] > 0:
-			r.Status = statusPartial
+			status = statusPartial
 		case pending[c.Address] > 0 || execErr != nil:
-			r.Status = statusNotStarted
+			status = statusNotStarted
 		default:
-			r.Status = statusDone // carried out by no operation of its own
+			status = statusDone // carried out by no operation of its own
 		}
-		if r.Status == statusDone {
+		if status == statusDone {
 			switch c.Action {
 			case diff.Create:
 				a.add++
@@ -85,7 +89,7 @@ func accountFor(p *diff.Plan, res *apply.Result, execErr error) *account {
 				a.change++
 			}
 		}
-		a.changes = append(a.changes, r)
+		a.status[i] = status
 	}
 	return a
 }
@@ -94,8 +98,8 @@ func (a *account) failed() bool {
 	if a.err != nil || len(a.failures) > 0 {
 		return true
 	}
-	for _, c := range a.changes {
-		if c.Status != statusDone {
+	for _, st := range a.status {
+		if st != statusDone {
 			return true
 		}
 	}
@@ -104,10 +108,19 @@ func (a *account) failed() bool {
 
 func (a *account) with(status string) []string {
 	out := []string{}
-	for _, c := range a.changes {
-		if c.Status == status {
-			out = append(out, c.Address)
+	for i, st := range a.status {
+		if st == status {
+			out = append(out, a.changes[i].Address)
 		}
+	}
+	return out
+}
+
+// results are the changes with their statuses, for JSON.
+func (a *account) results() []changeResult {
+	out := make([]changeResult, len(a.changes))
+	for i, c := range a.changes {
+		out[i] = changeResult{Address: c.Address, Kind: c.Kind, Action: string(c.Action), Status: a.status[i], Error: a.errs[i]}
 	}
 	return out
 }
@@ -132,7 +145,7 @@ func (a *account) writeJSON(w io.Writer) error {
 	}{
 		FormatVersion: diff.FormatVersion, Status: "complete",
 		Summary:  map[string]int{"add": a.add, "change": a.change, "destroy": a.destroy},
-		Changes:  append([]changeResult{}, a.changes...),
+		Changes:  a.results(),
 		Complete: a.with(statusDone), Partial: a.with(statusPartial), NotStarted: a.with(statusNotStarted),
 		Failed: []failure{},
 	}
