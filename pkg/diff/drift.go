@@ -254,9 +254,17 @@ func (p *planner) goneDrift(kind, addr, id string) {
 // deletes of objects created outside orgsync where a kind is exclusive, and
 // marks which drift the plan acts on.
 func (p *planner) finishDrift(changes []*Change) []Drift {
-	byAddr := map[string]*Change{}
+	// The objects deleted outside orgsync that the plan creates again.
+	planned := map[string]bool{}
+	for _, d := range p.drift {
+		if d.Action == DriftDelete {
+			planned[d.Address] = false
+		}
+	}
 	for _, ch := range changes {
-		byAddr[ch.Address] = ch
+		if _, ok := planned[ch.Address]; ok {
+			planned[ch.Address] = true
+		}
 		switch {
 		case ch.Action == Create && p.gone[ch.Address]:
 			ch.Classification = ClassDrift
@@ -269,7 +277,7 @@ func (p *planner) finishDrift(changes []*Change) []Drift {
 	}
 	for i := range p.drift {
 		if p.drift[i].Action == DriftDelete {
-			p.drift[i].Planned = byAddr[p.drift[i].Address] != nil
+			p.drift[i].Planned = planned[p.drift[i].Address]
 		}
 	}
 	if len(p.opts.Targets) > 0 {

@@ -721,7 +721,7 @@ func pluralKind(n int, what string) string {
 // orderChanges lists the kept changes in the execution order of their first
 // operation, then by address.
 func (p *planner) orderChanges(items []*item, ops []plannedOp) []*Change {
-	first := map[string]int{}
+	first := make(map[string]int, len(items))
 	note := func(addr string, stage int) {
 		if s, ok := first[addr]; !ok || stage < s {
 			first[addr] = stage
