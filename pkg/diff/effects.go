@@ -81,26 +81,26 @@ func PermissionsLeaving(desired *state.Config, live *state.Live) []string {
 }
 
 // effects computes the effects of the kept items and their operations.
-func (p *planner) effects(items []*item, ops []plannedOp, models opModels) ([]Effect, []MFACheck) {
+func (p *planner) effects(changes []*Change, models opModels) ([]Effect, []MFACheck) {
 	var out []Effect
-	for _, it := range items {
-		if it.ch.Kind != KindPermission || it.ch.ID == "" {
+	for _, ch := range changes {
+		if ch.Kind != KindPermission || ch.ID == "" {
 			continue
 		}
-		e := Effect{Address: it.ch.Address}
-		switch it.ch.Action {
+		e := Effect{Address: ch.Address}
+		switch ch.Action {
 		case Delete:
-			e.Kind, e.Permission = EffectConsentRemoved, p.livePermByID[it.ch.ID].Name
+			e.Kind, e.Permission = EffectConsentRemoved, p.livePermByID[ch.ID].Name
 		case Rename:
-			e.Kind, e.Permission = EffectConsentRenamed, it.ch.PreviousName
-			if n, ok := it.ch.After["name"].(string); ok {
+			e.Kind, e.Permission = EffectConsentRenamed, ch.PreviousName
+			if n, ok := ch.After["name"].(string); ok {
 				e.NewName = n
 			}
 		default:
 			continue
 		}
 		for _, a := range p.live.ThirdPartyApps {
-			if contains(a.PermissionIDs, it.ch.ID) {
+			if contains(a.PermissionIDs, ch.ID) {
 				e.Applications = append(e.Applications, a.Name)
 			}
 		}
@@ -112,9 +112,9 @@ func (p *planner) effects(items []*item, ops []plannedOp, models opModels) ([]Ef
 
 	var checks []MFACheck
 	var after *model
-	for _, o := range ops {
+	for _, o := range models.ops {
 		var orgID, name string
-		switch op := o.op.Params.(type) {
+		switch op := o.Params.(type) {
 		case UpdateOrganization:
 			if op.MFARequired == nil || !*op.MFARequired {
 				continue
@@ -130,7 +130,7 @@ func (p *planner) effects(items []*item, ops []plannedOp, models opModels) ([]Ef
 			if op.MFARequired == nil || !*op.MFARequired {
 				continue
 			}
-			orgID, name = ref("org:"+o.op.Address), op.Name
+			orgID, name = ref("org:"+o.Address), op.Name
 		default:
 			continue
 		}
@@ -146,7 +146,7 @@ func (p *planner) effects(items []*item, ops []plannedOp, models opModels) ([]Ef
 		if mo == nil || len(mo.users) == 0 {
 			continue
 		}
-		e := Effect{Kind: EffectMFARequired, Address: o.op.Address, Organization: name, Members: len(mo.users)}
+		e := Effect{Kind: EffectMFARequired, Address: o.Address, Organization: name, Members: len(mo.users)}
 		var unknown []string
 		for _, uid := range sortedKeys(mo.users) {
 			has, known := p.live.MFA[uid]
@@ -160,7 +160,7 @@ func (p *planner) effects(items []*item, ops []plannedOp, models opModels) ([]Ef
 		e.WithoutMFA, e.Unchecked = len(e.Users), len(unknown)
 		out = append(out, e)
 		if len(unknown) > 0 {
-			checks = append(checks, MFACheck{Address: o.op.Address, Users: unknown})
+			checks = append(checks, MFACheck{Address: o.Address, Users: unknown})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {

@@ -117,6 +117,18 @@ func (m *model) org(id string) *modelOrg {
 	return c
 }
 
+// orgScope is the organization the change applies to; "" for a change to
+// a permission or a role.
+func (e modelChange) orgScope() string {
+	switch e.k {
+	case effOrgCreate, effOrgName, effOrgDel:
+		return e.id
+	case effJoin, effAddRoles, effSetRoles, effDelRole, effLeave:
+		return e.org
+	}
+	return ""
+}
+
 func (m *model) apply(e modelChange) {
 	switch e.k {
 	case effPermSet:
@@ -368,31 +380,58 @@ type impactTally struct {
 func (p *planner) impact(ops opModels, done func(int) bool, detail bool) []Impact {
 	before := p.beforeModel()
 	after := before.derive()
+	// Permission and role changes apply first (membership changes do not
+	// read them); an organization's own changes apply, in operation order,
+	// just before it is visited, and its changed copy is let go after: the
+	// after model holds one changed organization at a time, not 100,000
+	// new memberships.
+	byOrg := map[string][]int32{} // operation indexes, by the organization they change
 	for i := range ops.n {
 		if done != nil && !done(i) {
 			continue
 		}
 		for _, e := range ops.of(i) {
-			after.apply(e)
+			org := e.orgScope()
+			if org == "" {
+				after.apply(e)
+				continue
+			}
+			if l := byOrg[org]; len(l) == 0 || l[len(l)-1] != int32(i) {
+				byOrg[org] = append(l, int32(i))
+			}
 		}
 	}
 	r := p.newImpactRun(before, after)
 	r.detail = detail
-	for _, orgID := range r.orgIDs() {
+	for _, orgID := range orgIDs(before, byOrg) {
+		for _, i := range byOrg[orgID] {
+			for _, e := range ops.of(int(i)) {
+				if e.orgScope() == orgID {
+					after.apply(e)
+				}
+			}
+		}
+		delete(byOrg, orgID)
+		if before.orgs[orgID] == nil && after.orgs[orgID] == nil {
+			continue // not created, or its members are unknown
+		}
 		r.visitOrg(orgID)
+		delete(after.orgs, orgID)
 	}
 	impacts := buildImpacts(r.acc)
 	// Impacts reaching the same subjects (every permission of a role
 	// reaches its holders) share their lists: nothing writes into them.
 	type subjectLists struct {
 		users, apps []string
-		subjects    []Subject
+		subjects    []*Subject
 	}
 	type listsKey struct {
 		users, apps int
 		first, last string
 	}
 	seen := map[listsKey][]subjectLists{}
+	// Every impact naming a subject shares its one Subject.
+	named := map[[2]string]*Subject{}
 	// Impacts through the same role reach the same organizations: their
 	// organization lists are shared too.
 	orgLists := map[listsKey][][]string{}
@@ -420,7 +459,7 @@ func (p *planner) impact(ops opModels, done func(int) bool, detail bool) []Impac
 			}
 		}
 		if !found {
-			im.Subjects = p.subjectsOf(im.Users, im.Applications)
+			im.Subjects = p.subjectsOf(im.Users, im.Applications, named)
 			seen[k] = append(seen[k], subjectLists{im.Users, im.Applications, im.Subjects})
 		}
 	}
@@ -483,14 +522,15 @@ func (p *planner) newImpactRun(before, after *model) *impactRun {
 	return r
 }
 
-// orgIDs are the organizations to visit, sorted.
-func (r *impactRun) orgIDs() []string {
-	ids := make([]string, 0, len(r.after.orgs)+len(r.before.orgs))
-	for id := range r.before.orgs {
+// orgIDs are the organizations to visit, sorted: those of the model before
+// the plan and those the plan's operations change.
+func orgIDs(before *model, changed map[string][]int32) []string {
+	ids := make([]string, 0, len(before.orgs)+len(changed))
+	for id := range before.orgs {
 		ids = append(ids, id)
 	}
-	for id := range r.after.orgs {
-		if r.before.orgs[id] == nil {
+	for id := range changed {
+		if before.orgs[id] == nil {
 			ids = append(ids, id)
 		}
 	}
@@ -670,14 +710,28 @@ func (r *impactRun) record(d delta, app bool, orgID, orgName, subject, cause str
 }
 
 // subjectsOf names users and applications by what the tenant says of them.
-func (p *planner) subjectsOf(users, apps []string) []Subject {
-	out := make([]Subject, 0, len(users)+len(apps))
+func (p *planner) subjectsOf(users, apps []string, named map[[2]string]*Subject) []*Subject {
+	out := make([]*Subject, 0, len(users)+len(apps))
+	subject := func(typ, id string) *Subject {
+		k := [2]string{typ, id}
+		s := named[k]
+		if s == nil {
+			s = &Subject{Type: typ, ID: id}
+			if typ == "user" {
+				u := p.live.Users[id]
+				s.Email, s.Username = u.Email, u.Username
+			} else {
+				s.Name = p.live.Applications[id].Name
+			}
+			named[k] = s
+		}
+		return s
+	}
 	for _, id := range users {
-		u := p.live.Users[id]
-		out = append(out, Subject{Type: "user", ID: id, Email: u.Email, Username: u.Username})
+		out = append(out, subject("user", id))
 	}
 	for _, id := range apps {
-		out = append(out, Subject{Type: "application", ID: id, Name: p.live.Applications[id].Name})
+		out = append(out, subject("application", id))
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Type != out[j].Type {

@@ -214,7 +214,7 @@ func TestTokenImpactPerOrganization(t *testing.T) {
 			{OrganizationID: "o-acme", OrganizationName: "Acme", Users: []string{"u-alice"}, UserCauses: NewCauses(map[string]string{"u-alice": CauseRolePermissions})},
 			{OrganizationID: "o-other", OrganizationName: "Other", Users: []string{"u-alice"}, UserCauses: NewCauses(map[string]string{"u-alice": CauseRolePermissions})},
 		},
-		Subjects: []Subject{{Type: "user", ID: "u-alice", Email: "alice@acme.com", Username: "alice"}},
+		Subjects: []*Subject{{Type: "user", ID: "u-alice", Email: "alice@acme.com", Username: "alice"}},
 	}}
 	if diff := cmp.Diff(want, p.TokenImpact); diff != "" {
 		t.Errorf("impact (-want +got):\n%s", diff)

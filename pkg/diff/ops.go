@@ -10,21 +10,26 @@ type groupKey struct {
 	app          bool
 }
 
-// operations builds the operations of the kept items: their own calls plus
+// operations builds the operations of the kept items, and lets go of them
+// (items[i] = nil): their own calls plus
 // bulk calls merging membership and role additions per organization, in
-// stage order and, within a stage, by address.
-func (p *planner) operations(items []*item) []plannedOp {
+// stage order and, within a stage, by address; with each its model
+// changes (nil for a bulk call: opModelChanges).
+func (p *planner) operations(items []*item) opModels {
 	var ops []plannedOp
 	// The items with assignments, by organization (and subject kind): one
 	// group at a time is split into joins and role sets below. The items
 	// are referred to, not copied: a large plan has one per member.
+	// Each item is let go (items[i] = nil) once its operations are taken,
+	// or, with an assignment, once its group's bulk calls are made.
 	groups := map[groupKey][]*item{}
-	for _, it := range items {
+	for i, it := range items {
 		ops = append(ops, it.ops...)
 		if in := &it.assign; in.org != "" && (in.join || len(in.add) > 0) {
 			k := groupKey{in.org, in.orgAddr, in.app}
 			groups[k] = append(groups[k], it)
 		}
+		items[i] = nil
 	}
 	keys := make([]groupKey, 0, len(groups))
 	for k := range groups {
@@ -86,7 +91,11 @@ func (p *planner) operations(items []*item) []plannedOp {
 		}
 		return ops[i].op.Address < ops[j].op.Address
 	})
-	return ops
+	m := opModels{n: len(ops), changes: make([][]modelChange, len(ops)), ops: make([]Operation, len(ops))}
+	for i := range ops {
+		m.ops[i], m.changes[i] = ops[i].op, ops[i].modelChanges
+	}
+	return m
 }
 
 // roleGroup is one bulk role assignment: roles given to every subject

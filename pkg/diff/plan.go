@@ -265,7 +265,7 @@ type Impact struct {
 	PerOrganization []*OrgSubjects `json:"per_organization,omitempty"`
 	// Subjects names the users and applications of the entry (users, then
 	// applications, each sorted by label), so that people can be told.
-	Subjects []Subject `json:"subjects,omitempty"`
+	Subjects []*Subject `json:"subjects,omitempty"`
 }
 
 // Subject is a user or an application an impact concerns, as people know

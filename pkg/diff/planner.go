@@ -481,13 +481,18 @@ func (p *planner) finish() (*Plan, error) {
 		return nil, &RefusedError{Problems: problems}
 	}
 	// The items (one per member, with their assignments and operations)
-	// are let go as the plan's changes are taken from them (orderChanges),
-	// before the token impact, the largest computation, runs. Nothing past
+	// are let go as their operations are made (operations), before the
+	// token impact, the largest computation, runs. Nothing past
 	// this point reads the configuration: the caller may let it go (100,000
 	// member blocks) while the operations and the impact are made.
 	p.items, kept, p.cfg = nil, nil, nil
 
-	ops := p.operations(items)
+	changes := make([]*Change, len(items))
+	for i, it := range items {
+		changes[i] = it.ch
+	}
+	models := p.operations(items) // lets go of the items
+	items = nil
 	for _, ws := range sortedKeys(p.leftToOthers) {
 		p.warnings = append(p.warnings, fmt.Sprintf("%d %s that workspace %q manages left alone: an exclusive kind never deletes another workspace's objects",
 			p.leftToOthers[ws], pluralKind(p.leftToOthers[ws], "object"), ws))
@@ -499,17 +504,10 @@ func (p *planner) finish() (*Plan, error) {
 		Targets:    p.opts.Targets,
 		Unmanaged:  p.unmanaged,
 		Warnings:   p.warnings,
-		Operations: make([]Operation, len(ops)),
+		Operations: models.ops,
 	}
-	for i := range ops {
-		plan.Operations[i] = ops[i].op
-	}
-	models := opModels{n: len(ops), changes: make([][]modelChange, len(ops)), ops: plan.Operations}
-	for i, o := range ops {
-		models.changes[i] = o.modelChanges
-	}
-	plan.Effects, plan.mfaChecks = p.effects(items, ops, models)
-	plan.Changes = p.orderChanges(items, ops)
+	plan.Effects, plan.mfaChecks = p.effects(changes, models)
+	plan.Changes = p.orderChanges(changes, models.ops)
 	for _, e := range p.edits {
 		if e.Remove || len(p.opts.Targets) == 0 || p.targeted(e.Address) {
 			plan.RecordEdits = append(plan.RecordEdits, e)
@@ -718,25 +716,20 @@ func pluralKind(n int, what string) string {
 	return what + "s"
 }
 
-// orderChanges lists the kept changes in the execution order of their first
-// operation, then by address.
-func (p *planner) orderChanges(items []*item, ops []plannedOp) []*Change {
-	first := make(map[string]int, len(items))
+// orderChanges sorts the kept changes in the execution order of their
+// first operation, then by address.
+func (p *planner) orderChanges(changes []*Change, ops []Operation) []*Change {
+	first := make(map[string]int, len(changes))
 	note := func(addr string, stage int) {
 		if s, ok := first[addr]; !ok || stage < s {
 			first[addr] = stage
 		}
 	}
 	for _, o := range ops {
-		note(o.op.Address, o.op.Stage)
-		for _, a := range o.op.Covers {
-			note(a, o.op.Stage)
+		note(o.Address, o.Stage)
+		for _, a := range o.Covers {
+			note(a, o.Stage)
 		}
-	}
-	changes := make([]*Change, 0, len(items))
-	for i, it := range items {
-		changes = append(changes, it.ch)
-		items[i] = nil // the rest of the item is let go (finish)
 	}
 	sort.SliceStable(changes, func(i, j int) bool {
 		si, sj := first[changes[i].Address], first[changes[j].Address]

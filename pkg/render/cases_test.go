@@ -180,7 +180,7 @@ func mixedPlan() *diff.Plan {
 					{OrganizationID: "org_in2", OrganizationName: "Initech", Users: []string{"u_d"}},
 					{OrganizationID: "org_in1", OrganizationName: "Initech", Users: []string{"u_e"}, UserCauses: diff.NewCauses(map[string]string{"u_e": diff.CauseOrgDeleted})},
 				},
-				Subjects: []diff.Subject{
+				Subjects: []*diff.Subject{
 					{Type: "user", ID: "u_a", Email: "ann@acme.com"}, {Type: "user", ID: "u_b", Username: "bert"},
 					{Type: "user", ID: "u_c", Email: "cy@hooli.com"}, {Type: "user", ID: "u_d"}, {Type: "user", ID: "u_e", Email: "eve@initech.com"},
 				},
@@ -190,7 +190,7 @@ func mixedPlan() *diff.Plan {
 				Organizations: []string{"Acme"}, Users: []string{"u_alice", "u_bob"}, UserCount: 2,
 				PerOrganization: []*diff.OrgSubjects{{OrganizationID: "org_acme", OrganizationName: "Acme", Users: []string{"u_alice", "u_bob"},
 					UserCauses: diff.NewCauses(map[string]string{"u_alice": diff.CauseRolePermissions, "u_bob": diff.CauseMemberAdded})}},
-				Subjects: []diff.Subject{{Type: "user", ID: "u_alice", Email: "alice@acme.com", Username: "alice"}, {Type: "user", ID: "u_bob", Email: "bob@acme.com"}},
+				Subjects: []*diff.Subject{{Type: "user", ID: "u_alice", Email: "alice@acme.com", Username: "alice"}, {Type: "user", ID: "u_bob", Email: "bob@acme.com"}},
 			},
 			{
 				Kind: diff.ImpactReconsent, Permission: "read:reports", Resource: &api, Role: "admin",
@@ -202,7 +202,7 @@ func mixedPlan() *diff.Plan {
 				Organizations: []string{"Acme"}, Applications: []string{"app_ci"}, AppCount: 1,
 				PerOrganization: []*diff.OrgSubjects{{OrganizationID: "org_acme", OrganizationName: "Acme", Applications: []string{"app_ci"},
 					AppCauses: diff.NewCauses(map[string]string{"app_ci": diff.CauseRolePermissions})}},
-				Subjects: []diff.Subject{{Type: "application", ID: "app_ci", Name: "CI deployer"}},
+				Subjects: []*diff.Subject{{Type: "application", ID: "app_ci", Name: "CI deployer"}},
 			},
 		},
 		Unmanaged: diff.Unmanaged{Permissions: []string{"debug:all"}, Roles: []string{"viewer"}, Organizations: 3, Members: 2},

@@ -231,10 +231,10 @@ func JSON(w io.Writer, p *diff.Plan) error {
 	return writeJSON(w, out, "the JSON plan")
 }
 
-func subjectsJSON(subjects []diff.Subject) []jsonSubject {
+func subjectsJSON(subjects []*diff.Subject) []jsonSubject {
 	out := make([]jsonSubject, 0, len(subjects))
 	for _, s := range subjects {
-		out = append(out, subjectJSON(s))
+		out = append(out, subjectJSON(*s))
 	}
 	return out
 }
@@ -357,7 +357,7 @@ func impactOrgs(impacts []diff.Impact) []impactOrg {
 	known := map[[2]string]diff.Subject{}
 	for _, im := range impacts {
 		for _, s := range im.Subjects {
-			known[[2]string{s.Type, s.ID}] = s
+			known[[2]string{s.Type, s.ID}] = *s
 		}
 	}
 	orgs := map[string]*orgAcc{}
