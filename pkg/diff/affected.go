@@ -28,7 +28,7 @@ func AffectedRoles(desired *state.Config, live *state.Live) []string {
 	}
 	after := before.derive()
 	for _, it := range p.items {
-		for _, o := range it.ops {
+		for _, o := range it.ops() {
 			for _, e := range o.modelChanges {
 				after.apply(e)
 			}

@@ -59,7 +59,7 @@ func CompareChanges(reviewed, now []*Change) []Difference {
 			out = append(out, Difference{Address: a, Reviewed: changeWord(rc), Now: "no change"})
 		case rc == nil:
 			out = append(out, Difference{Address: a, Reviewed: "no change", Now: changeWord(nc)})
-		case rc.Action != nc.Action || rc.Kind != nc.Kind || rc.Reason != nc.Reason || rc.PreviousName != nc.PreviousName:
+		case rc.Action != nc.Action || rc.Kind != nc.Kind || rc.Reason() != nc.Reason() || rc.PreviousName() != nc.PreviousName():
 			out = append(out, Difference{Address: a, Reviewed: changeWord(rc), Now: changeWord(nc)})
 		case rc.ID != nc.ID:
 			out = append(out, Difference{Address: a, Attribute: "id", Reviewed: quoteOrNone(rc.ID), Now: quoteOrNone(nc.ID)})
@@ -114,11 +114,11 @@ func compareAttrs(addr string, reviewed, now []AttrChange) []Difference {
 
 func changeWord(c *Change) string {
 	s := string(c.Action) + " (" + c.Kind
-	if c.Reason != "" {
-		s += ", " + c.Reason
+	if c.Reason() != "" {
+		s += ", " + c.Reason()
 	}
-	if c.PreviousName != "" {
-		s += ", from " + fmt.Sprintf("%q", c.PreviousName)
+	if c.PreviousName() != "" {
+		s += ", from " + fmt.Sprintf("%q", c.PreviousName())
 	}
 	return s + ")"
 }

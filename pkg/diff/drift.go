@@ -222,7 +222,9 @@ func (t tracked) classify(ch *Change) {
 	for i := range ch.Attrs {
 		ch.Attrs[i].Classification = t.class[ch.Attrs[i].Name]
 	}
-	ch.Classification = summarize(t.class)
+	if c := summarize(t.class); c != "" || ch.ChangeNotes != nil {
+		ch.Notes().Classification = c
+	}
 }
 
 // summarize is one classification for several attributes: the shared one,
@@ -267,11 +269,11 @@ func (p *planner) finishDrift(changes []*Change) []Drift {
 		}
 		switch {
 		case ch.Action == Create && p.gone[ch.Address]:
-			ch.Classification = ClassDrift
-		case ch.Action == Delete && ch.Reason == "not_in_config":
-			ch.Classification = ClassPending
-		case ch.Action == Delete && ch.Reason == "exclusive" && p.live.Record.LastApply.At > 0:
-			ch.Classification = ClassDrift
+			ch.Notes().Classification = ClassDrift
+		case ch.Action == Delete && ch.Reason() == "not_in_config":
+			ch.Notes().Classification = ClassPending
+		case ch.Action == Delete && ch.Reason() == "exclusive" && p.live.Record.LastApply.At > 0:
+			ch.Notes().Classification = ClassDrift
 			p.drift = append(p.drift, Drift{Address: ch.Address, Kind: ch.Kind, Action: DriftCreate, ID: ch.ID, Planned: true})
 		}
 	}

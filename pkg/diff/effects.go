@@ -92,7 +92,7 @@ func (p *planner) effects(changes []*Change, models opModels) ([]Effect, []MFACh
 		case Delete:
 			e.Kind, e.Permission = EffectConsentRemoved, p.livePermByID[ch.ID].Name
 		case Rename:
-			e.Kind, e.Permission = EffectConsentRenamed, ch.PreviousName
+			e.Kind, e.Permission = EffectConsentRenamed, ch.PreviousName()
 			if n, ok := ch.After["name"].(string); ok {
 				e.NewName = n
 			}

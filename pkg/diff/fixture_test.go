@@ -185,8 +185,8 @@ func changeLines(cs []*Change) []string {
 				s += "=" + b + "->" + af
 			}
 		}
-		if c.Reason != "" {
-			s += " (" + c.Reason + ")"
+		if c.Reason() != "" {
+			s += " (" + c.Reason() + ")"
 		}
 		out = append(out, s)
 	}

@@ -30,7 +30,7 @@ func (p *planner) inviteByEmail(it *item, email string) *item {
 	it.ch.After["send_email"] = true
 	it.ch.Attrs = append(it.ch.Attrs, scalarAttrs(nil, map[string]any{"send_email": true}, "send_email")...)
 	addr := it.ch.Address
-	it.ops = append(it.ops, plannedOp{op: Operation{Stage: StageMessages, Address: addr,
+	it.addOps(plannedOp{op: Operation{Stage: StageMessages, Address: addr,
 		Params: SendInvitationMessage{Invitation: refTo("invitation:" + addr), Invitee: email, Link: set.Link}}})
 	return it
 }
@@ -61,14 +61,13 @@ func (p *planner) revokeSuperseded(lo *state.LiveOrganization, m *state.Member, 
 			continue
 		}
 		if it == nil {
-			it = p.add(&item{
-				ch: &Change{Address: addr, Kind: KindInvitation, Action: Delete, ID: inv.ID, Reason: "user_exists",
+			it = p.add(newItem(
+				&Change{Address: addr, Kind: KindInvitation, Action: Delete, ID: inv.ID, ChangeNotes: &ChangeNotes{Reason: "user_exists"},
 					Before: map[string]any{"invitee": inv.Invitee, "roles": displays(inv.RoleIDs, p.roleDisplay)}},
-				deps: []string{orgAddr},
-			})
+				[]string{orgAddr}, nil))
 		}
 		// Invitees are unique per organization only case-sensitively.
-		it.ops = append(it.ops, plannedOp{op: Operation{Stage: StageRemoveMember, Address: addr,
+		it.addOps(plannedOp{op: Operation{Stage: StageRemoveMember, Address: addr,
 			Params: RevokeInvitation{Invitation: inv.ID, Invitee: inv.Invitee}}})
 	}
 }

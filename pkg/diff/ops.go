@@ -24,9 +24,9 @@ func (p *planner) operations(items []*item) opModels {
 	// or, with an assignment, once its group's bulk calls are made.
 	groups := map[groupKey][]*item{}
 	for i, it := range items {
-		ops = append(ops, it.ops...)
-		if in := &it.assign; in.org != "" && (in.join || len(in.add) > 0) {
-			k := groupKey{in.org, in.orgAddr, in.app}
+		ops = append(ops, it.ops()...)
+		if in := &it.assign; in.grp != nil && (in.join || len(in.add) > 0) {
+			k := groupKey{in.grp.org, in.grp.orgAddr, in.grp.app}
 			groups[k] = append(groups[k], it)
 		}
 		items[i] = nil
@@ -188,7 +188,7 @@ func (p *planner) cleanupRecord() {
 	if len(rec.Members) > 0 || len(rec.Applications) > 0 {
 		for _, it := range p.items {
 			if it.assign.join {
-				joining[[2]string{it.assign.org, it.ch.ID}] = true
+				joining[[2]string{it.assign.grp.org, it.ch.ID}] = true
 			}
 		}
 	}

@@ -125,10 +125,10 @@ func (p *planner) deleteUnclaimedOrganizations(claimed map[string]string) {
 			continue
 		}
 		it.ch.Before = p.orgAttrs(lo)
-		it.ops = []plannedOp{{
+		it.setOps(plannedOp{
 			op:           Operation{Stage: StageDeleteOrgs, Address: addr, Params: DeleteOrganization{Organization: Ref(lo.ID)}},
 			modelChanges: []modelChange{{k: effOrgDel, id: lo.ID}},
-		}}
+		})
 		p.guardDelete(it, lo.ID, addr, recAddr)
 	}
 }
@@ -238,13 +238,13 @@ func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganiza
 		}
 		sort.Strings(create.SameName)
 		p.track(KindOrganization, addr, "", orgID, "", nil, after, o.Tracked(trackedOrgAttrs(o)...), o.Sensitive)
-		p.add(sensitive(&item{
-			ch: &Change{Address: addr, Kind: KindOrganization, Action: Create, After: after, Attrs: scalarAttrs(nil, after, orgAttrNames...)},
-			ops: []plannedOp{{
+		p.add(sensitive(newItem(
+			&Change{Address: addr, Kind: KindOrganization, Action: Create, After: after, Attrs: scalarAttrs(nil, after, orgAttrNames...)},
+			nil, []plannedOp{{
 				op:           Operation{Stage: StageOrgs, Address: addr, Params: create},
 				modelChanges: []modelChange{{k: effOrgCreate, id: orgID, name: o.Name}},
 			}},
-		}, o.Sensitive))
+		), o.Sensitive))
 	} else {
 		orgID = lo.ID
 		p.adopt(KindOrganization, lo.ID, addr, p.rec.orgs[lo.ID], o.PreventDestroy)
@@ -283,12 +283,12 @@ func (p *planner) planOrganization(o *state.Organization, lo *state.LiveOrganiza
 		}
 		tr := p.track(KindOrganization, addr, lo.ID, lo.ID, "", before, after, o.Tracked(trackedOrgAttrs(o)...), o.Sensitive)
 		if changed {
-			it := &item{
-				ch: &Change{Address: addr, Kind: KindOrganization, Action: Update, ID: lo.ID, Before: before, After: after,
+			it := newItem(
+				&Change{Address: addr, Kind: KindOrganization, Action: Update, ID: lo.ID, Before: before, After: after,
 					Attrs: scalarAttrs(before, after, orgAttrNames...)},
-				ops: []plannedOp{{op: Operation{Stage: StageOrgs, Address: addr, Params: update},
+				nil, []plannedOp{{op: Operation{Stage: StageOrgs, Address: addr, Params: update},
 					modelChanges: []modelChange{{k: effOrgName, id: lo.ID, name: o.Name}}}},
-			}
+			)
 			tr.classify(it.ch)
 			p.add(sensitive(it, o.Sensitive))
 		}
@@ -563,9 +563,9 @@ func (p *planner) planSubject(lo *state.LiveOrganization, orgID string, d declar
 	deps := p.subjectDeps(d.orgAddr, d.roles)
 	if !isMember {
 		p.track(kind, d.addr, "", d.id, orgID, nil, after, d.ignored.Tracked("roles"), nil)
-		it := &item{ch: &Change{Address: d.addr, Kind: kind, Action: Create, ID: d.id,
-			subject: p.subjectValues(d.idAttr(), nil, names)}, deps: deps,
-			assign: assignment{org: orgID, orgAddr: d.orgAddr, app: d.app, join: true, add: ids}}
+		it := newItem(&Change{Address: d.addr, Kind: kind, Action: Create, ID: d.id,
+			subject: p.subjectValues(d.idAttr(), nil, names)}, deps, nil)
+		it.assign = assignment{grp: p.assignGroup(orgID, d.orgAddr, d.app), join: true, add: ids}
 		if a, ok := setAttr("roles", nil, names); ok {
 			it.ch.Attrs = p.joinAttrs(a)
 		}
@@ -586,28 +586,28 @@ func (p *planner) planSubject(lo *state.LiveOrganization, orgID string, d declar
 		return
 	}
 	added, removed, kept := setDiff(lr, ids)
-	it := &item{ch: &Change{Address: d.addr, Kind: kind, Action: Update, ID: d.id,
+	it := newItem(&Change{Address: d.addr, Kind: kind, Action: Update, ID: d.id,
 		subject: p.subjectValues(d.idAttr(), beforeNames, names),
 		Attrs:   []AttrChange{{Name: "roles", Added: displays(added, p.roleName), Removed: displays(removed, p.roleDisplay), Kept: kept, Set: true}}},
-		deps: deps}
+		deps, nil)
 	tr.classify(it.ch)
 	switch {
 	case len(removed) == 0:
-		it.assign = assignment{org: orgID, orgAddr: d.orgAddr, app: d.app, add: added}
+		it.assign = assignment{grp: p.assignGroup(orgID, d.orgAddr, d.app), add: added}
 	case !d.app:
 		// One PUT replaces a member's roles.
-		it.ops = []plannedOp{{
+		it.addOps(plannedOp{
 			op:           Operation{Stage: StageAssignments, Address: d.addr, Params: SetMemberRoles{Organization: Ref(orgID), User: d.id, Roles: refs(ids)}},
 			modelChanges: []modelChange{{k: effSetRoles, org: orgID, id: d.id, ids: ids}},
-		}}
+		})
 	default:
 		// An application's roles cannot be cleared with PUT: add, then
 		// remove one by one.
 		if len(added) > 0 {
-			it.assign = assignment{org: orgID, orgAddr: d.orgAddr, app: true, add: added}
+			it.assign = assignment{grp: p.assignGroup(orgID, d.orgAddr, true), add: added}
 		}
 		for _, r := range removed {
-			it.ops = append(it.ops, plannedOp{
+			it.addOps(plannedOp{
 				op:           Operation{Stage: StageAssignments, Address: d.addr, Params: RemoveApplicationRole{Organization: Ref(orgID), Application: d.id, Role: Ref(r)}},
 				modelChanges: []modelChange{{k: effDelRole, org: orgID, id: d.id, app: true, ids: []string{r}}},
 			})
@@ -676,10 +676,10 @@ func (p *planner) removeSubject(lo *state.LiveOrganization, o *state.Organizatio
 	}
 	p.guardDelete(it, state.AppliedKey(kind, lo.ID, id), saddr)
 	it.ch.subject = p.subjectValues(attr, displays(roleIDs, p.roleDisplay), nil)
-	it.ops = []plannedOp{{
+	it.setOps(plannedOp{
 		op:           Operation{Stage: StageRemoveMember, Address: saddr, Params: remove},
 		modelChanges: []modelChange{{k: effLeave, org: lo.ID, id: id, app: app}},
-	}}
+	})
 }
 
 func (p *planner) pendingInvitation(orgID, email string) bool {
@@ -724,12 +724,12 @@ func (p *planner) missingUser(lo *state.LiveOrganization, orgID, orgAddr string,
 			attrs = append(attrs, a)
 		}
 		expires := p.opts.Now.Add(p.invitationTTL()).UnixMilli()
-		p.add(p.inviteByEmail(&item{
-			ch:   &Change{Address: maddr, Kind: KindInvitation, Action: Create, After: after, Attrs: attrs, Reason: "missing_user"},
-			deps: p.subjectDeps(orgAddr, m.Roles),
-			ops: []plannedOp{{op: Operation{Stage: StageAssignments, Address: maddr,
+		p.add(p.inviteByEmail(newItem(
+			&Change{Address: maddr, Kind: KindInvitation, Action: Create, After: after, Attrs: attrs, ChangeNotes: &ChangeNotes{Reason: "missing_user"}},
+			p.subjectDeps(orgAddr, m.Roles),
+			[]plannedOp{{op: Operation{Stage: StageAssignments, Address: maddr,
 				Params: CreateInvitation{Organization: Ref(orgID), Invitee: email, Roles: refs(ids), ExpiresAt: expires}}}},
-		}, email))
+		), email))
 	default:
 		p.problem(maddr, fmt.Sprintf(missingUserSummary+"%q", m.Label),
 			"Create the user first, remove the member block, or set missing_users = \"skip\" or \"invite\" in the orgsync block.")
@@ -865,27 +865,27 @@ func (p *planner) planJIT(o *state.Organization, lo *state.LiveOrganization, org
 	if sameDomains && sameRoles && !sso.changed {
 		return
 	}
-	it := &item{ch: &Change{Address: addr, Kind: KindJIT, Action: Update, ID: orgID, After: after, Before: before}, deps: p.subjectDeps(o.Address, o.JIT.Roles)}
+	it := newItem(&Change{Address: addr, Kind: KindJIT, Action: Update, ID: orgID, After: after, Before: before}, p.subjectDeps(o.Address, o.JIT.Roles), nil)
 	if lo == nil {
 		it.ch.Action, it.ch.ID = Create, ""
 	}
 	if !sameDomains {
 		a, _ := setAttr("email_domains", liveDomains, domains)
 		it.ch.Attrs = append(it.ch.Attrs, a)
-		it.ops = append(it.ops, plannedOp{op: Operation{Stage: StageAssignments, Address: addr,
+		it.addOps(plannedOp{op: Operation{Stage: StageAssignments, Address: addr,
 			Params: SetJITEmailDomains{Organization: Ref(orgID), EmailDomains: copyStrings(domains)}}})
 	}
 	if !sameRoles {
 		added, removed, kept := setDiff(liveRoles, ids)
 		it.ch.Attrs = append(it.ch.Attrs, AttrChange{Name: "roles", Added: displays(added, p.roleName),
 			Removed: displays(removed, p.roleDisplay), Kept: kept, Set: true})
-		it.ops = append(it.ops, plannedOp{op: Operation{Stage: StageAssignments, Address: addr,
+		it.addOps(plannedOp{op: Operation{Stage: StageAssignments, Address: addr,
 			Params: SetJITRoles{Organization: Ref(orgID), Roles: refs(ids)}}})
 	}
 	if sso.changed {
 		a, _ := setAttr("sso_connectors", sso.liveNames, sso.names)
 		it.ch.Attrs = append(it.ch.Attrs, a)
-		it.ops = append(it.ops, plannedOp{op: Operation{Stage: StageAssignments, Address: addr,
+		it.addOps(plannedOp{op: Operation{Stage: StageAssignments, Address: addr,
 			Params: SetJITSSOConnectors{Organization: Ref(orgID), SSOConnectors: copyStrings(sso.ids)}}})
 	}
 	tr.classify(it.ch)

@@ -68,6 +68,19 @@ type Change struct {
 	After  map[string]any `json:"after"`
 	// Attrs lists only the attributes that differ, sorted by Name.
 	Attrs []AttrChange `json:"attributes,omitempty"`
+	// ChangeNotes are what few changes have (nil when all are empty):
+	// read them with Reason, PreviousName, Sensitive and Classification.
+	// A plan of 5,000 organizations has 100,000 member changes with none.
+	*ChangeNotes
+
+	// subject holds, in place of Before and After, a member's or an
+	// application's attributes: see Values.
+	subject *subjectValues
+}
+
+// ChangeNotes are the parts of a Change that few changes have. Nothing
+// writes into the notes of a computed plan: a copy of a Change shares them.
+type ChangeNotes struct {
 	// Reason is a snake_case keyword for deletes and other non-obvious actions,
 	// e.g. "not_in_config", "exclusive", "renamed_from".
 	Reason string `json:"reason,omitempty"`
@@ -81,10 +94,47 @@ type Change struct {
 	// orgsync (ClassDrift), or both; "" when orgsync never applied the
 	// object.
 	Classification string `json:"classification,omitempty"`
+}
 
-	// subject holds, in place of Before and After, a member's or an
-	// application's attributes: see Values.
-	subject *subjectValues
+// Reason is ChangeNotes.Reason ("" without notes).
+func (c Change) Reason() string {
+	if c.ChangeNotes == nil {
+		return ""
+	}
+	return c.ChangeNotes.Reason
+}
+
+// PreviousName is ChangeNotes.PreviousName ("" without notes).
+func (c Change) PreviousName() string {
+	if c.ChangeNotes == nil {
+		return ""
+	}
+	return c.ChangeNotes.PreviousName
+}
+
+// Sensitive is ChangeNotes.Sensitive (nil without notes).
+func (c Change) Sensitive() []string {
+	if c.ChangeNotes == nil {
+		return nil
+	}
+	return c.ChangeNotes.Sensitive
+}
+
+// Classification is ChangeNotes.Classification ("" without notes).
+func (c Change) Classification() string {
+	if c.ChangeNotes == nil {
+		return ""
+	}
+	return c.ChangeNotes.Classification
+}
+
+// Notes returns the change's notes, made when it has none, for the
+// planner and decoders to write into.
+func (c *Change) Notes() *ChangeNotes {
+	if c.ChangeNotes == nil {
+		c.ChangeNotes = &ChangeNotes{}
+	}
+	return c.ChangeNotes
 }
 
 // subjectValues are the Before and After of a member or an application

@@ -38,15 +38,71 @@ const bulkChunk = 500
 
 // item is one planned change with what is needed to carry it out. A large
 // plan has one per member: what only some items need is held apart
-// (deletion).
+// (itemRest), so that a member that joins is an item of 64 bytes.
 type item struct {
-	ch   *Change
+	ch *Change
+	// assign is the item's membership or role addition, merged into bulk
+	// calls after target filtering (assign.grp == nil: none).
+	assign assignment
+	rest   *itemRest // nil when the item has none of it
+}
+
+// itemRest is what members and applications that join or gain roles
+// do not need.
+type itemRest struct {
 	deps []string // addresses of the objects this change needs (roles, permissions, its organization)
 	ops  []plannedOp
-	// assign is the item's membership or role addition, merged into bulk
-	// calls after target filtering (assign.org == "": none).
-	assign assignment
-	del    *deletion
+	del  *deletion
+}
+
+// newItem is an item for ch with deps and ops.
+func newItem(ch *Change, deps []string, ops []plannedOp) *item {
+	it := &item{ch: ch}
+	if deps != nil || ops != nil {
+		it.rest = &itemRest{deps: deps, ops: ops}
+	}
+	return it
+}
+
+// more is the item's rest, made when it has none yet.
+func (it *item) more() *itemRest {
+	if it.rest == nil {
+		it.rest = &itemRest{}
+	}
+	return it.rest
+}
+
+// deps are the addresses of the objects the change needs.
+func (it *item) deps() []string {
+	if it.rest == nil {
+		return nil
+	}
+	return it.rest.deps
+}
+
+// ops are the item's own operations (bulk calls come from assign).
+func (it *item) ops() []plannedOp {
+	if it.rest == nil {
+		return nil
+	}
+	return it.rest.ops
+}
+
+// setOps replaces the item's own operations.
+func (it *item) setOps(ops ...plannedOp) { it.more().ops = ops }
+
+// addOps appends operations to the item's own.
+func (it *item) addOps(ops ...plannedOp) {
+	r := it.more()
+	r.ops = append(r.ops, ops...)
+}
+
+// del is what the guards know of the item's delete (nil: none).
+func (it *item) del() *deletion {
+	if it.rest == nil {
+		return nil
+	}
+	return it.rest.del
 }
 
 // deletion is what the guards know of a delete.
@@ -61,10 +117,10 @@ type deletion struct {
 
 // problem is what refuses the plan if the item is kept.
 func (it *item) problem() *Problem {
-	if it.del == nil {
-		return nil
+	if d := it.del(); d != nil {
+		return d.problem
 	}
-	return it.del.problem
+	return nil
 }
 
 // plannedOp is an operation with its effect on the scope model (for token impact).
@@ -79,10 +135,17 @@ type plannedOp struct {
 // the subject (user or application id) and its address are the item's
 // change's ID and Address.
 type assignment struct {
-	org, orgAddr string   // org id (or reference) and address
-	add          []string // role ids to add, sorted
+	grp  *assignGroup
+	add  []string // role ids to add, sorted
+	join bool     // the subject joins the organization
+}
+
+// assignGroup is the organization and the subject kind of assignments:
+// one per organization and kind, shared by its members' assignments
+// (planner.assignGroup).
+type assignGroup struct {
+	org, orgAddr string // org id (or reference) and address
 	app          bool
-	join         bool // the subject joins the organization
 }
 
 // recordSets are the ownership record as sets, for constant-time lookups.
@@ -161,6 +224,23 @@ type planner struct {
 	sharedSubjects map[subjectKey]*subjectValues
 	// sharedJoinAttrs are joinAttrs' slices, by their shared role list.
 	sharedJoinAttrs map[*string][]AttrChange
+	// assignGroups are the assignments' organizations (assignGroup).
+	assignGroups map[assignGroup]*assignGroup
+}
+
+// assignGroup is the one assignGroup of the organization org (id or
+// reference) at orgAddr, for members or, with app, applications.
+func (p *planner) assignGroup(org, orgAddr string, app bool) *assignGroup {
+	k := assignGroup{org: org, orgAddr: orgAddr, app: app}
+	if g := p.assignGroups[k]; g != nil {
+		return g
+	}
+	if p.assignGroups == nil {
+		p.assignGroups = map[assignGroup]*assignGroup{}
+	}
+	g := &k
+	p.assignGroups[k] = g
+	return g
 }
 
 // Compute plans how to bring the live state to the desired one. It returns a
@@ -433,17 +513,19 @@ func (p *planner) guardDelete(it *item, id string, addrs ...string) {
 	for _, a := range p.opts.AllowDestroy {
 		for _, addr := range addrs {
 			if a != "" && a == addr {
-				for i := range it.ops {
-					it.ops[i].op.Params = dropPreventDestroy(it.ops[i].op.Params)
+				ops := it.ops()
+				for i := range ops {
+					ops[i].op.Params = dropPreventDestroy(ops[i].op.Params)
 				}
 				return
 			}
 		}
 	}
-	if it.del == nil {
-		it.del = &deletion{}
+	r := it.more()
+	if r.del == nil {
+		r.del = &deletion{}
 	}
-	it.del.problem = &Problem{
+	r.del.problem = &Problem{
 		Address: it.ch.Address,
 		Summary: "prevent_destroy forbids deleting this object",
 		Detail: fmt.Sprintf("%s (id %s) is protected by lifecycle.prevent_destroy (kept in the ownership record even after its block is removed). "+
@@ -567,7 +649,7 @@ func (p *planner) keep() map[*item]bool {
 	for len(queue) > 0 {
 		it := queue[0]
 		queue = queue[1:]
-		for _, d := range it.deps {
+		for _, d := range it.deps() {
 			for _, dep := range byAddr[d] {
 				if kept[dep] || (dep.ch.Action != Create && dep.ch.Action != Rename) {
 					continue
@@ -645,11 +727,11 @@ func (p *planner) massDelete(items []*item) []Problem {
 	managedDeletes, strangerDeletes := map[string]int{}, map[string]int{}
 	for _, it := range items {
 		switch {
-		case it.del == nil || it.del.massKind == "":
-		case it.del.exclusive:
-			strangerDeletes[it.del.massKind]++
+		case it.del() == nil || it.del().massKind == "":
+		case it.del().exclusive:
+			strangerDeletes[it.del().massKind]++
 		default:
-			managedDeletes[it.del.massKind]++
+			managedDeletes[it.del().massKind]++
 		}
 	}
 	managed := p.managedCounts()

@@ -9,7 +9,7 @@ import (
 
 func TestRoleGroups(t *testing.T) {
 	in := func(subject string, roles ...string) *item {
-		return &item{ch: &Change{ID: subject}, assign: assignment{org: "o", add: roles}}
+		return &item{ch: &Change{ID: subject}, assign: assignment{grp: &assignGroup{org: "o"}, add: roles}}
 	}
 	bySet := func(ins ...*item) map[string][]*item {
 		m := map[string][]*item{}

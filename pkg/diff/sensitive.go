@@ -10,14 +10,15 @@ func sensitive(it *item, names []string) *item {
 	if len(names) == 0 {
 		return it
 	}
-	it.ch.Sensitive = slices.Clone(names)
+	it.ch.Notes().Sensitive = slices.Clone(names)
 	for i := range it.ch.Attrs {
 		if slices.Contains(names, it.ch.Attrs[i].Name) {
 			it.ch.Attrs[i].Sensitive = true
 		}
 	}
-	for i := range it.ops {
-		it.ops[i].op.Sensitive = slices.Clone(names)
+	ops := it.ops()
+	for i := range ops {
+		ops[i].op.Sensitive = slices.Clone(names)
 	}
 	return it
 }

@@ -121,7 +121,7 @@ func (p *planner) deleteTemplate(kind, id, addr string, managed, exclusive bool,
 	}
 	it.ch.Before = before
 	op.Address = addr
-	it.ops = []plannedOp{{op: op, modelChanges: []modelChange{modelChanges}}}
+	it.setOps(plannedOp{op: op, modelChanges: []modelChange{modelChanges}})
 	p.guardDelete(it, id, addr, p.recordedAddress(id))
 	return it
 }
@@ -228,8 +228,8 @@ func (p *planner) deleteItem(kind, id, addr string, managed, exclusive bool) *it
 	default:
 		return nil
 	}
-	it := &item{ch: &Change{Address: addr, Kind: kind, Action: Delete, ID: id, Reason: reason}}
-	it.del = &deletion{massKind: kind, exclusive: !managed}
+	it := &item{ch: &Change{Address: addr, Kind: kind, Action: Delete, ID: id, ChangeNotes: &ChangeNotes{Reason: reason}}}
+	it.more().del = &deletion{massKind: kind, exclusive: !managed}
 	return p.add(it)
 }
 
@@ -256,13 +256,13 @@ func (p *planner) planPermissionUpdate(d *state.Permission, lp *state.LivePermis
 	}
 	it := &item{ch: &Change{Address: addr, Kind: KindPermission, Action: Update, ID: lp.ID, Before: before, After: after, Attrs: attrs}}
 	if from != "" {
-		it.ch.Action, it.ch.PreviousName, it.ch.Reason = Rename, from, "renamed_from"
+		it.ch.Action, it.ch.Notes().PreviousName, it.ch.Notes().Reason = Rename, from, "renamed_from"
 	}
 	tr.classify(it.ch)
-	it.ops = []plannedOp{{
+	it.setOps(plannedOp{
 		op:           Operation{Stage: StagePermissions, Address: addr, Params: update},
 		modelChanges: []modelChange{{k: effPermSet, id: lp.ID, name: d.Name}},
-	}}
+	})
 	p.add(sensitive(it, d.Sensitive))
 }
 
@@ -272,15 +272,15 @@ func (p *planner) planPermissionCreate(d *state.Permission) {
 	p.permID[d.Name] = id
 	after := permAttrs(d.Name, d.Description)
 	p.track(KindPermission, addr, "", id, "", nil, after, d.Tracked("name", "description"), d.Sensitive)
-	p.add(sensitive(&item{
-		ch: &Change{Address: addr, Kind: KindPermission, Action: Create, After: after,
+	p.add(sensitive(newItem(
+		&Change{Address: addr, Kind: KindPermission, Action: Create, After: after,
 			Attrs: scalarAttrs(nil, after, "description", "name")},
-		ops: []plannedOp{{
+		nil, []plannedOp{{
 			op: Operation{Stage: StagePermissions, Address: addr,
 				Params: CreatePermission{Name: d.Name, Description: d.Description, PreventDestroy: d.PreventDestroy}},
 			modelChanges: []modelChange{{k: effPermSet, id: id, name: d.Name}},
 		}},
-	}, d.Sensitive))
+	), d.Sensitive))
 }
 
 // permDisplay is the name a live permission id has after the plan.
@@ -523,10 +523,10 @@ func (p *planner) planRoleUpdate(decl *state.Role, lr *state.LiveRole, from stri
 		return
 	}
 	sort.Slice(attrs, func(i, j int) bool { return attrs[i].Name < attrs[j].Name })
-	it := &item{ch: &Change{Address: addr, Kind: KindRole, Action: Update, ID: lr.ID, Before: before, After: after, Attrs: attrs},
-		deps: p.roleDeps(decl), ops: ops}
+	it := newItem(&Change{Address: addr, Kind: KindRole, Action: Update, ID: lr.ID, Before: before, After: after, Attrs: attrs},
+		p.roleDeps(decl), ops)
 	if from != "" {
-		it.ch.Action, it.ch.PreviousName, it.ch.Reason = Rename, from, "renamed_from"
+		it.ch.Action, it.ch.Notes().PreviousName, it.ch.Notes().Reason = Rename, from, "renamed_from"
 	}
 	tr.classify(it.ch)
 	p.add(sensitive(it, d.Sensitive))
@@ -561,13 +561,13 @@ func (p *planner) planRoleCreate(d *state.Role) {
 		attrs = append(attrs, a)
 	}
 	sort.Slice(attrs, func(i, j int) bool { return attrs[i].Name < attrs[j].Name })
-	p.add(sensitive(&item{
-		ch:   &Change{Address: addr, Kind: KindRole, Action: Create, After: after, Attrs: attrs},
-		deps: p.roleDeps(d),
-		ops: []plannedOp{{
+	p.add(sensitive(newItem(
+		&Change{Address: addr, Kind: KindRole, Action: Create, After: after, Attrs: attrs},
+		p.roleDeps(d),
+		[]plannedOp{{
 			op: Operation{Stage: StageRoles, Address: addr, Params: CreateRole{Name: d.Name, Description: d.Description, Type: typ,
 				Permissions: refs(w.permIDs), APIPermissions: refs(w.scopeIDs), PreventDestroy: d.PreventDestroy}},
 			modelChanges: []modelChange{{k: effRoleCreate, id: id, name: d.Name}, {k: effRolePerms, id: id, ids: w.permIDs}, {k: effRoleScopes, id: id, ids: w.scopeIDs}},
 		}},
-	}, d.Sensitive))
+	), d.Sensitive))
 }

@@ -3,6 +3,7 @@ package diff
 import (
 	"encoding/json"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -75,4 +76,54 @@ func jsonRoundTrip(t *testing.T, m map[string]any) map[string]any {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// A plan of 5,000 organizations holds 100,000 member changes and, while it
+// is made, as many items: a member's Change fits in a 128-byte allocation
+// (what few changes have is in ChangeNotes) and its item in 64 bytes.
+func TestMemberChangeSize(t *testing.T) {
+	if n := unsafe.Sizeof(Change{}); n > 128 {
+		t.Errorf("Change is %d bytes, want at most 128", n)
+	}
+	if n := unsafe.Sizeof(item{}); n > 64 {
+		t.Errorf("item is %d bytes, want at most 64", n)
+	}
+}
+
+// The notes of a change are in its JSON as fields of the change, as
+// before they moved into ChangeNotes, and decode back.
+func TestChangeNotesJSON(t *testing.T) {
+	c := &Change{Address: "role.a", Kind: KindRole, Action: Rename, ID: "r1",
+		ChangeNotes: &ChangeNotes{Reason: "renamed_from", PreviousName: "b", Sensitive: []string{"description"}, Classification: ClassDrift}}
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(b, &fields); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]any{"reason": "renamed_from", "previous_name": "b", "classification": ClassDrift} {
+		if fields[k] != want {
+			t.Errorf("%s = %v, want %v (in %s)", k, fields[k], want, b)
+		}
+	}
+	var back Change
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Reason() != "renamed_from" || back.PreviousName() != "b" || back.Classification() != ClassDrift || len(back.Sensitive()) != 1 {
+		t.Errorf("decoded %+v", back.ChangeNotes)
+	}
+	plain, err := json.Marshal(&Change{Address: "role.c", Kind: KindRole, Action: Create})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var none Change
+	if err := json.Unmarshal(plain, &none); err != nil {
+		t.Fatal(err)
+	}
+	if none.ChangeNotes != nil || none.Reason() != "" {
+		t.Errorf("a change without notes decodes with %+v (from %s)", none.ChangeNotes, plain)
+	}
 }

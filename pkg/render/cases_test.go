@@ -17,7 +17,7 @@ var goldenCases = map[string]*diff.Plan{
 	"empty":      {},
 	"rename_only": {Changes: []*diff.Change{{
 		Address: `permission."invite:member"`, Kind: diff.KindPermission, Action: diff.Rename,
-		ID: "scope_1", PreviousName: "member:invite", Reason: "renamed_from",
+		ID: "scope_1", ChangeNotes: &diff.ChangeNotes{PreviousName: "member:invite", Reason: "renamed_from"},
 		Before: map[string]any{"name": "member:invite", "description": "Invite"},
 		After:  map[string]any{"name": "invite:member", "description": "Invite"},
 		Attrs:  []diff.AttrChange{{Name: "name", Before: str(`"member:invite"`), After: str(`"invite:member"`)}},
@@ -66,7 +66,7 @@ func mixedPlan() *diff.Plan {
 			},
 			{
 				Address: `permission."invite:member"`, Kind: diff.KindPermission, Action: diff.Rename,
-				ID: "scope_1", PreviousName: "member:invite", Reason: "renamed_from",
+				ID: "scope_1", ChangeNotes: &diff.ChangeNotes{PreviousName: "member:invite", Reason: "renamed_from"},
 				Before: map[string]any{"name": "member:invite", "description": "Invite"},
 				After:  map[string]any{"name": "invite:member", "description": "Invite people"},
 				Attrs: []diff.AttrChange{
@@ -91,7 +91,7 @@ func mixedPlan() *diff.Plan {
 					{Name: "description", Before: str(`"Admins"`), After: str(`"Full access"`), Classification: diff.ClassDrift},
 					{Name: "permissions", Set: true, Added: []string{"manage:billing"}, Removed: []string{"x:legacy"}, Kept: 3, Classification: diff.ClassPending},
 				},
-				Classification: diff.ClassBoth,
+				ChangeNotes: &diff.ChangeNotes{Classification: diff.ClassBoth},
 			},
 			{
 				Address: "role.automation", Kind: diff.KindRole, Action: diff.Create,
@@ -129,7 +129,7 @@ func mixedPlan() *diff.Plan {
 			},
 			{
 				Address: `organization.acme.member."alice@acme.com"`, Kind: diff.KindMember, Action: diff.Create,
-				After: map[string]any{"user": "u_alice", "roles": []string{"admin"}}, Classification: diff.ClassDrift,
+				After: map[string]any{"user": "u_alice", "roles": []string{"admin"}}, ChangeNotes: &diff.ChangeNotes{Classification: diff.ClassDrift},
 			},
 			{
 				Address: `organization.acme.member.bob`, Kind: diff.KindMember, Action: diff.Update, ID: "u_bob",
@@ -149,17 +149,17 @@ func mixedPlan() *diff.Plan {
 			},
 			{
 				Address: `organization.acme.member."carol@acme.com"`, Kind: diff.KindMember, Action: diff.Delete,
-				ID: "u_carol", Reason: "not_in_config",
+				ID: "u_carol", ChangeNotes: &diff.ChangeNotes{Reason: "not_in_config"},
 				Before: map[string]any{"user": "u_carol", "roles": []string{"member"}},
 			},
 			{
-				Address: "role.legacy", Kind: diff.KindRole, Action: diff.Delete, ID: "role_9", Reason: "exclusive",
+				Address: "role.legacy", Kind: diff.KindRole, Action: diff.Delete, ID: "role_9", ChangeNotes: &diff.ChangeNotes{Reason: "exclusive"},
 				Before: map[string]any{"name": "legacy", "description": "", "type": "User", "permissions": []string{}},
 			},
 			{
 				Address: `permission."x:legacy"`, Kind: diff.KindPermission, Action: diff.Delete, ID: "scope_9",
-				Reason: "exclusive",
-				Before: map[string]any{"name": "x:legacy", "description": "Old scope"},
+				ChangeNotes: &diff.ChangeNotes{Reason: "exclusive"},
+				Before:      map[string]any{"name": "x:legacy", "description": "Old scope"},
 			},
 		},
 		Operations: []diff.Operation{
@@ -218,7 +218,7 @@ func hugePlan(n int) *diff.Plan {
 		if i%10 == 9 {
 			p.Changes = append(p.Changes, &diff.Change{
 				Address: org, Kind: diff.KindOrganization, Action: diff.Delete, ID: fmt.Sprintf("org_%d", i),
-				Reason: "not_in_config", Before: map[string]any{"name": fmt.Sprintf("Tenant %05d", i), "custom_data": map[string]any{"tier": "free"}},
+				Before: map[string]any{"name": fmt.Sprintf("Tenant %05d", i), "custom_data": map[string]any{"tier": "free"}}, ChangeNotes: &diff.ChangeNotes{Reason: "not_in_config"},
 			})
 			continue
 		}

@@ -164,13 +164,13 @@ func JSON(w io.Writer, p *diff.Plan) error {
 			Kind:           c.Kind,
 			Action:         string(c.Action),
 			ID:             optional(c.ID),
-			Reason:         optional(c.Reason),
-			PreviousName:   optional(c.PreviousName),
+			Reason:         optional(c.Reason()),
+			PreviousName:   optional(c.PreviousName()),
 			Before:         before,
 			After:          after,
 			Attributes:     make([]jsonAttr, 0, len(c.Attrs)),
-			Sensitive:      c.Sensitive,
-			Classification: optional(c.Classification),
+			Sensitive:      c.Sensitive(),
+			Classification: optional(c.Classification()),
 		}
 		switch c.Action {
 		case diff.Create:

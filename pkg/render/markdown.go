@@ -249,8 +249,8 @@ func addressList(p *diff.Plan, budget int) string {
 			sym = "!"
 		}
 		line := sym + " " + c.Address
-		if c.Action == diff.Rename && c.PreviousName != "" {
-			line += " (renamed from " + strconv.Quote(c.PreviousName) + ")"
+		if c.Action == diff.Rename && c.PreviousName() != "" {
+			line += " (renamed from " + strconv.Quote(c.PreviousName()) + ")"
 		}
 		lines = append(lines, line)
 	}

@@ -24,7 +24,7 @@ var sensitiveJSON = func() *string { s, _ := json.Marshal(SensitiveText); t := s
 func redact(p *diff.Plan) *diff.Plan {
 	needed := false
 	for _, c := range p.Changes {
-		needed = needed || len(c.Sensitive) > 0
+		needed = needed || len(c.Sensitive()) > 0
 	}
 	for _, o := range p.Operations {
 		needed = needed || len(o.Sensitive) > 0
@@ -56,12 +56,12 @@ func redact(p *diff.Plan) *diff.Plan {
 	}
 	out.Changes = make([]*diff.Change, len(p.Changes))
 	for i, c := range p.Changes {
-		if len(c.Sensitive) > 0 {
+		if len(c.Sensitive()) > 0 {
 			before, after := c.Values()
-			r := c.WithValues(redactMap(before, c.Sensitive), redactMap(after, c.Sensitive))
+			r := c.WithValues(redactMap(before, c.Sensitive()), redactMap(after, c.Sensitive()))
 			r.Attrs = slices.Clone(r.Attrs)
 			for j, a := range r.Attrs {
-				if a.Sensitive || slices.Contains(r.Sensitive, a.Name) {
+				if a.Sensitive || slices.Contains(r.Sensitive(), a.Name) {
 					a.Sensitive = true
 					if a.Before != nil {
 						a.Before = sensitiveJSON

@@ -273,18 +273,18 @@ func TestReasonPhrase(t *testing.T) {
 		want string
 	}{
 		{diff.Change{Kind: diff.KindRole, Action: diff.Delete}, ""},
-		{diff.Change{Kind: diff.KindRole, Action: diff.Delete, Reason: "not_in_config"}, "because it is no longer in the configuration"},
-		{diff.Change{Kind: diff.KindPermission, Action: diff.Delete, Reason: "exclusive"}, "because permissions are exclusive"},
-		{diff.Change{Kind: diff.KindOrganization, Action: diff.Delete, Reason: "exclusive"}, "because organizations are exclusive"},
-		{diff.Change{Kind: diff.KindMember, Action: diff.Delete, Reason: "exclusive"}, "because the organization's members are exclusive"},
-		{diff.Change{Kind: diff.KindApplication, Action: diff.Delete, Reason: "exclusive"}, "because the organization's members are exclusive"},
-		{diff.Change{Kind: diff.KindPermission, Action: diff.Rename, Reason: "renamed_from", PreviousName: "a"}, ""},
-		{diff.Change{Kind: diff.KindInvitation, Action: diff.Create, Reason: "missing_user"}, `because no Logto user exists for this member yet (missing_users = "invite")`},
-		{diff.Change{Kind: diff.KindRole, Action: diff.Delete, Reason: "something_new"}, "reason: something_new"},
+		{diff.Change{Kind: diff.KindRole, Action: diff.Delete, ChangeNotes: &diff.ChangeNotes{Reason: "not_in_config"}}, "because it is no longer in the configuration"},
+		{diff.Change{Kind: diff.KindPermission, Action: diff.Delete, ChangeNotes: &diff.ChangeNotes{Reason: "exclusive"}}, "because permissions are exclusive"},
+		{diff.Change{Kind: diff.KindOrganization, Action: diff.Delete, ChangeNotes: &diff.ChangeNotes{Reason: "exclusive"}}, "because organizations are exclusive"},
+		{diff.Change{Kind: diff.KindMember, Action: diff.Delete, ChangeNotes: &diff.ChangeNotes{Reason: "exclusive"}}, "because the organization's members are exclusive"},
+		{diff.Change{Kind: diff.KindApplication, Action: diff.Delete, ChangeNotes: &diff.ChangeNotes{Reason: "exclusive"}}, "because the organization's members are exclusive"},
+		{diff.Change{Kind: diff.KindPermission, Action: diff.Rename, ChangeNotes: &diff.ChangeNotes{Reason: "renamed_from", PreviousName: "a"}}, ""},
+		{diff.Change{Kind: diff.KindInvitation, Action: diff.Create, ChangeNotes: &diff.ChangeNotes{Reason: "missing_user"}}, `because no Logto user exists for this member yet (missing_users = "invite")`},
+		{diff.Change{Kind: diff.KindRole, Action: diff.Delete, ChangeNotes: &diff.ChangeNotes{Reason: "something_new"}}, "reason: something_new"},
 	}
 	for _, tt := range tests {
 		if got := reasonPhrase(&tt.c); got != tt.want {
-			t.Errorf("reasonPhrase(%s %s %q) = %q, want %q", tt.c.Action, tt.c.Kind, tt.c.Reason, got, tt.want)
+			t.Errorf("reasonPhrase(%s %s %q) = %q, want %q", tt.c.Action, tt.c.Kind, tt.c.Reason(), got, tt.want)
 		}
 	}
 }

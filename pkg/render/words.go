@@ -43,15 +43,15 @@ func listNames(names []string, max int) string {
 // reasonPhrase explains a change's Reason keyword, e.g. "because it is no
 // longer in the configuration". It returns "" when there is nothing to add.
 func reasonPhrase(c *diff.Change) string {
-	switch c.Reason {
+	switch c.Reason() {
 	case "":
 		return ""
 	case "renamed_from":
 		if c.Action == diff.Rename {
 			return "" // the header already says "renamed from"
 		}
-		if c.PreviousName != "" {
-			return "because it was renamed from " + strconv.Quote(c.PreviousName)
+		if c.PreviousName() != "" {
+			return "because it was renamed from " + strconv.Quote(c.PreviousName())
 		}
 		return "because it was renamed"
 	case "not_in_config":
@@ -73,7 +73,7 @@ func reasonPhrase(c *diff.Change) string {
 	case "exclusive_members":
 		return "because the organization's members are exclusive"
 	}
-	return "reason: " + c.Reason
+	return "reason: " + c.Reason()
 }
 
 // actionPhrase is the end of a change's comment line: "will be created".
@@ -86,8 +86,8 @@ func actionPhrase(c *diff.Change) string {
 	case diff.Delete:
 		return "will be destroyed"
 	case diff.Rename:
-		if c.PreviousName != "" {
-			return "will be renamed from " + strconv.Quote(c.PreviousName)
+		if c.PreviousName() != "" {
+			return "will be renamed from " + strconv.Quote(c.PreviousName())
 		}
 		return "will be renamed"
 	}
@@ -270,7 +270,7 @@ func summaryCounts(p *diff.Plan) string {
 // classPhrase says how a change came about, when it is not only a
 // configuration change.
 func classPhrase(c *diff.Change) string {
-	switch c.Classification {
+	switch c.Classification() {
 	case diff.ClassDrift:
 		switch c.Action {
 		case diff.Create:
