@@ -219,6 +219,22 @@ func opModelChanges(op Operation) []modelChange {
 	return nil
 }
 
+// bulkOrganization is the organization of a bulk membership call ("" for
+// other operations): that of each of its opModelChanges.
+func bulkOrganization(op Operation) string {
+	switch x := op.Params.(type) {
+	case AddMembers:
+		return string(x.Organization)
+	case AddApplications:
+		return string(x.Organization)
+	case AssignMemberRoles:
+		return string(x.Organization)
+	case AssignApplicationRoles:
+		return string(x.Organization)
+	}
+	return ""
+}
+
 // applySubject applies the membership change e to the subject id.
 func applySubject(subjects map[string][]string, e modelChange, id string) {
 	cur, member := subjects[id]
@@ -361,7 +377,7 @@ type impactTally struct {
 	// users and apps are the subjects so far, orgs the names of the
 	// organizations they are in.
 	users, apps subjectSet
-	orgs        []string
+	orgs        subjectSet // of interned organization names
 	api         bool
 	// open subjects and their causes (openUserCauses[i] is the cause of
 	// openUsers[i]) of the organization being tallied; scratch reused from
@@ -390,7 +406,13 @@ func (p *planner) impact(ops opModels, done func(int) bool, detail bool) []Impac
 		if done != nil && !done(i) {
 			continue
 		}
-		for _, e := range ops.of(i) {
+		if ops.changes[i] == nil { // a bulk call: all in its organization
+			if org := bulkOrganization(ops.ops[i]); org != "" {
+				byOrg[org] = append(byOrg[org], int32(i))
+			}
+			continue
+		}
+		for _, e := range ops.changes[i] {
 			org := e.orgScope()
 			if org == "" {
 				after.apply(e)
@@ -418,7 +440,7 @@ func (p *planner) impact(ops opModels, done func(int) bool, detail bool) []Impac
 		r.visitOrg(orgID)
 		delete(after.orgs, orgID)
 	}
-	impacts := buildImpacts(r.acc)
+	impacts := r.buildImpacts()
 	// Impacts reaching the same subjects (every permission of a role
 	// reaches its holders) share their lists: nothing writes into them.
 	type subjectLists struct {
@@ -484,6 +506,9 @@ type impactRun struct {
 	shared sharedSubjects
 	// detail: the tallies keep their subjects per organization.
 	detail bool
+	// subjectNames and orgNames intern the tallies' subject ids and
+	// organization names.
+	subjectNames, orgNames interned
 }
 
 func (p *planner) newImpactRun(before, after *model) *impactRun {
@@ -586,9 +611,9 @@ func (r *impactRun) visitOrg(orgID string) {
 func (r *impactRun) closeOrg(orgID, orgName string) {
 	entries := map[[2]*string]*OrgSubjects{} // by the shared lists they hold
 	for _, a := range r.open {
-		a.users.add(a.openUsers)
-		a.apps.add(a.openApps)
-		a.orgs = append(a.orgs, orgName)
+		a.users.add(&r.subjectNames, a.openUsers...)
+		a.apps.add(&r.subjectNames, a.openApps...)
+		a.orgs.add(&r.orgNames, orgName)
 		if !r.detail {
 			a.open = false
 			a.openUsers, a.openUserCauses = a.openUsers[:0], a.openUserCauses[:0]
@@ -768,7 +793,8 @@ func anyIn(ids []string, set map[string]bool) bool {
 
 var kindOrder = map[string]int{ImpactReconsent: 0, ImpactRefresh: 1, ImpactRevocationLag: 2}
 
-func buildImpacts(acc map[impactKey]*impactTally) []Impact {
+func (r *impactRun) buildImpacts() []Impact {
+	acc := r.acc
 	keys := make([]impactKey, 0, len(acc))
 	for k := range acc {
 		keys = append(keys, k)
@@ -789,11 +815,15 @@ func buildImpacts(acc map[impactKey]*impactTally) []Impact {
 		}
 		return a.role < b.role
 	})
+	// Tallies with the same subjects (every permission of a role reaches
+	// its holders) or organizations get one list: equal sets are found
+	// as interned ids, before any list of names is made.
+	subjects, orgs := sharedLists{}, sharedLists{} // one per interned
 	out := make([]Impact, 0, len(keys))
 	for _, k := range keys {
 		a := acc[k]
 		im := Impact{Kind: k.kind, Permission: k.perm, Role: k.role, MaxLagSeconds: a.lag,
-			Users: a.users.sorted(), Applications: a.apps.sorted()}
+			Users: subjects.of(&r.subjectNames, &a.users), Applications: subjects.of(&r.subjectNames, &a.apps)}
 		if k.api {
 			res := k.res
 			im.Resource = &res
@@ -803,24 +833,47 @@ func buildImpacts(acc map[impactKey]*impactTally) []Impact {
 		}
 		im.UserCount, im.AppCount = len(im.Users), len(im.Applications)
 		im.PerOrganization = slices.Clip(a.perOrg)
-		slices.Sort(a.orgs)
-		im.Organizations = slices.Clip(slices.Compact(a.orgs))
+		im.Organizations = orgs.of(&r.orgNames, &a.orgs)
+		delete(acc, k) // its sets are let go as the impacts are made
 		out = append(out, im)
 	}
 	return out
 }
 
-// subjectSet collects subject ids, duplicates included, and sorts and
+// interned holds strings once and names them by an int32: a tally that
+// reaches thousands of organizations keeps 4 bytes per subject or
+// organization, not a 16-byte string header.
+type interned struct {
+	index map[string]int32
+	names []string
+}
+
+func (n *interned) id(s string) int32 {
+	if i, ok := n.index[s]; ok {
+		return i
+	}
+	if n.index == nil {
+		n.index = map[string]int32{}
+	}
+	i := int32(len(n.names))
+	n.index[s] = i
+	n.names = append(n.names, s)
+	return i
+}
+
+// subjectSet collects interned ids, duplicates included, and sorts and
 // compacts them whenever they have doubled since: a set in a few bytes per
 // subject, where a tally reaches thousands of organizations, each adding
 // its subjects.
 type subjectSet struct {
-	ids     []string
+	ids     []int32
 	compact int // len(ids) after the last compaction
 }
 
-func (s *subjectSet) add(ids []string) {
-	s.ids = append(s.ids, ids...)
+func (s *subjectSet) add(n *interned, names ...string) {
+	for _, v := range names {
+		s.ids = append(s.ids, n.id(v))
+	}
 	if len(s.ids) >= 2*s.compact+64 {
 		s.squash()
 	}
@@ -832,10 +885,35 @@ func (s *subjectSet) squash() {
 	s.compact = len(s.ids)
 }
 
-// sorted returns the subjects, sorted (never nil).
-func (s *subjectSet) sorted() []string {
+// sharedLists hands out one sorted list of names per distinct set of ids
+// of one interned.
+type sharedLists map[[3]int32][]sharedList
+
+type sharedList struct {
+	ids   []int32
+	names []string
+}
+
+// of returns the names of the set, sorted (never nil); sets equal to one
+// already given share its list.
+func (l sharedLists) of(n *interned, s *subjectSet) []string {
 	s.squash()
-	return append(make([]string, 0, len(s.ids)), s.ids...)
+	k := [3]int32{int32(len(s.ids)), -1, -1}
+	if len(s.ids) > 0 {
+		k[1], k[2] = s.ids[0], s.ids[len(s.ids)-1]
+	}
+	for _, e := range l[k] {
+		if slices.Equal(e.ids, s.ids) {
+			return e.names
+		}
+	}
+	names := make([]string, len(s.ids))
+	for i, id := range s.ids {
+		names[i] = n.names[id]
+	}
+	slices.Sort(names)
+	l[k] = append(l[k], sharedList{ids: s.ids, names: names})
+	return names
 }
 
 // sharedSubjects hands out the sorted subject lists and cause maps of

@@ -298,13 +298,17 @@ func TestAffectedRoles(t *testing.T) {
 	}
 }
 
-// A subjectSet compacts as it grows and returns each subject once, sorted.
+// A subjectSet compacts as it grows and returns each subject once, sorted
+// by name (not by interned id); equal sets share one list of names.
 func TestSubjectSet(t *testing.T) {
-	var s subjectSet
+	var names interned
+	names.id("u999") // interned first: ids are not in name order
+	var s, same subjectSet
 	want := map[string]bool{}
 	for i := range 1000 {
 		ids := []string{fmt.Sprintf("u%03d", i%137), fmt.Sprintf("u%03d", (i*7)%251)}
-		s.add(ids)
+		s.add(&names, ids...)
+		same.add(&names, ids[1], ids[0])
 		for _, id := range ids {
 			want[id] = true
 		}
@@ -312,7 +316,43 @@ func TestSubjectSet(t *testing.T) {
 			t.Fatalf("after %d additions the set holds %d ids for %d subjects", i+1, len(s.ids), len(want))
 		}
 	}
-	if diff := cmp.Diff(sortedKeys(want), s.sorted()); diff != "" {
+	lists := sharedLists{}
+	got := lists.of(&names, &s)
+	if diff := cmp.Diff(sortedKeys(want), got); diff != "" {
 		t.Errorf("subjects (-want +got):\n%s", diff)
+	}
+	if again := lists.of(&names, &same); &again[0] != &got[0] {
+		t.Error("an equal set got a list of its own")
+	}
+	var empty subjectSet
+	if l := lists.of(&names, &empty); l == nil || len(l) != 0 {
+		t.Errorf("an empty set gives %#v, want an empty list", l)
+	}
+}
+
+// The token impact files a bulk call under its organization without making
+// its model changes: every change opModelChanges makes of it is in
+// bulkOrganization's organization.
+func TestBulkOrganization(t *testing.T) {
+	for _, params := range []Params{
+		AddMembers{Organization: "o1", Users: []string{"u1", "u2"}},
+		AddApplications{Organization: "o2", Applications: []string{"a1"}},
+		AssignMemberRoles{Organization: "o3", Users: []string{"u1"}, Roles: []Ref{"r1"}},
+		AssignApplicationRoles{Organization: "o4", Applications: []string{"a1"}, Roles: []Ref{"r2"}},
+	} {
+		op := Operation{Params: params}
+		org := bulkOrganization(op)
+		changes := opModelChanges(op)
+		if org == "" || len(changes) == 0 {
+			t.Fatalf("%T: organization %q, %d model changes", params, org, len(changes))
+		}
+		for _, e := range changes {
+			if e.orgScope() != org {
+				t.Errorf("%T: a model change in %q, bulkOrganization says %q", params, e.orgScope(), org)
+			}
+		}
+	}
+	if org := bulkOrganization(Operation{Params: CreateOrganization{Name: "x"}}); org != "" {
+		t.Errorf("a create is filed under %q", org)
 	}
 }
