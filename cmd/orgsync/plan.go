@@ -117,6 +117,7 @@ func computePlan(e *env, conn *connFlags, c *logto.Client, res *spec.Result, in 
 		AllowMassDelete: in.allowMassDelete,
 		ImpactBudget:    in.impactBudget,
 		ImpactDetail:    in.impactDetail,
+		ReleaseConfig:   true, // nothing here reads it again
 	})
 	if err != nil {
 		return nil, err
@@ -195,6 +196,12 @@ func runPlan(e *env, args []string) exitCode {
 			_ = writePlanFailure(e.s.Out, *format, err)
 		}
 		return exitError
+	}
+	if *out == "" && *format != "json" {
+		// Shown and not saved: what only an apply needs is let go before
+		// the plan is written (text and markdown do not show it).
+		pl.plan.DropExecution()
+		pl.live = nil
 	}
 	if err := writePlan(e, pl.plan, *format); err != nil {
 		printErr(e, err)

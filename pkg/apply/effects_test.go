@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -125,6 +126,52 @@ func TestPlanCountsMembersWithoutMFA(t *testing.T) {
 	read, err := LoadMFA(ctx, c, live, []diff.MFACheck{{Address: "organization.acme", Users: ids}}, 2, 4)
 	if err != nil || read || c.Requests() != 0 {
 		t.Errorf("over budget: read %v, %d requests, err %v", read, c.Requests(), err)
+	}
+}
+
+// TestPlanReleaseConfig: with ReleaseConfig, Plan lets go of the member
+// blocks as it plans them, except when an organization requires MFA: the
+// second computation, after the MFA factors are read, still plans them.
+func TestPlanReleaseConfig(t *testing.T) {
+	tt := newTestTenant(t)
+	ctx := context.Background()
+	for _, mfa := range []bool{false, true} {
+		o := tt.org(tt.name(fmt.Sprintf("Release %v", mfa)))
+		var members []state.Member
+		for _, n := range []string{"ann", "ben"} {
+			u := tt.user(tt.name(fmt.Sprintf("%s_%v", n, mfa)))
+			members = append(members, state.Member{Label: "id:" + u.ID, Kind: state.RefID, Value: u.ID})
+		}
+		cfg := &state.Config{
+			Settings:      state.Settings{MissingUsers: state.MissingUsersError},
+			Organizations: []state.Organization{{Address: "organization.acme", Key: "acme", Name: o.Name, Members: members}},
+		}
+		if mfa {
+			cfg.Organizations[0].MFARequired = ptr(true)
+		}
+		_, p, err := Plan(ctx, tt.client(nil), cfg, PlanOptions{ReleaseConfig: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		joins := 0
+		for _, c := range p.Changes {
+			if c.Kind == diff.KindMember && c.Action == diff.Create {
+				joins++
+			}
+		}
+		if joins != 2 {
+			t.Errorf("mfa %v: %d members join, want 2", mfa, joins)
+		}
+		kept := len(cfg.Organizations[0].Members)
+		if mfa && kept != 2 {
+			t.Errorf("mfa_required: %d member blocks kept, want 2 (the plan is computed twice)", kept)
+		}
+		if !mfa && kept != 0 {
+			t.Errorf("%d member blocks kept, want them let go", kept)
+		}
+		if mfa && (len(p.Effects) != 1 || p.Effects[0].Members != 2 || p.Effects[0].WithoutMFA != 2) {
+			t.Errorf("mfa_required: effects %+v, want the 2 joining members without MFA", p.Effects)
+		}
 	}
 }
 

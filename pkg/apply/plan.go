@@ -28,6 +28,11 @@ type PlanOptions struct {
 	// ImpactDetail keeps the token impact per organization
 	// (diff.Options.ImpactDetail), for apply -impact-out.
 	ImpactDetail bool
+	// ReleaseConfig says the caller has no further use of cfg's member
+	// and application blocks: Plan lets them go as it plans them
+	// (diff.Options.ReleaseMembers), except when the plan can need a
+	// second computation (an organization requiring MFA).
+	ReleaseConfig bool
 }
 
 // Plan reads what the plan of cfg needs from the tenant, and computes it.
@@ -76,6 +81,7 @@ func Plan(ctx context.Context, c *logto.Client, cfg *state.Config, opts PlanOpti
 	if requiresMFA(cfg) {
 		again = cfg
 	}
+	dopts.ReleaseMembers = opts.ReleaseConfig && again == nil
 	p, err := diff.Compute(cfg, live, dopts)
 	if err != nil {
 		return live, nil, err

@@ -18,6 +18,9 @@ func (p *planner) planOrganizations() error {
 		if err := p.planOrganization(&orgs[i], match[i]); err != nil {
 			return err
 		}
+		if p.opts.ReleaseMembers && len(p.opts.Targets) == 0 {
+			orgs[i].Members, orgs[i].Applications = nil, nil
+		}
 	}
 	p.deleteUnclaimedOrganizations(claimed)
 	return nil

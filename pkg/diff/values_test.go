@@ -127,3 +127,51 @@ func TestChangeNotesJSON(t *testing.T) {
 		t.Errorf("a change without notes decodes with %+v (from %s)", none.ChangeNotes, plain)
 	}
 }
+
+// With ReleaseMembers, Compute empties each organization's member and
+// application lists once it has planned them, and plans what it plans
+// without; with targets it keeps them (they are read again).
+func TestReleaseMembers(t *testing.T) {
+	mk := func() (*state.Config, *state.Live) {
+		return fixture(func(c *state.Config) {
+			o := &c.Organizations[0]
+			o.Members = []state.Member{member("alice@acme.com", "editor"), member("carol@acme.com", "viewer")}
+			o.Applications = []state.Application{{Label: "ci-bot", Kind: state.RefName, Value: "ci-bot", Roles: []string{"bot"}}, {Label: "ops-bot", Kind: state.RefName, Value: "ops-bot", Roles: []string{"bot"}}}
+		}, nil)
+	}
+	cfg, live := mk()
+	want, err := Compute(cfg, live, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Organizations[0].Members) != 2 {
+		t.Fatalf("without ReleaseMembers the members are %v", cfg.Organizations[0].Members)
+	}
+	cfg, live = mk()
+	got, err := Compute(cfg, live, Options{ReleaseMembers: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range cfg.Organizations {
+		if o.Members != nil || o.Applications != nil {
+			t.Errorf("%s still holds %d members and %d applications", o.Address, len(o.Members), len(o.Applications))
+		}
+	}
+	if d := cmp.Diff(changeLines(want.Changes), changeLines(got.Changes)); d != "" {
+		t.Errorf("changes (-without +with ReleaseMembers):\n%s", d)
+	}
+	if d := cmp.Diff(opLines(want.Operations), opLines(got.Operations)); d != "" {
+		t.Errorf("operations (-without +with ReleaseMembers):\n%s", d)
+	}
+	if len(want.Changes) == 0 {
+		t.Fatal("the fixture plans nothing: the comparison proves nothing")
+	}
+
+	cfg, live = mk()
+	if _, err := Compute(cfg, live, Options{ReleaseMembers: true, Targets: []string{"organization.acme"}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Organizations[0].Members) != 2 {
+		t.Errorf("with targets the members are %v, want both kept", cfg.Organizations[0].Members)
+	}
+}

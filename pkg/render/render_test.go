@@ -67,6 +67,37 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// A plan shown and not applied lets go of its operations and what the
+// apply records (diff.Plan.DropExecution): its text and markdown read the
+// same without them.
+func TestShownPlanReadsTheSameWithoutItsExecution(t *testing.T) {
+	for name, p := range goldenCases {
+		if len(p.Operations) == 0 {
+			continue
+		}
+		for format, render := range map[string]func(*bytes.Buffer, *diff.Plan) error{
+			"text":     func(b *bytes.Buffer, p *diff.Plan) error { return Text(b, p, Style{Color: true}) },
+			"markdown": func(b *bytes.Buffer, p *diff.Plan) error { return Markdown(b, p, MarkdownOptions{}) },
+		} {
+			var full, shown bytes.Buffer
+			if err := render(&full, p); err != nil {
+				t.Fatal(err)
+			}
+			dropped := *p
+			dropped.DropExecution()
+			if len(dropped.Operations) != 0 || len(dropped.Applied) != 0 || len(dropped.RecordEdits) != 0 {
+				t.Fatalf("%s: DropExecution kept %d operations, %d applied edits, %d record edits", name, len(dropped.Operations), len(dropped.Applied), len(dropped.RecordEdits))
+			}
+			if err := render(&shown, &dropped); err != nil {
+				t.Fatal(err)
+			}
+			if full.String() != shown.String() {
+				t.Errorf("%s, %s: the plan reads differently without its execution:\n%s", name, format, cmp.Diff(full.String(), shown.String()))
+			}
+		}
+	}
+}
+
 func TestNewStyle(t *testing.T) {
 	tests := []struct {
 		name string
