@@ -104,13 +104,15 @@ func writeLegend(b textWriter, p *diff.Plan, s Style) {
 
 // writeChanges writes one block per change, each followed by a blank line.
 func writeChanges(b textWriter, p *diff.Plan, s Style) {
+	var body bytes.Buffer // one for all: a plan has a change per member
 	for _, c := range p.Changes {
-		writeChange(b, c, s)
+		writeChange(b, c, s, &body)
 		b.WriteString("\n")
 	}
 }
 
-func writeChange(b textWriter, c *diff.Change, s Style) {
+// writeChange writes one change, its block's body made in body first.
+func writeChange(b textWriter, c *diff.Change, s Style, body *bytes.Buffer) {
 	fmt.Fprintf(b, "  # %s %s\n", s.Bold(c.Address), actionPhrase(c))
 	if why := reasonPhrase(c); why != "" {
 		fmt.Fprintf(b, "  # (%s)\n", why)
@@ -118,8 +120,8 @@ func writeChange(b textWriter, c *diff.Change, s Style) {
 	if why := classPhrase(c); why != "" {
 		fmt.Fprintf(b, "  # (%s)\n", s.Yellow(why))
 	}
-	var body strings.Builder
-	pr := &printer{b: &body, s: s}
+	body.Reset()
+	pr := &printer{b: body, s: s}
 	before, after := c.Values()
 	switch c.Action {
 	case diff.Create:
@@ -140,13 +142,16 @@ func writeChange(b textWriter, c *diff.Change, s Style) {
 			pr.comment(6, fmt.Sprintf("# (%s hidden)", plural(hidden, "unchanged attribute")))
 		}
 	}
-	head := "  " + s.symbol(c.Action.Symbol()) + " " + blockLabel(c.Address, c.Kind)
+	b.WriteString("  ")
+	b.WriteString(s.symbol(c.Action.Symbol()))
+	b.WriteString(" ")
+	b.WriteString(blockLabel(c.Address, c.Kind))
 	if body.Len() == 0 {
-		b.WriteString(head + " {}\n")
+		b.WriteString(" {}\n")
 		return
 	}
-	b.WriteString(head + " {\n")
-	b.WriteString(body.String())
+	b.WriteString(" {\n")
+	_, _ = b.Write(body.Bytes())
 	b.WriteString("    }\n")
 }
 
@@ -177,7 +182,7 @@ func hiddenAttrs(attrs []diff.AttrChange, before, after map[string]any) int {
 // the symbol, a space and the text; nested elements sit at i+4, closing
 // brackets and comments at i+2 (aligned with the attribute names).
 type printer struct {
-	b *strings.Builder
+	b *bytes.Buffer
 	s Style
 }
 
@@ -247,10 +252,7 @@ func (p *printer) value(indent int, sym, key string, v any, suffix string) {
 func (p *printer) item(indent int, sym string, v any) {
 	switch v.(type) {
 	case map[string]any, []any:
-		var nested strings.Builder
-		sub := &printer{b: &nested, s: p.s}
-		sub.value(indent, sym, "", v, ",")
-		p.b.WriteString(nested.String())
+		p.value(indent, sym, "", v, ",")
 	default:
 		p.line(indent, sym, inline(v)+",")
 	}
