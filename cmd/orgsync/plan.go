@@ -27,6 +27,8 @@ type planFlags struct {
 	impactBudget    int
 	// impactDetail is apply's -impact-out given (planInputs).
 	impactDetail bool
+	// showOnly is plan without -out (planInputs).
+	showOnly bool
 }
 
 func (f *planFlags) register(fs *flag.FlagSet) {
@@ -60,6 +62,9 @@ type planInputs struct {
 	// impactDetail: the plan keeps its token impact per organization
 	// (apply -impact-out writes it); not a saved input.
 	impactDetail bool
+	// showOnly: the plan is only shown (plan without -out), neither
+	// applied nor saved (apply.PlanOptions.ShowOnly); not a saved input.
+	showOnly bool
 }
 
 // checkAddresses refuses malformed -target and -allow-destroy addresses
@@ -79,7 +84,7 @@ func (f *planFlags) checkAddresses() error {
 }
 
 func (f *planFlags) inputs() planInputs {
-	return planInputs{targets: f.targets, allowDestroy: f.allowDestroy, allowMassDelete: f.allowMassDelete, impactBudget: f.impactBudget, impactDetail: f.impactDetail}
+	return planInputs{targets: f.targets, allowDestroy: f.allowDestroy, allowMassDelete: f.allowMassDelete, impactBudget: f.impactBudget, impactDetail: f.impactDetail, showOnly: f.showOnly}
 }
 
 // makePlan loads the configuration, reads the tenant through c (connecting
@@ -118,6 +123,7 @@ func computePlan(e *env, conn *connFlags, c *logto.Client, res *spec.Result, in 
 		ImpactBudget:    in.impactBudget,
 		ImpactDetail:    in.impactDetail,
 		ReleaseConfig:   true, // nothing here reads it again
+		ShowOnly:        in.showOnly,
 	})
 	if err != nil {
 		return nil, err
@@ -187,6 +193,7 @@ func runPlan(e *env, args []string) exitCode {
 		printErr(e, err)
 		return exitError
 	}
+	f.showOnly = *out == ""
 	pl, err := makePlan(e, &f, nil, *out != "")
 	if err != nil {
 		printErr(e, err)

@@ -33,6 +33,9 @@ type PlanOptions struct {
 	// (diff.Options.ReleaseMembers), except when the plan can need a
 	// second computation (an organization requiring MFA).
 	ReleaseConfig bool
+	// ShowOnly says the plan is only shown, neither applied nor saved
+	// (diff.Options.ShowOnly).
+	ShowOnly bool
 }
 
 // Plan reads what the plan of cfg needs from the tenant, and computes it.
@@ -73,6 +76,7 @@ func Plan(ctx context.Context, c *logto.Client, cfg *state.Config, opts PlanOpti
 		AllowMassDelete: opts.AllowMassDelete,
 		Now:             now,
 		ImpactDetail:    opts.ImpactDetail,
+		ShowOnly:        opts.ShowOnly,
 	}
 	// The configuration is kept for a second Compute only when it can
 	// need one (an organization requiring MFA): else it is let go while

@@ -92,7 +92,7 @@ type tracked struct {
 // plans the record of what this apply applies (id and org as in
 // AppliedEdit; id may be a reference for a create).
 func (p *planner) track(kind, addr, key, id, org string, live, desired map[string]any, names, sensitive []string) tracked {
-	t := tracked{class: map[string]string{}}
+	var t tracked // its class map is made for the first attribute that differs
 	applied := p.live.Record.Applied[key]
 	if live == nil {
 		applied = nil
@@ -121,6 +121,9 @@ func (p *planner) track(kind, addr, key, id, org string, live, desired map[strin
 			moved = append(moved, d)
 		}
 		if fl != fd {
+			if t.class == nil {
+				t.class = map[string]string{}
+			}
 			switch {
 			case fl == fa:
 				t.class[n] = ClassPending
@@ -142,7 +145,7 @@ func (p *planner) track(kind, addr, key, id, org string, live, desired map[strin
 	if live != nil && !changed && sameFingerprints(applied, fps) {
 		return t // the record already says this
 	}
-	if len(p.opts.Targets) == 0 || p.targeted(addr) {
+	if !p.opts.ShowOnly && (len(p.opts.Targets) == 0 || p.targeted(addr)) {
 		p.applied = append(p.applied, AppliedEdit{Address: addr, Kind: kind, ID: id, Org: org, Attrs: fps})
 	}
 	return t

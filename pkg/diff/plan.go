@@ -499,6 +499,10 @@ type Options struct {
 	// no further use of them. A configuration of 5,000 organizations
 	// holds 100,000 member blocks.
 	ReleaseMembers bool
+	// ShowOnly says the plan is only shown, neither applied nor saved:
+	// Compute leaves out Plan.Applied, which only an apply records (one
+	// entry per member it adds).
+	ShowOnly bool
 }
 
 // Problem is one reason a plan is refused (prevent_destroy, mass delete,

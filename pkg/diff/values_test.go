@@ -175,3 +175,39 @@ func TestReleaseMembers(t *testing.T) {
 		t.Errorf("with targets the members are %v, want both kept", cfg.Organizations[0].Members)
 	}
 }
+
+// A plan that is only shown leaves out what the apply records, and plans
+// the same changes, operations and drift.
+func TestShowOnlyLeavesOutApplied(t *testing.T) {
+	mk := func() (*state.Config, *state.Live) {
+		return fixture(func(c *state.Config) {
+			o := &c.Organizations[0]
+			o.Members = []state.Member{member("alice@acme.com", "editor"), member("carol@acme.com", "viewer")}
+		}, nil)
+	}
+	cfg, live := mk()
+	want, err := Compute(cfg, live, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, live = mk()
+	got, err := Compute(cfg, live, Options{ShowOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Applied) == 0 {
+		t.Fatal("the fixture's plan records nothing: the comparison proves nothing")
+	}
+	if len(got.Applied) != 0 {
+		t.Errorf("ShowOnly: %d applied edits, want none", len(got.Applied))
+	}
+	if d := cmp.Diff(changeLines(want.Changes), changeLines(got.Changes)); d != "" {
+		t.Errorf("changes (-without +with ShowOnly):\n%s", d)
+	}
+	if d := cmp.Diff(opLines(want.Operations), opLines(got.Operations)); d != "" {
+		t.Errorf("operations (-without +with ShowOnly):\n%s", d)
+	}
+	if d := cmp.Diff(want.Drift, got.Drift); d != "" {
+		t.Errorf("drift (-without +with ShowOnly):\n%s", d)
+	}
+}
