@@ -136,7 +136,7 @@ func (p *planner) effects(changes []*Change, models opModels) ([]Effect, []MFACh
 		}
 		if after == nil {
 			after = p.beforeModel().derive()
-			for i := range models.n {
+			for i := range models.ops {
 				for _, e := range models.of(i) {
 					after.apply(e)
 				}

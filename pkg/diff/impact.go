@@ -184,7 +184,6 @@ func (m *model) apply(e modelChange) {
 // kept (changes[i] of operation i, nil for a bulk membership call), else
 // those its parameters say (opModelChanges).
 type opModels struct {
-	n       int
 	changes [][]modelChange
 	ops     []Operation
 }
@@ -402,7 +401,7 @@ func (p *planner) impact(ops opModels, done func(int) bool, detail bool) []Impac
 	// after model holds one changed organization at a time, not 100,000
 	// new memberships.
 	byOrg := map[string][]int32{} // operation indexes, by the organization they change
-	for i := range ops.n {
+	for i := range ops.ops {
 		if done != nil && !done(i) {
 			continue
 		}
@@ -441,49 +440,24 @@ func (p *planner) impact(ops opModels, done func(int) bool, detail bool) []Impac
 		delete(after.orgs, orgID)
 	}
 	impacts := r.buildImpacts()
-	// Impacts reaching the same subjects (every permission of a role
-	// reaches its holders) share their lists: nothing writes into them.
-	type subjectLists struct {
-		users, apps []string
-		subjects    []*Subject
-	}
+	// buildImpacts gives equal subject and organization sets one list: the
+	// impacts holding the same lists share their Subjects too, and every
+	// impact naming a subject its one Subject.
 	type listsKey struct {
-		users, apps int
-		first, last string
+		users, apps *string
+		nu, na      int
 	}
-	seen := map[listsKey][]subjectLists{}
-	// Every impact naming a subject shares its one Subject.
+	subjects := map[listsKey][]*Subject{}
 	named := map[[2]string]*Subject{}
-	// Impacts through the same role reach the same organizations: their
-	// organization lists are shared too.
-	orgLists := map[listsKey][][]string{}
 	for i := range impacts {
 		im := &impacts[i]
-		orgsKey := listsKey{users: len(im.Organizations)}
-		if n := len(im.Organizations); n > 0 {
-			orgsKey.first, orgsKey.last = im.Organizations[0], im.Organizations[n-1]
+		k := listsKey{firstOf(im.Users), firstOf(im.Applications), len(im.Users), len(im.Applications)}
+		l, ok := subjects[k]
+		if !ok {
+			l = p.subjectsOf(im.Users, im.Applications, named)
+			subjects[k] = l
 		}
-		if l := slices.IndexFunc(orgLists[orgsKey], func(l []string) bool { return slices.Equal(l, im.Organizations) }); l >= 0 {
-			im.Organizations = orgLists[orgsKey][l]
-		} else {
-			orgLists[orgsKey] = append(orgLists[orgsKey], im.Organizations)
-		}
-		k := listsKey{users: len(im.Users), apps: len(im.Applications)}
-		if n := len(im.Users); n > 0 {
-			k.first, k.last = im.Users[0], im.Users[n-1]
-		}
-		found := false
-		for _, l := range seen[k] {
-			if slices.Equal(l.users, im.Users) && slices.Equal(l.apps, im.Applications) {
-				im.Users, im.Applications, im.Subjects = l.users, l.apps, l.subjects
-				found = true
-				break
-			}
-		}
-		if !found {
-			im.Subjects = p.subjectsOf(im.Users, im.Applications, named)
-			seen[k] = append(seen[k], subjectLists{im.Users, im.Applications, im.Subjects})
-		}
+		im.Subjects = l
 	}
 	return impacts
 }

@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -354,5 +355,61 @@ func TestBulkOrganization(t *testing.T) {
 	}
 	if org := bulkOrganization(Operation{Params: CreateOrganization{Name: "x"}}); org != "" {
 		t.Errorf("a create is filed under %q", org)
+	}
+}
+
+// Impacts reaching the same subjects in the same organizations (every
+// permission a role gains reaches its holders) share one list of users,
+// of organization names and of Subjects; different sets do not, and every
+// impact naming a user shares its one Subject.
+func TestImpactsShareTheirLists(t *testing.T) {
+	cfg, live := fixture(func(c *state.Config) {
+		c.Permissions = append(c.Permissions, state.Permission{Name: "x:new"}, state.Permission{Name: "y:new"}, state.Permission{Name: "z:new"})
+		c.Roles[2].Permissions = []string{"read:x", "x:new", "y:new", "z:new"}
+		c.Roles[1].Permissions = append(c.Roles[1].Permissions, "z:new")
+		for i, m := range c.Organizations[0].Members {
+			if m.Label == "bob@acme.com" { // an editor and a viewer
+				c.Organizations[0].Members[i] = member(m.Label, "editor", "viewer")
+			}
+		}
+	}, nil)
+	p := mustPlan(t, cfg, live, Options{})
+	var equal, different int
+	named := map[string]*Subject{}
+	lists := map[string]int{} // by user, the impacts naming it
+	for i, a := range p.TokenImpact {
+		for _, s := range a.Subjects {
+			if v, ok := named[s.ID]; ok && v != s {
+				t.Errorf("user %s is named by two Subjects", s.ID)
+			}
+			named[s.ID] = s
+		}
+		for _, b := range p.TokenImpact[i+1:] {
+			if len(a.Users) == 0 || len(b.Users) == 0 {
+				continue
+			}
+			same := &a.Users[0] == &b.Users[0]
+			switch {
+			case slices.Equal(a.Users, b.Users) && slices.Equal(a.Organizations, b.Organizations):
+				equal++
+				if !same || &a.Organizations[0] != &b.Organizations[0] || &a.Subjects[0] != &b.Subjects[0] {
+					t.Errorf("%s and %s reach the same users %v but hold lists of their own", a.Permission, b.Permission, a.Users)
+				}
+			case !slices.Equal(a.Users, b.Users):
+				different++
+				if same {
+					t.Errorf("%s (%v) and %s (%v) share one list", a.Permission, a.Users, b.Permission, b.Users)
+				}
+			}
+		}
+	}
+	for _, im := range p.TokenImpact {
+		for _, s := range im.Subjects {
+			lists[s.ID]++
+		}
+	}
+	if equal == 0 || different == 0 || lists["u-bob"] < 2 {
+		t.Fatalf("the fixture gives %d pairs of equal and %d of different user sets, u-bob in %d impacts: the checks prove nothing",
+			equal, different, lists["u-bob"])
 	}
 }

@@ -91,7 +91,7 @@ func (p *planner) operations(items []*item) opModels {
 		}
 		return ops[i].op.Address < ops[j].op.Address
 	})
-	m := opModels{n: len(ops), changes: make([][]modelChange, len(ops)), ops: make([]Operation, len(ops))}
+	m := opModels{changes: make([][]modelChange, len(ops)), ops: make([]Operation, len(ops))}
 	for i := range ops {
 		m.ops[i], m.changes[i] = ops[i].op, ops[i].modelChanges
 	}
