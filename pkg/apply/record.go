@@ -436,21 +436,17 @@ func keys[V any](m map[string]V) []string {
 // subjectFP is the applied fingerprint fp of subject id's roles in org.
 type subjectFP struct{ org, id, fp string }
 
-func subjectsOf(fps []subjectFP) []string {
+// column is one field of each of fps.
+func column(fps []subjectFP, field func(subjectFP) string) []string {
 	out := make([]string, len(fps))
 	for i, f := range fps {
-		out[i] = f.id
+		out[i] = field(f)
 	}
 	return out
 }
 
-func fingerprintsOf(fps []subjectFP) []string {
-	out := make([]string, len(fps))
-	for i, f := range fps {
-		out[i] = f.fp
-	}
-	return out
-}
+func (f subjectFP) subject() string     { return f.id }
+func (f subjectFP) fingerprint() string { return f.fp }
 
 // fingerprintPairs lays out fingerprints per organization (by orgs' index):
 // for each subject, in subjects' order, the delta of its index and the
@@ -529,8 +525,8 @@ func layOut(rec state.Record) recordBody {
 		fpOrgs[org] = true
 	}
 	orgs := newIndexer(rec.Organizations, keys(rec.Members), keys(rec.Applications), keys(fpOrgs))
-	users := newIndexer(values(rec.Members), subjectsOf(memberFP))
-	apps := newIndexer(values(rec.Applications), subjectsOf(appFP))
+	users := newIndexer(values(rec.Members), column(memberFP, subjectFP.subject))
+	apps := newIndexer(values(rec.Applications), column(appFP, subjectFP.subject))
 	for i, org := range orgs.table {
 		if a := rec.Applied[org]; len(a) > 0 && managedOrg[org] {
 			if body.AppliedOrgs == nil {
@@ -546,7 +542,7 @@ func layOut(rec state.Record) recordBody {
 		}
 	}
 	if len(memberFP)+len(appFP) > 0 {
-		table := newIndexer(fingerprintsOf(memberFP), fingerprintsOf(appFP))
+		table := newIndexer(column(memberFP, subjectFP.fingerprint), column(appFP, subjectFP.fingerprint))
 		body.AppliedRoles = table.table
 		if len(memberFP) > 0 {
 			body.AppliedMembers = fingerprintPairs(memberFP, orgs, users, table)
